@@ -1,0 +1,88 @@
+/**
+ * Typed readers of environment variables. Each throws a KernelError naming the variable,
+ * so a bad value stops startup with a message an operator can act on.
+ */
+import { KernelError, KernelErrors } from '../errors.js';
+
+type Env = NodeJS.ProcessEnv;
+
+function fail(name: string, value: string, expected: string): never {
+  throw new KernelError(KernelErrors.CONFIG, `invalid ${name}=${JSON.stringify(value)}: expected ${expected}`, name);
+}
+
+function raw(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+export function envString(env: Env, name: string): string | undefined {
+  return raw(env, name);
+}
+
+export function envInt(env: Env, name: string, opts: { min?: number; max?: number } = {}): number | undefined {
+  const v = raw(env, name);
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) fail(name, v, 'an integer');
+  const n = Number(v);
+  if (opts.min !== undefined && n < opts.min) fail(name, v, `an integer >= ${opts.min}`);
+  if (opts.max !== undefined && n > opts.max) fail(name, v, `an integer <= ${opts.max}`);
+  return n;
+}
+
+const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parse a duration to milliseconds: `54s`, `500ms`, `1m30s`, `2h`, or a bare integer of milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const v = text.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(v); m; m = re.exec(v)) {
+    total += Number(m[1]) * units[m[2]!]!;
+    matched = re.lastIndex;
+  }
+  return matched === v.length && matched > 0 ? Math.round(total) : undefined;
+}
+
+export function envDuration(env: Env, name: string, opts: { min?: number } = {}): number | undefined {
+  const v = raw(env, name);
+  if (v === undefined) return undefined;
+  const ms = parseDuration(v);
+  if (ms === undefined) fail(name, v, 'a duration such as 54s, 500ms, 1m or a number of milliseconds');
+  if (opts.min !== undefined && ms < opts.min) fail(name, v, `a duration of at least ${opts.min} ms`);
+  return ms;
+}
+
+export function envBool(env: Env, name: string): boolean | undefined {
+  const v = raw(env, name);
+  if (v === undefined) return undefined;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  return fail(name, v, 'true or false');
+}
+
+/** Comma-separated list, trimmed, empty items dropped. */
+export function envList(env: Env, name: string): string[] | undefined {
+  const v = raw(env, name);
+  if (v === undefined) return undefined;
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export function envEnum<T extends string>(env: Env, name: string, allowed: readonly T[]): T | undefined {
+  const v = raw(env, name);
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) fail(name, v, `one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+export function envUrl(env: Env, name: string): string | undefined {
+  const v = raw(env, name);
+  if (v === undefined) return undefined;
+  try {
+    new URL(v);
+  } catch {
+    fail(name, v, 'a URL');
+  }
+  return v;
+}

@@ -1,0 +1,159 @@
+/** The kernel's configuration: its shape, its JSON schema and its defaults. */
+
+export interface RateLimitConfig {
+  /** Sustained inbound messages per second per connection; 0 disables the limit. */
+  messagesPerSecond: number;
+  /** Bucket size: how many messages may arrive at once. */
+  burst: number;
+  /** Consecutive rate-limited messages after which the session is closed with 4429. */
+  maxViolations: number;
+}
+
+export interface WebSocketConfig {
+  /** Largest inbound frame answered normally (bytes); larger ones get TOO_LARGE. */
+  maxMessageSize: number;
+  /** Frames beyond this close the session with 1009; beyond twice this, uWebSockets.js drops the connection (1006). */
+  hardMaxMessageSize: number;
+  /** Silence after which the server pings the client (ms). */
+  pingInterval: number;
+  /** Silence after which the session is considered dead and closed (ms). */
+  pongWait: number;
+  /** Time a session has to authenticate when it connected without a token (ms). */
+  authTimeout: number;
+  /** 0 = unlimited. */
+  maxConnections: number;
+  /** Topics one session may join (its user topic excluded); 0 = unlimited. */
+  maxSubscriptionsPerConnection: number;
+  /** Bytes buffered for a slow receiver before it is dropped from fan-out or closed. */
+  maxBackpressure: number;
+  /** What happens to a receiver past `maxBackpressure`: drop its messages, or close it. */
+  slowConsumer: 'drop' | 'close';
+  /** How often deadlines (heartbeat, token expiry) are checked (ms). */
+  sweepInterval: number;
+  rateLimit: RateLimitConfig;
+}
+
+export interface WirestateConfig {
+  port: number;
+  host: string;
+  /** Unique per process; generated when absent. */
+  instanceId?: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Origins allowed to open WebSockets; empty = any. `*` allows any explicitly. */
+  allowedOrigins: string[];
+  /** Max time between SIGTERM and exit (ms). */
+  shutdownTimeout: number;
+  /** Default auth mode of ws routes that do not say: required when an auth plugin is loaded. */
+  defaultAuth: 'required' | 'optional' | 'none';
+  /** Prefix of the per-user topic every authenticated session joins. */
+  userTopicPrefix: string;
+  /** Largest HTTP body accepted by kernel and plugin routes (bytes). */
+  maxHttpBodySize: number;
+  websocket: WebSocketConfig;
+  otel: { endpoint?: string; serviceName: string };
+  /** Options per plugin name (from a config file), merged over `optionsFromEnv`. */
+  plugins: Record<string, Record<string, unknown>>;
+}
+
+export const defaultConfig: WirestateConfig = {
+  port: 8080,
+  host: '0.0.0.0',
+  logLevel: 'info',
+  allowedOrigins: [],
+  shutdownTimeout: 10_000,
+  defaultAuth: 'required',
+  userTopicPrefix: 'user:',
+  maxHttpBodySize: 1024 * 1024,
+  websocket: {
+    maxMessageSize: 512_000,
+    hardMaxMessageSize: 1024 * 1024,
+    pingInterval: 54_000,
+    pongWait: 60_000,
+    authTimeout: 10_000,
+    maxConnections: 10_000,
+    maxSubscriptionsPerConnection: 100,
+    maxBackpressure: 1024 * 1024,
+    slowConsumer: 'drop',
+    sweepInterval: 1_000,
+    rateLimit: { messagesPerSecond: 100, burst: 200, maxViolations: 50 },
+  },
+  otel: { serviceName: 'wirestate' },
+  plugins: {},
+};
+
+const positiveInt = { type: 'integer', minimum: 1 } as const;
+const nonNegativeInt = { type: 'integer', minimum: 0 } as const;
+
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    host: { type: 'string', minLength: 1 },
+    instanceId: { type: 'string', minLength: 1, maxLength: 128 },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    allowedOrigins: { type: 'array', items: { type: 'string', minLength: 1 } },
+    shutdownTimeout: positiveInt,
+    defaultAuth: { enum: ['required', 'optional', 'none'] },
+    userTopicPrefix: { type: 'string', minLength: 1 },
+    maxHttpBodySize: positiveInt,
+    websocket: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxMessageSize: positiveInt,
+        hardMaxMessageSize: positiveInt,
+        pingInterval: positiveInt,
+        pongWait: positiveInt,
+        authTimeout: positiveInt,
+        maxConnections: nonNegativeInt,
+        maxSubscriptionsPerConnection: nonNegativeInt,
+        maxBackpressure: positiveInt,
+        slowConsumer: { enum: ['drop', 'close'] },
+        sweepInterval: { type: 'integer', minimum: 10 },
+        rateLimit: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            messagesPerSecond: nonNegativeInt,
+            burst: positiveInt,
+            maxViolations: positiveInt,
+          },
+        },
+      },
+    },
+    otel: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { endpoint: { type: 'string', format: 'uri' }, serviceName: { type: 'string', minLength: 1 } },
+    },
+    plugins: { type: 'object', additionalProperties: { type: 'object' } },
+  },
+} as const;
+
+/** Config variable behind each config path, so an invalid value can be reported by the name the operator set. */
+export const envNames: Record<string, string> = {
+  '/port': 'PORT',
+  '/host': 'HOST',
+  '/instanceId': 'WIRESTATE_INSTANCE_ID',
+  '/logLevel': 'LOG_LEVEL',
+  '/allowedOrigins': 'ALLOWED_ORIGINS',
+  '/shutdownTimeout': 'WIRESTATE_SHUTDOWN_TIMEOUT',
+  '/defaultAuth': 'WIRESTATE_DEFAULT_AUTH',
+  '/maxHttpBodySize': 'WIRESTATE_MAX_HTTP_BODY_SIZE',
+  '/websocket/maxMessageSize': 'WEBSOCKET_MAX_MESSAGE_SIZE',
+  '/websocket/hardMaxMessageSize': 'WEBSOCKET_HARD_MAX_MESSAGE_SIZE',
+  '/websocket/pingInterval': 'WEBSOCKET_PING_INTERVAL',
+  '/websocket/pongWait': 'WEBSOCKET_PONG_WAIT',
+  '/websocket/authTimeout': 'WEBSOCKET_AUTH_TIMEOUT',
+  '/websocket/maxConnections': 'WEBSOCKET_LIMITS_MAX_CONNECTIONS',
+  '/websocket/maxSubscriptionsPerConnection': 'WEBSOCKET_LIMITS_MAX_SUBSCRIPTIONS',
+  '/websocket/maxBackpressure': 'WEBSOCKET_MAX_BACKPRESSURE',
+  '/websocket/slowConsumer': 'WEBSOCKET_SLOW_CONSUMER',
+  '/websocket/sweepInterval': 'WEBSOCKET_SWEEP_INTERVAL',
+  '/websocket/rateLimit/messagesPerSecond': 'WIRESTATE_RATE_LIMIT',
+  '/websocket/rateLimit/burst': 'WIRESTATE_RATE_LIMIT_BURST',
+  '/websocket/rateLimit/maxViolations': 'WIRESTATE_RATE_LIMIT_MAX_VIOLATIONS',
+  '/otel/endpoint': 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  '/otel/serviceName': 'OTEL_SERVICE_NAME',
+};

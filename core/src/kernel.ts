@@ -1,0 +1,325 @@
+/**
+ * The kernel: wires registries, loads plugins in dependency order, serves HTTP and WebSocket
+ * routes, and shuts down in reverse. Lifecycle (see README "Lifecycle"):
+ *   config → telemetry → registries → plugins.register (ordered) → routes mounted
+ *   → transports started → listen → onReady … SIGTERM → draining → sessions closed (1001)
+ *   → onClose (reverse) → transports stopped (reverse) → exit.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
+import type { Logger } from 'pino';
+import type HyperExpress from 'hyper-express';
+import uws from 'uWebSockets.js';
+import { createActor, createMachine } from 'xstate';
+import { loadConfig, checkConfig, deepMerge, type DeepPartial } from './config/load.js';
+import { defaultConfig, type WirestateConfig } from './config/schema.js';
+import { CloseCodes, KernelError, KernelErrors } from './errors.js';
+import { HookRegistry } from './hooks.js';
+import { Messages } from './messages.js';
+import { Policies } from './policies.js';
+import { LocalBus } from './bus/local-bus.js';
+import { Transports } from './bus/transports.js';
+import { Topics } from './topics.js';
+import { Routes } from './routes.js';
+import { LocalPresence } from './presence.js';
+import { Sessions } from './sessions/registry.js';
+import { createInboundPipeline } from './sessions/inbound.js';
+import { startSweeper } from './sessions/sweeper.js';
+import { createHttpServer, mountHttpRoutes } from './server/http-server.js';
+import { mountWsRoutes } from './server/ws-server.js';
+import { detectUws, type UwsInfo } from './server/uws-info.js';
+import { KernelMetrics } from './telemetry/metrics.js';
+import { createTracing, type Tracing } from './telemetry/tracing.js';
+import { createLogger } from './logger.js';
+import { resolvePlugins, type ResolvedPlugin } from './plugin/resolve.js';
+import { KERNEL_VERSION } from './version.js';
+import type { AuthMode, Clock, PluginContext, PluginEntry, TransportHealth, WsRouteOptions } from './types.js';
+
+export interface KernelOptions {
+  /** Complete or partial configuration; merged over defaults (and over env when `env` is given). */
+  config?: DeepPartial<WirestateConfig>;
+  /** Read the kernel's variables from this environment (the CLI passes process.env). Tests omit it. */
+  env?: NodeJS.ProcessEnv;
+  plugins?: PluginEntry[];
+  logger?: Logger;
+}
+
+export interface Kernel {
+  readonly config: WirestateConfig;
+  readonly container: AwilixContainer;
+  readonly logger: Logger;
+  readonly instanceId: string;
+  /** The port actually listened on (after start). */
+  readonly port: number;
+  readonly plugins: readonly { name: string; version: string }[];
+  readonly uws: UwsInfo;
+  start(): Promise<void>;
+  /** Drain and stop; idempotent. */
+  stop(): Promise<void>;
+}
+
+type HealthCheck = () => TransportHealth | Record<string, unknown>;
+
+export function createKernel(opts: KernelOptions = {}): Kernel {
+  const config = opts.env
+    ? loadConfig({ env: opts.env, overrides: opts.config })
+    : checkConfig(deepMerge(structuredClone(defaultConfig), opts.config));
+  const instanceId = config.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const logger = opts.logger ?? createLogger(config.logLevel, instanceId);
+  const resolved: ResolvedPlugin[] = resolvePlugins(opts.plugins ?? [], KERNEL_VERSION);
+  const uwsInfo = detectUws();
+
+  const hooks = new HookRegistry();
+  const messages = new Messages();
+  const policies = new Policies();
+  const transports = new Transports();
+  const routes = new Routes();
+  const listTransports = () => transports.list();
+  let metrics!: KernelMetrics;
+  const bus = new LocalBus(instanceId, listTransports, {
+    onPublished: (_topic, receivers) => {
+      metrics.published++;
+      metrics.delivered += receivers;
+    },
+  });
+  const sessions = new Sessions(bus, hooks, config.userTopicPrefix, listTransports);
+  const topics = new Topics(policies, hooks, bus, listTransports);
+  metrics = new KernelMetrics(config.otel.serviceName, instanceId, {
+    connections: () => sessions.count(),
+    topics: () => topics.topicCount(),
+    users: () => sessions.userCount(),
+  });
+  const tracing: Tracing = createTracing({ endpoint: config.otel.endpoint, serviceName: config.otel.serviceName, instanceId });
+  const clock: Clock = { now: () => Date.now() };
+  const health = new Map<string, HealthCheck>();
+  // The root of every session actor: one shared actor system for all connections.
+  const sessionParent = createActor(createMachine({ id: 'wirestate' }));
+  sessionParent.start();
+
+  const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
+  container.register({
+    config: asValue(config),
+    logger: asValue(logger),
+    tracer: asValue(tracing.tracer),
+    meter: asValue(metrics.meter),
+    bus: asValue(bus),
+    sessions: asValue(sessions),
+    topics: asValue(topics),
+    policies: asValue(policies),
+    presence: asValue(new LocalPresence(topics, sessions)),
+    clock: asValue(clock),
+    instanceId: asValue(instanceId),
+  });
+
+  // Kernel messages and routes, declared before plugins so collisions name the plugin.
+  messages.define('ping', {
+    allowUnauthenticated: true,
+    aliases: { heartbeat: (raw) => ({ type: 'ping', id: raw.id as string | undefined }) },
+    handle: ({ reply }) => reply({ type: 'pong' }),
+  });
+  routes.ws('/ws', {});
+  routes.http('get', '/health', (_req, res) => {
+    const body = healthBody();
+    res.status(state === 'draining' || state === 'stopped' ? 503 : 200).json(body);
+  });
+  routes.http('get', '/metrics', async (_req, res) => {
+    res.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(await metrics.scrape());
+  });
+
+  let state: 'new' | 'starting' | 'running' | 'draining' | 'stopped' = 'new';
+  let port = 0;
+  let app: HyperExpress.Server | undefined;
+  let listenSocket: unknown;
+  let stopSweeper: (() => void) | undefined;
+  let stopping: Promise<void> | undefined;
+
+  function healthBody(): Record<string, unknown> {
+    const components: Record<string, unknown> = {};
+    let degraded = false;
+    for (const t of transports.list()) {
+      const h = t.health();
+      components[t.name] = h;
+      if (h.status !== 'up') degraded = true;
+    }
+    for (const [name, check] of health) {
+      try {
+        const h = check();
+        components[name] = h;
+        if ((h as TransportHealth).status && (h as TransportHealth).status !== 'up') degraded = true;
+      } catch (err) {
+        components[name] = { status: 'down', detail: (err as Error).message };
+        degraded = true;
+      }
+    }
+    const status = state === 'draining' || state === 'stopped' ? 'draining' : degraded ? 'degraded' : 'healthy';
+    return {
+      status,
+      service: 'wirestate',
+      instance: instanceId,
+      version: KERNEL_VERSION,
+      clients: sessions.count(),
+      users: sessions.userCount(),
+      rooms: topics.topicCount(),
+      uptime_seconds: Math.round(process.uptime()),
+      uws: { native: uwsInfo.native, package: uwsInfo.package, version: uwsInfo.version, node: uwsInfo.node },
+      plugins: Object.fromEntries(resolved.map((r) => [r.plugin.name, r.plugin.version])),
+      components,
+    };
+  }
+
+  function contextFor(name: string): PluginContext {
+    const pluginLogger = logger.child({ plugin: name });
+    return {
+      name,
+      config,
+      logger: pluginLogger,
+      container,
+      messages,
+      topics,
+      policies,
+      transports,
+      routes,
+      hooks,
+      sessions,
+      bus,
+      tracer: tracing.tracer,
+      meter: metrics.meter,
+      health: (component, check) => {
+        if (health.has(component)) throw new KernelError(KernelErrors.PLUGIN_REGISTER, `plugin "${name}": health component "${component}" is already registered`, name);
+        health.set(component, check);
+      },
+    };
+  }
+
+  async function registerPlugins(): Promise<void> {
+    for (const { plugin, options } of resolved) {
+      messages.owner = plugin.name;
+      routes.owner = plugin.name;
+      try {
+        await plugin.register(contextFor(plugin.name), options);
+      } catch (err) {
+        if (err instanceof KernelError) throw err;
+        throw new KernelError(KernelErrors.PLUGIN_REGISTER, `plugin "${plugin.name}" failed to register: ${(err as Error).message}`, plugin.name, err);
+      }
+      logger.info({ plugin: plugin.name, version: plugin.version }, 'plugin loaded');
+    }
+    messages.owner = 'kernel';
+    routes.owner = 'kernel';
+    routes.sealed = true;
+  }
+
+  function authMode(route: WsRouteOptions): AuthMode {
+    if (!container.hasRegistration('authenticator')) return route.auth === 'required' ? 'required' : 'none';
+    return route.auth ?? config.defaultAuth;
+  }
+
+  const kernel: Kernel = {
+    config,
+    container,
+    logger,
+    instanceId,
+    uws: uwsInfo,
+    plugins: resolved.map((r) => ({ name: r.plugin.name, version: r.plugin.version })),
+    get port() {
+      return port;
+    },
+
+    async start() {
+      if (state !== 'new') throw new KernelError(KernelErrors.LISTEN, `kernel cannot start from state ${state}`);
+      state = 'starting';
+      if (!uwsInfo.native) {
+        logger.warn({ uws: uwsInfo }, 'uWebSockets.js fell back to its pure-JS emulation: performance is degraded (see README: official uWebSockets.js on Node 22+)');
+      }
+      await registerPlugins();
+      if (!container.hasRegistration('authenticator')) {
+        logger.warn('no authenticator registered: WebSocket routes accept anonymous sessions (open mode)');
+      }
+      app = createHttpServer({ maxBodySize: config.maxHttpBodySize });
+      const uwsApp = app.uws_instance;
+      bus.attach(uwsApp);
+      const inbound = createInboundPipeline({
+        config: config.websocket,
+        messages,
+        hooks,
+        container,
+        logger,
+        tracer: tracing.tracer,
+        stats: { received: (t) => metrics.countReceived(t), error: (c) => metrics.countError(c) },
+      });
+      mountWsRoutes(uwsApp, routes.wsRoutes(), {
+        config, hooks, sessions, topics, inbound, logger, tracer: tracing.tracer, metrics,
+        authMode,
+        draining: () => state === 'draining' || state === 'stopped',
+        broadcastTopic: bus.broadcastTopic,
+        sessionParent,
+      });
+      mountHttpRoutes(app, routes.httpRoutes, logger);
+
+      for (const t of transports.list()) {
+        try {
+          await t.start((msg) => bus.deliver(msg));
+          logger.info({ transport: t.name }, 'transport started');
+        } catch (err) {
+          // Local delivery works without transports; the transport reports itself degraded.
+          logger.error({ err, transport: t.name }, 'transport failed to start; continuing with local delivery');
+        }
+      }
+
+      try {
+        listenSocket = await app.listen(config.port, config.host);
+      } catch (err) {
+        state = 'stopped';
+        throw new KernelError(KernelErrors.LISTEN, `cannot listen on ${config.host}:${config.port}: ${String((err as Error)?.message ?? err)}`, 'PORT', err);
+      }
+      port = uws.us_socket_local_port(listenSocket as uws.us_listen_socket);
+      stopSweeper = startSweeper(sessions, config.websocket);
+      state = 'running';
+      await hooks.run('onReady');
+      logger.info(
+        { port, host: config.host, plugins: kernel.plugins.map((p) => `${p.name}@${p.version}`), uwsNative: uwsInfo.native },
+        'wirestate listening',
+      );
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        if (state === 'new') {
+          state = 'stopped';
+          return;
+        }
+        state = 'draining';
+        const deadline = Date.now() + config.shutdownTimeout;
+        stopSweeper?.();
+        // Stop accepting connections first, then ask every session to leave.
+        if (listenSocket) uws.us_listen_socket_close(listenSocket as uws.us_listen_socket);
+        listenSocket = undefined;
+        for (const s of sessions.all()) s.close(CloseCodes.GOING_AWAY, 'server shutting down');
+        while (sessions.count() > 0 && Date.now() < deadline - 1000) await new Promise((r) => setTimeout(r, 20));
+        const step = async (what: string, fn: () => Promise<unknown>) => {
+          const left = Math.max(100, deadline - Date.now());
+          let timer: NodeJS.Timeout | undefined;
+          try {
+            await Promise.race([fn(), new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${left} ms`)), left); })]);
+          } catch (err) {
+            logger.error({ err, step: what }, 'shutdown step failed');
+          } finally {
+            clearTimeout(timer);
+          }
+        };
+        await step('onClose hooks', () => hooks.runReverse('onClose'));
+        for (const t of [...transports.list()].reverse()) await step(`transport ${t.name}`, () => t.stop());
+        await step('telemetry', async () => { await tracing.shutdown(); await metrics.shutdown(); });
+        try {
+          app?.close();
+        } catch {
+          // Already closed.
+        }
+        state = 'stopped';
+        logger.info('wirestate stopped');
+      })();
+      return stopping;
+    },
+  };
+  return kernel;
+}

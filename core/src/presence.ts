@@ -1,0 +1,29 @@
+/** The default presence: what this instance knows. A cluster plugin replaces it in the container. */
+import type { Presence, PresenceMember } from './types.js';
+import type { Topics } from './topics.js';
+import type { Sessions } from './sessions/registry.js';
+
+export class LocalPresence implements Presence {
+  constructor(private readonly registry: Topics, private readonly sessions: Sessions) {}
+
+  async count(topic: string): Promise<number> {
+    return this.registry.localCount(topic);
+  }
+
+  async members(topic: string): Promise<PresenceMember[]> {
+    const byUser = new Map<string | null, number>();
+    for (const s of this.registry.localMembers(topic)) {
+      const key = s.userId ?? null;
+      byUser.set(key, (byUser.get(key) ?? 0) + 1);
+    }
+    return [...byUser].map(([userId, connections]) => ({ userId, connections }));
+  }
+
+  async topics(): Promise<Record<string, number>> {
+    return Object.fromEntries(this.registry.localTopics());
+  }
+
+  async connections(): Promise<number> {
+    return this.sessions.count();
+  }
+}

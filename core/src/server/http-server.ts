@@ -1,0 +1,46 @@
+/** The hyper-express app: kernel routes (/health, /metrics) and plugin HTTP routes. */
+import HyperExpress from 'hyper-express';
+import type { Logger } from 'pino';
+import { WirestateError } from '../errors.js';
+import type { HttpRoute } from '../routes.js';
+
+export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Server {
+  return new HyperExpress.Server({ max_body_length: opts.maxBodySize, fast_abort: true });
+}
+
+export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], logger: Logger): void {
+  for (const r of routes) {
+    app[r.method](r.path, async (req, res) => {
+      try {
+        const out = await r.handler(req, res);
+        if (!res.completed && out !== undefined) res.json(out as object);
+      } catch (err) {
+        if (res.completed) return;
+        if (err instanceof WirestateError) {
+          res.status(err.status).json({ error: err.message, code: err.code });
+          return;
+        }
+        logger.error({ err, route: `${r.method.toUpperCase()} ${r.path}`, plugin: r.owner }, 'route handler failed');
+        res.status(500).json({ error: 'internal server error', code: 'INTERNAL_ERROR' });
+      }
+    });
+  }
+  app.set_not_found_handler((_req, res) => {
+    res.status(404).json({ error: 'not found', code: 'NOT_FOUND' });
+  });
+  app.set_error_handler((req, res, err) => {
+    logger.error({ err, path: req.path }, 'http error');
+    if (!res.completed) res.status(500).json({ error: 'internal server error', code: 'INTERNAL_ERROR' });
+  });
+}
+
+/** Read a JSON body with a clear error for bad JSON; used by plugin routes. */
+export async function readJsonBody(req: HyperExpress.Request): Promise<unknown> {
+  const text = await req.text();
+  if (text.trim() === '') throw new WirestateError('INVALID_JSON', 'request body is empty', { status: 400 });
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new WirestateError('INVALID_JSON', 'invalid JSON format', { status: 400 });
+  }
+}

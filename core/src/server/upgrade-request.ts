@@ -1,0 +1,33 @@
+/** The HTTP request that asks to become a WebSocket, as `onUpgrade` hooks see it. */
+import type { AuthMode, Identity, UpgradeRequest, WsRouteOptions } from '../types.js';
+
+export class UpgradeRequestImpl implements UpgradeRequest {
+  identity?: Identity;
+  protocol?: string;
+  readonly data = new Map<string, unknown>();
+  rejection: { status: number; body: Record<string, unknown> } | undefined;
+  private queryCache: URLSearchParams | undefined;
+
+  constructor(
+    readonly route: string,
+    readonly url: string,
+    readonly rawQuery: string,
+    readonly params: Record<string, string>,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly remoteAddress: string,
+    readonly routeOptions: WsRouteOptions,
+    readonly authMode: AuthMode,
+  ) {}
+
+  get query(): URLSearchParams {
+    return (this.queryCache ??= new URLSearchParams(this.rawQuery));
+  }
+
+  reject(status: number, body: Record<string, unknown>): void {
+    if (!this.rejection) this.rejection = { status, body };
+  }
+
+  get rejected(): boolean {
+    return this.rejection !== undefined;
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * WebSocket routes, registered on hyper-express's uWebSockets.js app directly: the upgrade
+ * runs `onUpgrade` hooks (which may answer with an HTTP status instead), and each accepted
+ * socket becomes a Session with its actor. We bypass hyper-express's per-socket EventEmitter
+ * wrapper to save memory and reach uWS options it does not expose (see README).
+ */
+import type { Logger } from 'pino';
+import type { AnyActorRef } from 'xstate';
+import type { Tracer } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
+import uws, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_socket_context_t, type WebSocket } from 'uWebSockets.js';
+import type { WirestateConfig } from '../config/schema.js';
+import { CloseCodes, WirestateError, protocolError } from '../errors.js';
+import type { HookRegistry } from '../hooks.js';
+import { paramNames } from '../routes.js';
+import type { InboundHandler } from '../sessions/inbound.js';
+import type { Sessions } from '../sessions/registry.js';
+import { SessionImpl } from '../sessions/session.js';
+import type { Topics } from '../topics.js';
+import type { AuthMode, Frame, WsRouteOptions } from '../types.js';
+import type { KernelMetrics } from '../telemetry/metrics.js';
+import { UpgradeRequestImpl } from './upgrade-request.js';
+
+interface SocketData {
+  req?: UpgradeRequestImpl;
+  session?: SessionImpl;
+}
+
+export interface WsServerDeps {
+  config: WirestateConfig;
+  hooks: HookRegistry;
+  sessions: Sessions;
+  topics: Topics;
+  inbound: InboundHandler;
+  logger: Logger;
+  tracer: Tracer;
+  metrics: KernelMetrics;
+  /** Effective auth mode for a route (kernel default resolved). */
+  authMode(route: WsRouteOptions): AuthMode;
+  draining(): boolean;
+  broadcastTopic: string;
+  /** Root actor whose system every session actor shares. */
+  sessionParent: AnyActorRef;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests',
+  500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+function writeJson(res: HttpResponse, status: number, body: Record<string, unknown>): void {
+  res.writeStatus(`${status} ${STATUS_TEXT[status] ?? 'Error'}`).writeHeader('content-type', 'application/json').end(JSON.stringify(body));
+}
+
+function originAllowed(allowed: string[], origin: string | undefined): boolean {
+  if (allowed.length === 0 || allowed.includes('*')) return true;
+  // Non-browser clients send no Origin; origin checks protect browsers only.
+  if (origin === undefined || origin === '') return true;
+  return allowed.includes(origin);
+}
+
+function fillTemplate(template: string, params: Record<string, string>): string {
+  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, k: string) => params[k] ?? '');
+}
+
+export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsRouteOptions>, deps: WsServerDeps): void {
+  const { config, hooks, sessions, topics, inbound, logger, tracer, metrics } = deps;
+  const broadcastTopic = deps.broadcastTopic;
+  const ws = config.websocket;
+  const idleTimeout = Math.max(8, Math.ceil(ws.pongWait / 1000 / 4) * 4 + 8);
+
+  for (const [pattern, options] of routes) {
+    const names = paramNames(pattern);
+    const authMode = deps.authMode(options);
+
+    const accept = (res: HttpResponse, up: UpgradeRequestImpl, key: string, offered: string, ext: string, context: us_socket_context_t): void => {
+      if (up.rejection) {
+        metrics.upgradesRejected++;
+        writeJson(res, up.rejection.status, up.rejection.body);
+        return;
+      }
+      // Browsers fail the handshake if they offered subprotocols and none is echoed.
+      const protocol = up.protocol ?? (offered ? offered.split(',')[0]!.trim() : '');
+      res.upgrade<SocketData>({ req: up }, key, protocol, ext, context);
+    };
+
+    app.ws<SocketData>(pattern, {
+      compression: uws.DISABLED,
+      // uWS cuts frames over maxPayloadLength without a close frame (1006); we want 1009, so uWS
+      // gets a ceiling above the hard limit and the pipeline closes gracefully up to it.
+      maxPayloadLength: ws.hardMaxMessageSize * 2,
+      maxBackpressure: ws.maxBackpressure,
+      closeOnBackpressureLimit: ws.slowConsumer === 'close' ? 1 : 0,
+      idleTimeout,
+      sendPingsAutomatically: true,
+
+      upgrade: (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => {
+        const headers: Record<string, string> = {};
+        req.forEach((k, v) => { headers[k] = v; });
+        const params: Record<string, string> = {};
+        for (let i = 0; i < names.length; i++) params[names[i]!] = decodeURIComponent(req.getParameter(i) ?? '');
+        const url = req.getUrl();
+        const key = headers['sec-websocket-key'] ?? '';
+        const offered = headers['sec-websocket-protocol'] ?? '';
+        const ext = headers['sec-websocket-extensions'] ?? '';
+        const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+        const up = new UpgradeRequestImpl(pattern, url, req.getQuery() ?? '', params, headers, remote, options, authMode);
+
+        if (deps.draining()) up.reject(503, { error: 'server is shutting down', code: 'SHUTTING_DOWN' });
+        else if (!originAllowed(config.allowedOrigins, headers.origin)) up.reject(403, { error: 'origin not allowed', code: 'FORBIDDEN' });
+        if (up.rejected || !hooks.has('onUpgrade')) return accept(res, up, key, offered, ext, context);
+
+        let aborted = false;
+        res.onAborted(() => { aborted = true; });
+        const span = tracer.startSpan('ws.upgrade', { attributes: { 'http.route': pattern, 'client.address': remote } });
+        hooks.run('onUpgrade', up).then(
+          () => undefined,
+          (err: unknown) => {
+            if (err instanceof WirestateError) up.reject(err.status, { error: err.message, code: err.code });
+            else {
+              logger.error({ err, route: pattern }, 'onUpgrade hook failed');
+              up.reject(500, { error: 'internal server error', code: 'INTERNAL_ERROR' });
+            }
+          },
+        ).then(() => {
+          if (up.rejection) span.setStatus({ code: SpanStatusCode.ERROR, message: String(up.rejection.body.error ?? up.rejection.status) });
+          if (up.identity) span.setAttribute('enduser.id', up.identity.userId);
+          span.end();
+          if (aborted) return;
+          res.cork(() => accept(res, up, key, offered, ext, context));
+        });
+      },
+
+      open: (socket: WebSocket<SocketData>) => {
+        const data = socket.getUserData();
+        const up = data.req!;
+        data.req = undefined;
+        if (deps.draining()) {
+          socket.end(CloseCodes.GOING_AWAY, 'server shutting down');
+          return;
+        }
+        if (ws.maxConnections > 0 && sessions.count() >= ws.maxConnections) {
+          const err = protocolError('SERVER_FULL');
+          metrics.countError(err.code);
+          socket.send(JSON.stringify({ type: 'error', error: err.message, code: err.code, timestamp: Date.now() }), false);
+          socket.end(CloseCodes.SERVER_FULL, err.message);
+          return;
+        }
+        const session = new SessionImpl({
+          ws: socket,
+          route: pattern,
+          params: up.params,
+          rawQuery: up.rawQuery,
+          parent: deps.sessionParent,
+          remoteAddress: up.remoteAddress,
+          identity: up.identity,
+          data: up.data,
+          authRequired: authMode === 'required',
+          authTimeout: ws.authTimeout,
+          maxSubscriptions: ws.maxSubscriptionsPerConnection,
+          maxBackpressure: ws.maxBackpressure,
+          closeSlowConsumers: ws.slowConsumer === 'close',
+          now: Date.now(),
+          onClosed: (s) => onSessionClosed(s),
+          onSent: () => { metrics.direct++; },
+        });
+        data.session = session;
+        sessions.add(session);
+        sessions.attachIdentity(session);
+        session.joinSystemTopic(broadcastTopic);
+        const connected: Frame = {
+          type: 'connected',
+          data: { client_id: session.id, message: 'Connected to WebSocket server', ...(session.userId !== undefined ? { user_id: session.userId } : {}) },
+          timestamp: Date.now(),
+        };
+        session.send(connected);
+        session.start();
+        // Frames that arrive while onOpen hooks run wait for them (bounded by the rate limit's burst).
+        if (hooks.has('onOpen') || options.autoTopics?.length) {
+          session.pendingFrames = [];
+          session.opened = afterOpen(session, options);
+        }
+      },
+
+      message: (socket: WebSocket<SocketData>, message: ArrayBuffer) => {
+        const s = socket.getUserData().session;
+        if (!s) return;
+        if (s.pendingFrames === undefined) return inbound(s, message);
+        if (s.pendingFrames.length >= maxPending) return s.close(CloseCodes.POLICY_VIOLATION, 'too many frames before open completed');
+        s.pendingFrames.push(message.slice(0));
+      },
+
+      pong: (socket: WebSocket<SocketData>) => {
+        const s = socket.getUserData().session;
+        if (s) s.lastSeen = Date.now();
+      },
+
+      close: (socket: WebSocket<SocketData>, code: number, message: ArrayBuffer) => {
+        const s = socket.getUserData().session;
+        if (!s) return;
+        s.socketClosed = true;
+        s.closeInfo = { code, reason: Buffer.from(message).toString() };
+        s.dispatch({ type: 'SOCKET_CLOSED' });
+      },
+    });
+  }
+
+  const maxPending = Math.max(16, ws.rateLimit.burst);
+
+  async function afterOpen(session: SessionImpl, options: WsRouteOptions): Promise<void> {
+    try {
+      if (hooks.has('onOpen')) await hooks.run('onOpen', session);
+      for (const template of options.autoTopics ?? []) {
+        if (session.phase !== 'ready') break;
+        await topics.subscribe(session, fillTemplate(template, session.params), { skipAuthorization: true });
+      }
+    } catch (err) {
+      if (err instanceof WirestateError) session.sendError(err);
+      else logger.error({ err, session: session.id }, 'onOpen failed');
+    } finally {
+      const queued = session.pendingFrames ?? [];
+      session.pendingFrames = undefined;
+      for (const frame of queued) if (!session.socketClosed) inbound(session, frame);
+    }
+  }
+
+  function onSessionClosed(s: SessionImpl): void {
+    sessions.remove(s);
+    const left = topics.removeSession(s);
+    const { code, reason } = s.closeInfo ?? { code: CloseCodes.NORMAL, reason: '' };
+    void (async () => {
+      try {
+        // Disconnect hooks never overtake open hooks of the same session.
+        if (s.opened) await s.opened;
+        if (hooks.has('onUnsubscribe')) for (const t of left) await hooks.run('onUnsubscribe', s, t);
+        if (hooks.has('onDisconnect')) await hooks.run('onDisconnect', s, code, reason);
+      } catch (err) {
+        logger.error({ err, session: s.id }, 'onDisconnect hook failed');
+      }
+    })();
+  }
+}

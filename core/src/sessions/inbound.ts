@@ -1,0 +1,142 @@
+/**
+ * The inbound pipeline of every frame:
+ *   size → rate limit → JSON parse → alias normalization → ajv validation
+ *   → phase gate → onMessage hooks → handler.
+ * Every failure answers a PROTOCOL.md error and keeps the session open (unless the
+ * error itself closes it, as sustained rate-limit abuse does).
+ */
+import type { Tracer } from '@opentelemetry/api';
+import type { AwilixContainer } from 'awilix';
+import type { Logger } from 'pino';
+import { CloseCodes, WirestateError, protocolError } from '../errors.js';
+import type { HookRegistry } from '../hooks.js';
+import type { Messages, CompiledMessage } from '../messages.js';
+import type { WebSocketConfig } from '../config/schema.js';
+import type { Frame, InboundMessage, MessageContext } from '../types.js';
+import { describeErrors } from '../validation.js';
+import type { SessionImpl } from './session.js';
+
+export interface InboundDeps {
+  config: WebSocketConfig;
+  messages: Messages;
+  hooks: HookRegistry;
+  container: AwilixContainer;
+  logger: Logger;
+  tracer: Tracer;
+  stats: { received(type: string): void; error(code: string): void };
+}
+
+export type InboundHandler = (session: SessionImpl, data: ArrayBuffer) => void;
+
+function idOf(raw: Record<string, unknown>): string | undefined {
+  const id = raw.id;
+  return typeof id === 'string' ? id : typeof id === 'number' ? String(id) : undefined;
+}
+
+export function createInboundPipeline(deps: InboundDeps): InboundHandler {
+  const { config, messages, hooks, container, logger, tracer, stats } = deps;
+  const rl = config.rateLimit;
+  const ratePerMs = rl.messagesPerSecond / 1000;
+
+  const fail = (s: SessionImpl, err: WirestateError, id?: string): void => {
+    stats.error(err.code);
+    s.sendError(err, id);
+  };
+
+  /** Token bucket; returns false when the frame must be refused. */
+  const admit = (s: SessionImpl, now: number): boolean => {
+    if (s.tokens < 0) {
+      s.tokens = rl.burst;
+      s.lastRefill = now;
+    } else {
+      s.tokens = Math.min(rl.burst, s.tokens + (now - s.lastRefill) * ratePerMs);
+      s.lastRefill = now;
+    }
+    if (s.tokens >= 1) {
+      s.tokens -= 1;
+      s.violations = 0;
+      return true;
+    }
+    s.violations++;
+    const close = s.violations >= rl.maxViolations;
+    fail(s, protocolError('RATE_LIMITED', undefined, close ? { closeCode: CloseCodes.RATE_LIMITED } : {}));
+    return false;
+  };
+
+  const run = (s: SessionImpl, compiled: CompiledMessage, message: InboundMessage): void => {
+    const id = message.id;
+    const ctx: MessageContext = {
+      session: s,
+      message,
+      container,
+      logger,
+      reply(frame: Frame) {
+        if (id !== undefined && frame.id === undefined) frame.id = id;
+        s.send(frame);
+      },
+    };
+    const span = tracer.startSpan(`ws.message ${compiled.type}`, {
+      attributes: { 'wirestate.session': s.id, 'wirestate.user': s.userId ?? '', 'wirestate.room': typeof message.room === 'string' ? message.room : '' },
+    });
+    const onError = (err: unknown): void => {
+      span.recordException(err as Error);
+      if (err instanceof WirestateError) return fail(s, err, id);
+      logger.error({ err, type: compiled.type, session: s.id }, 'message handler failed');
+      fail(s, protocolError('INTERNAL_ERROR'), id);
+    };
+    try {
+      const out = compiled.def.handle(ctx);
+      if (out && typeof (out as Promise<void>).then === 'function') {
+        (out as Promise<void>).then(() => span.end(), (err) => { onError(err); span.end(); });
+      } else span.end();
+    } catch (err) {
+      onError(err);
+      span.end();
+    }
+  };
+
+  return (s: SessionImpl, data: ArrayBuffer): void => {
+    const now = Date.now();
+    s.lastSeen = now;
+    if (data.byteLength > config.maxMessageSize) {
+      const hard = data.byteLength > config.hardMaxMessageSize;
+      return fail(s, protocolError('TOO_LARGE', undefined, hard ? { closeCode: CloseCodes.TOO_LARGE } : {}));
+    }
+    if (ratePerMs > 0 && !admit(s, now)) return;
+
+    let raw: unknown;
+    try {
+      raw = JSON.parse(Buffer.from(data).toString('utf8'));
+    } catch {
+      return fail(s, protocolError('INVALID_JSON'));
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      return fail(s, protocolError('INVALID_MESSAGE', 'message must be a JSON object'));
+    }
+    const obj = raw as Record<string, unknown>;
+    const id = idOf(obj);
+    if (id !== undefined) obj.id = id;
+    if (typeof obj.type !== 'string') {
+      // seed 000 clients name the message type `action`.
+      if (typeof obj.action === 'string') obj.type = obj.action;
+      else return fail(s, protocolError('INVALID_MESSAGE', 'type is required'), id);
+    }
+    const resolved = messages.resolve(obj);
+    if (!resolved || (resolved.compiled.routes && !resolved.compiled.routes.has(s.route))) {
+      return fail(s, protocolError('UNKNOWN_TYPE'), id);
+    }
+    const { compiled, message } = resolved;
+    if (compiled.validate && !compiled.validate(message)) {
+      return fail(s, protocolError('INVALID_MESSAGE', describeErrors(compiled.validate.errors)), id);
+    }
+    if (s.phase !== 'ready' && !compiled.def.allowUnauthenticated) {
+      return fail(s, protocolError('UNAUTHORIZED'), id);
+    }
+    stats.received(compiled.type);
+    if (!hooks.has('onMessage')) return run(s, compiled, message);
+    hooks.runVetoable('onMessage', s, message).then(
+      (ok) => (ok ? run(s, compiled, message) : fail(s, protocolError('FORBIDDEN', 'message refused'), id)),
+      (err) => fail(s, err instanceof WirestateError ? err : protocolError('INTERNAL_ERROR'), id),
+    );
+  };
+}

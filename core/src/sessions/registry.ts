@@ -1,0 +1,97 @@
+/** Every live session of this instance, indexed by id and by user. */
+import type { Bus, Frame, Identity, Session, SessionRegistry, Transport } from '../types.js';
+import { protocolError } from '../errors.js';
+import type { HookRegistry } from '../hooks.js';
+import type { SessionImpl } from './session.js';
+
+const NONE: ReadonlySet<SessionImpl> = new Set();
+
+export class Sessions implements SessionRegistry {
+  private readonly byId = new Map<string, SessionImpl>();
+  private readonly byUser = new Map<string, Set<SessionImpl>>();
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly hooks: HookRegistry,
+    private readonly userTopicPrefix: string,
+    private readonly transports: () => readonly Transport[],
+  ) {}
+
+  add(s: SessionImpl): void {
+    this.byId.set(s.id, s);
+    if (s.identity) this.indexUser(s, s.identity.userId);
+  }
+
+  remove(s: SessionImpl): void {
+    this.byId.delete(s.id);
+    const uid = s.identity?.userId;
+    if (uid !== undefined) {
+      const set = this.byUser.get(uid);
+      if (set) {
+        set.delete(s);
+        if (set.size === 0) {
+          this.byUser.delete(uid);
+          for (const t of this.transports()) t.topicInactive?.(this.userTopic(uid));
+        }
+      }
+    }
+  }
+
+  get(id: string): SessionImpl | undefined {
+    return this.byId.get(id);
+  }
+
+  count(): number {
+    return this.byId.size;
+  }
+
+  all(): IterableIterator<SessionImpl> {
+    return this.byId.values();
+  }
+
+  ofUser(userId: string): ReadonlySet<SessionImpl> {
+    return this.byUser.get(userId) ?? NONE;
+  }
+
+  userCount(): number {
+    return this.byUser.size;
+  }
+
+  userTopic(userId: string): string {
+    return this.userTopicPrefix + userId;
+  }
+
+  async authenticate(session: Session, identity: Identity): Promise<void> {
+    const s = session as SessionImpl;
+    const previous = s.identity;
+    if (previous && previous.userId !== identity.userId) {
+      // A refresh must belong to the same user; anything else is a new session.
+      throw protocolError('UNAUTHORIZED', 'token belongs to another user');
+    }
+    s.identity = identity;
+    if (!previous) {
+      this.indexUser(s, identity.userId);
+      s.joinSystemTopic(this.userTopic(identity.userId));
+    }
+    s.dispatch({ type: 'AUTHENTICATED' });
+    if (this.hooks.has('onAuthenticated')) await this.hooks.run('onAuthenticated', s, identity);
+  }
+
+  /** Joins the user's topic at open for sessions authenticated during the upgrade. */
+  attachIdentity(s: SessionImpl): void {
+    if (s.identity) s.joinSystemTopic(this.userTopic(s.identity.userId));
+  }
+
+  sendToUser(userId: string, frame: Frame): void {
+    this.bus.publish(this.userTopic(userId), frame);
+  }
+
+  private indexUser(s: SessionImpl, userId: string): void {
+    let set = this.byUser.get(userId);
+    if (!set) {
+      this.byUser.set(userId, (set = new Set()));
+      for (const t of this.transports()) t.topicActive?.(this.userTopic(userId));
+    }
+    set.add(s);
+  }
+}

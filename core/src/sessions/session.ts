@@ -1,0 +1,214 @@
+/** The live handle of one connection: what plugins call, what the actor controls. */
+import { randomUUID } from 'node:crypto';
+import { createActor, type Actor, type AnyActorRef } from 'xstate';
+import type { WebSocket } from 'uWebSockets.js';
+import { CloseCodes, WirestateError } from '../errors.js';
+import type { Frame, Identity, Session, SessionPhase } from '../types.js';
+import { sessionMachine, type SessionControl, type SessionEvent } from './machine.js';
+
+export interface SessionInit {
+  ws: WebSocket<unknown>;
+  route: string;
+  params: Record<string, string>;
+  /** Raw query string; parsed on first use (most sessions never read it). */
+  rawQuery: string;
+  /**
+   * The kernel's root actor. Session actors are created as its children so they share one
+   * actor system (scheduler, registry) instead of each building its own: about 2 KB less per
+   * connection. XState accepts `parent` at runtime; it is not in its public option types.
+   */
+  parent: AnyActorRef;
+  remoteAddress: string;
+  identity?: Identity;
+  data?: Map<string, unknown>;
+  authRequired: boolean;
+  authTimeout: number;
+  maxSubscriptions: number;
+  maxBackpressure: number;
+  closeSlowConsumers: boolean;
+  now: number;
+  /** Called once the actor reaches `closed`. */
+  onClosed(session: SessionImpl): void;
+  /** Counts frames sent directly (not fan-out). */
+  onSent(): void;
+}
+
+const NO_TOPICS: ReadonlySet<string> = new Set();
+
+export class SessionImpl implements Session, SessionControl {
+  readonly id = randomUUID();
+  readonly route: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly remoteAddress: string;
+  readonly connectedAt: number;
+  phase: SessionPhase = 'connecting';
+  heartbeat: 'alive' | 'awaitingPong' = 'alive';
+  identity: Identity | undefined;
+  /** Last inbound activity (message or pong), ms. */
+  lastSeen: number;
+  /** Token bucket state of the inbound rate limit. */
+  tokens = -1;
+  lastRefill = 0;
+  violations = 0;
+  /** True once the socket is gone: nothing may touch `ws` after that. */
+  socketClosed = false;
+  /** Inbound frames held while onOpen hooks run; undefined once the session is open. */
+  pendingFrames: ArrayBuffer[] | undefined;
+  /** Settles when onOpen hooks (and auto topics) are done. */
+  opened: Promise<void> | undefined;
+  /** Close code and reason as the socket reported them. */
+  closeInfo: { code: number; reason: string } | undefined;
+  readonly actor: Actor<typeof sessionMachine>;
+  private readonly ws: WebSocket<unknown>;
+  private topicSet: Set<string> | undefined;
+  private dataMap: Map<string, unknown> | undefined;
+  private readonly init: SessionInit;
+
+  constructor(init: SessionInit) {
+    this.init = init;
+    this.ws = init.ws;
+    this.route = init.route;
+    this.params = init.params;
+    this.remoteAddress = init.remoteAddress;
+    this.identity = init.identity;
+    this.connectedAt = init.now;
+    this.lastSeen = init.now;
+    if (init.data && init.data.size > 0) this.dataMap = init.data;
+    this.actor = createActor(sessionMachine, {
+      parent: init.parent,
+      input: { control: this, authRequired: init.authRequired, authTimeout: init.authTimeout, maxSubscriptions: init.maxSubscriptions },
+    } as Parameters<typeof createActor<typeof sessionMachine>>[1]);
+  }
+
+  private queryCache: URLSearchParams | undefined;
+
+  get query(): URLSearchParams {
+    return (this.queryCache ??= new URLSearchParams(this.init.rawQuery));
+  }
+
+  get userId(): string | undefined {
+    return this.identity?.userId;
+  }
+
+  get authenticated(): boolean {
+    return this.identity !== undefined;
+  }
+
+  get topics(): ReadonlySet<string> {
+    return this.topicSet ?? NO_TOPICS;
+  }
+
+  get subscriptionCount(): number {
+    return this.topicSet?.size ?? 0;
+  }
+
+  get data(): Map<string, unknown> {
+    return (this.dataMap ??= new Map());
+  }
+
+  /** The subscription region of the actor is `full`. */
+  get subscriptionsFull(): boolean {
+    return this.actor.getSnapshot().matches({ ready: { subscriptions: 'full' } });
+  }
+
+  start(): void {
+    this.actor.start();
+    this.actor.send({ type: 'OPEN' });
+  }
+
+  dispatch(event: SessionEvent): void {
+    if (this.phase !== 'closed') this.actor.send(event);
+  }
+
+  /* ------------------------------------------------------------- sending */
+
+  send(frame: Frame): boolean {
+    if (frame.timestamp === undefined) frame.timestamp = Date.now();
+    return this.sendRaw(JSON.stringify(frame));
+  }
+
+  sendRaw(json: string): boolean {
+    if (this.socketClosed) return false;
+    const result = this.ws.send(json, false);
+    this.init.onSent();
+    if (result === 2 || (this.init.closeSlowConsumers && this.ws.getBufferedAmount() > this.init.maxBackpressure)) {
+      if (this.init.closeSlowConsumers) this.close(CloseCodes.POLICY_VIOLATION, 'slow consumer');
+      return false;
+    }
+    return true;
+  }
+
+  sendError(err: WirestateError, id?: string): void {
+    const frame: Frame = { type: 'error', error: err.message, code: err.code, timestamp: Date.now() };
+    if (id !== undefined) frame.id = id;
+    this.send(frame);
+    if (err.closeCode !== undefined) this.close(err.closeCode, err.message);
+  }
+
+  close(code: number = CloseCodes.NORMAL, reason = ''): void {
+    this.dispatch({ type: 'CLOSE', code, reason });
+  }
+
+  /* ------------------------------------------------------ topic bookkeeping */
+
+  /** uWS-level subscribe; the kernel's topic registry calls this after every check passed. */
+  joinTopic(topic: string): boolean {
+    if (this.socketClosed) return false;
+    (this.topicSet ??= new Set()).add(topic);
+    this.ws.subscribe(topic);
+    return true;
+  }
+
+  leaveTopic(topic: string): boolean {
+    if (!this.topicSet?.delete(topic)) return false;
+    if (!this.socketClosed) this.ws.unsubscribe(topic);
+    return true;
+  }
+
+  /** Subscribe to a kernel-managed topic that does not count as a room (the user topic). */
+  joinSystemTopic(topic: string): void {
+    if (!this.socketClosed) this.ws.subscribe(topic);
+  }
+
+  leaveSystemTopic(topic: string): void {
+    if (!this.socketClosed) this.ws.unsubscribe(topic);
+  }
+
+  /** Hand over (and forget) every topic, for disconnect cleanup. */
+  takeTopics(): string[] {
+    const list = this.topicSet ? [...this.topicSet] : [];
+    this.topicSet = undefined;
+    return list;
+  }
+
+  /* ------------------------------------------------- SessionControl (actor) */
+
+  setPhase(phase: SessionPhase): void {
+    this.phase = phase;
+  }
+
+  ping(): void {
+    if (!this.socketClosed) this.ws.ping();
+  }
+
+  reportError(err: WirestateError): void {
+    const frame: Frame = { type: 'error', error: err.message, code: err.code, timestamp: Date.now() };
+    this.send(frame);
+  }
+
+  endSocket(code: number, reason: string): void {
+    if (this.socketClosed) return;
+    this.socketClosed = true;
+    try {
+      this.ws.end(code, reason.slice(0, 120));
+    } catch {
+      // Already closed underneath us; the close handler still runs.
+    }
+  }
+
+  onClosed(): void {
+    // Reaching the final state stops the actor and unregisters it from the shared system.
+    this.socketClosed = true;
+    this.init.onClosed(this);
+  }
+}

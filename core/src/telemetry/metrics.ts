@@ -1,0 +1,70 @@
+/**
+ * Metrics through the OpenTelemetry SDK, read by the Prometheus exporter on `GET /metrics`
+ * (no separate server). Counters on hot paths are plain numbers, read by observable
+ * instruments at scrape time, so a delivery costs an addition, not an SDK call.
+ */
+import type { Meter } from '@opentelemetry/api';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+
+export class KernelMetrics {
+  readonly meter: Meter;
+  private readonly exporter: PrometheusExporter;
+  private readonly provider: MeterProvider;
+  private readonly serializer = new PrometheusSerializer();
+  /** Inbound messages by type. */
+  readonly received = new Map<string, number>();
+  /** Error frames by code. */
+  readonly errors = new Map<string, number>();
+  /** Frames sent directly to one session. */
+  direct = 0;
+  /** Frames delivered through topic fan-out (receivers counted). */
+  delivered = 0;
+  /** Publishes on the bus. */
+  published = 0;
+  upgradesRejected = 0;
+
+  constructor(serviceName: string, instanceId: string, gauges: { connections(): number; topics(): number; users(): number }) {
+    this.exporter = new PrometheusExporter({ preventServerStart: true, prefix: '' });
+    this.provider = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': serviceName, 'service.instance.id': instanceId }),
+      readers: [this.exporter],
+    });
+    this.meter = this.provider.getMeter('@wirestate/core');
+    const m = this.meter;
+    m.createObservableGauge('wirestate_connections', { description: 'Open WebSocket sessions' }).addCallback((r) => r.observe(gauges.connections()));
+    m.createObservableGauge('wirestate_rooms', { description: 'Topics (rooms) with local subscribers' }).addCallback((r) => r.observe(gauges.topics()));
+    m.createObservableGauge('wirestate_users', { description: 'Distinct authenticated users connected' }).addCallback((r) => r.observe(gauges.users()));
+    m.createObservableCounter('wirestate_messages_received', { description: 'Inbound messages accepted, by type' }).addCallback((r) => {
+      for (const [type, n] of this.received) r.observe(n, { type });
+    });
+    m.createObservableCounter('wirestate_messages_sent', { description: 'Frames sent to sessions, direct or through fan-out' }).addCallback((r) => {
+      r.observe(this.direct, { path: 'direct' });
+      r.observe(this.delivered, { path: 'fanout' });
+    });
+    m.createObservableCounter('wirestate_publishes', { description: 'Publishes on the bus' }).addCallback((r) => r.observe(this.published));
+    m.createObservableCounter('wirestate_errors', { description: 'Error frames sent, by code' }).addCallback((r) => {
+      for (const [code, n] of this.errors) r.observe(n, { code });
+    });
+    m.createObservableCounter('wirestate_upgrades_rejected', { description: 'Upgrade requests answered with an HTTP error' }).addCallback((r) => r.observe(this.upgradesRejected));
+  }
+
+  countReceived(type: string): void {
+    this.received.set(type, (this.received.get(type) ?? 0) + 1);
+  }
+
+  countError(code: string): void {
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  /** Prometheus text exposition of every instrument, kernel and plugins alike. */
+  async scrape(): Promise<string> {
+    const { resourceMetrics } = await this.exporter.collect();
+    return this.serializer.serialize(resourceMetrics);
+  }
+
+  async shutdown(): Promise<void> {
+    await this.provider.shutdown().catch(() => undefined);
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Topics: who may use them (patterns → authorizers) and who is in them on this instance.
+ * Subscribing goes through one path: phase, limit, authorization, onSubscribe hooks,
+ * uWS topic, membership, transports — so every plugin gets the same guarantees.
+ */
+import { KernelError, KernelErrors, WirestateError, protocolError } from './errors.js';
+import type { HookRegistry } from './hooks.js';
+import type { SessionImpl } from './sessions/session.js';
+import type {
+  Authorizer, AuthorizeInput, Bus, Frame, PolicyRegistry, Session, TopicAction, TopicDefinition, TopicRegistry, Transport,
+} from './types.js';
+
+interface CompiledTopic {
+  pattern: string;
+  regex: RegExp;
+  specificity: number;
+  def: TopicDefinition;
+  order: number;
+}
+
+const EMPTY: ReadonlySet<Session> = new Set();
+
+export function compilePattern(pattern: string): { regex: RegExp; specificity: number } {
+  let src = '';
+  let literal = 0;
+  const re = /\{([A-Za-z_][A-Za-z0-9_]*)\}|(\*$)|([^{*]+)/gy;
+  let consumed = 0;
+  for (let m = re.exec(pattern); m; m = re.exec(pattern)) {
+    consumed = re.lastIndex;
+    if (m[1]) src += `(?<${m[1]}>[^:/]+)`;
+    else if (m[2]) src += '(?<rest>.*)';
+    else {
+      src += m[3]!.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+      literal += m[3]!.length;
+    }
+  }
+  if (consumed !== pattern.length) throw new KernelError(KernelErrors.INVALID_SCHEMA, `invalid topic pattern "${pattern}"`, pattern);
+  return { regex: new RegExp(`^${src}$`), specificity: literal };
+}
+
+export class Topics implements TopicRegistry {
+  private readonly defs: CompiledTopic[] = [];
+  private readonly members = new Map<string, Set<SessionImpl>>();
+
+  constructor(
+    private readonly policies: PolicyRegistry,
+    private readonly hooks: HookRegistry,
+    private readonly bus: Bus,
+    private readonly transports: () => readonly Transport[],
+  ) {}
+
+  define(pattern: string, def: TopicDefinition): void {
+    if (this.defs.some((d) => d.pattern === pattern)) {
+      throw new KernelError(KernelErrors.DUPLICATE_TOPIC, `topic pattern "${pattern}" is already defined`, pattern);
+    }
+    const { regex, specificity } = compilePattern(pattern);
+    this.defs.push({ pattern, regex, specificity, def, order: this.defs.length });
+    // Most literal characters first; later definitions win ties so plugins can refine.
+    this.defs.sort((a, b) => b.specificity - a.specificity || b.order - a.order);
+  }
+
+  private match(topic: string): { def: TopicDefinition; params: Record<string, string> } | undefined {
+    for (const d of this.defs) {
+      const m = d.regex.exec(topic);
+      if (m) return { def: d.def, params: { ...(m.groups ?? {}) } };
+    }
+    return undefined;
+  }
+
+  private async runAuthorizer(a: string | Authorizer, input: AuthorizeInput): Promise<void> {
+    const result = typeof a === 'string' ? await this.policies.check(a, input) : await a(input);
+    if (result === true) return;
+    if (result instanceof WirestateError) throw result;
+    throw protocolError('FORBIDDEN', input.action === 'publish' ? 'not allowed to publish to this room' : undefined);
+  }
+
+  async authorize(session: Session, topic: string, action: TopicAction): Promise<void> {
+    const found = this.match(topic);
+    if (!found) return;
+    const rule = action === 'publish' ? found.def.authorizePublish ?? found.def.authorize : found.def.authorize;
+    if (rule === undefined) return;
+    await this.runAuthorizer(rule, { session, topic, action, params: found.params });
+  }
+
+  async subscribe(session: Session, topic: string, opts: { skipAuthorization?: boolean } = {}): Promise<number> {
+    const s = session as SessionImpl;
+    if (s.phase !== 'ready') throw protocolError('UNAUTHORIZED');
+    if (s.topics.has(topic)) return this.localCount(topic);
+    if (s.subscriptionsFull) throw protocolError('TOO_MANY_SUBSCRIPTIONS');
+    if (!opts.skipAuthorization) await this.authorize(s, topic, 'subscribe');
+    if (this.hooks.has('onSubscribe') && !(await this.hooks.runVetoable('onSubscribe', s, topic))) {
+      throw protocolError('FORBIDDEN');
+    }
+    // The session may have closed while authorization was awaited.
+    if (s.phase !== 'ready' || !s.joinTopic(topic)) throw protocolError('UNAUTHORIZED', 'session is closed');
+    let set = this.members.get(topic);
+    if (!set) {
+      this.members.set(topic, (set = new Set()));
+      for (const t of this.transports()) t.topicActive?.(topic);
+    }
+    set.add(s);
+    s.dispatch({ type: 'SUBSCRIPTIONS_CHANGED' });
+    return set.size;
+  }
+
+  async unsubscribe(session: Session, topic: string): Promise<boolean> {
+    const s = session as SessionImpl;
+    if (!s.leaveTopic(topic)) return false;
+    this.dropMember(s, topic);
+    s.dispatch({ type: 'SUBSCRIPTIONS_CHANGED' });
+    if (this.hooks.has('onUnsubscribe')) await this.hooks.run('onUnsubscribe', s, topic);
+    return true;
+  }
+
+  /** Authorize and publish a frame to a topic (onPublish hooks may veto or transform). */
+  async publish(session: Session | null, topic: string, frame: Frame): Promise<boolean> {
+    if (session) await this.authorize(session, topic, 'publish');
+    let out: Frame | false = frame;
+    if (this.hooks.has('onPublish')) out = await this.hooks.runTransform('onPublish', session, topic, frame);
+    if (out === false) return false;
+    this.bus.publish(topic, out);
+    return true;
+  }
+
+  /** Disconnect: drop every membership of the session. Returns the topics it left. */
+  removeSession(s: SessionImpl): string[] {
+    const left = s.takeTopics();
+    for (const topic of left) this.dropMember(s, topic);
+    return left;
+  }
+
+  private dropMember(s: SessionImpl, topic: string): void {
+    const set = this.members.get(topic);
+    if (!set) return;
+    set.delete(s);
+    if (set.size === 0) {
+      this.members.delete(topic);
+      for (const t of this.transports()) t.topicInactive?.(topic);
+    }
+  }
+
+  localCount(topic: string): number {
+    return this.members.get(topic)?.size ?? 0;
+  }
+
+  localMembers(topic: string): ReadonlySet<Session> {
+    return this.members.get(topic) ?? EMPTY;
+  }
+
+  localTopics(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [t, set] of this.members) out.set(t, set.size);
+    return out;
+  }
+
+  topicCount(): number {
+    return this.members.size;
+  }
+}

@@ -1,0 +1,369 @@
+/**
+ * The public types of the kernel: what a plugin sees through `ctx`.
+ * Kept in one file so the contract can be read in one sitting.
+ */
+import type { AwilixContainer } from 'awilix';
+import type { Logger } from 'pino';
+import type { Tracer, Meter } from '@opentelemetry/api';
+import type { JSONSchemaType, AnySchema } from 'ajv';
+import type { Request as HttpRequest, Response as HttpResponse } from 'hyper-express';
+import type { WirestateConfig } from './config/schema.js';
+import type { WirestateError } from './errors.js';
+
+export type Awaitable<T> = T | Promise<T>;
+export type JsonSchema = AnySchema | JSONSchemaType<unknown>;
+
+/* ---------------------------------------------------------------- identity */
+
+/** Who a session is, once authenticated. Set by an auth plugin through `sessions.authenticate`. */
+export interface Identity {
+  userId: string;
+  role?: string;
+  sellerId?: string;
+  /** Unix epoch milliseconds after which the identity is no longer valid. */
+  expiresAt?: number;
+  /** Every claim of the credential, for policies. */
+  claims: Record<string, unknown>;
+}
+
+/* ----------------------------------------------------------------- session */
+
+export type SessionPhase = 'connecting' | 'authenticating' | 'ready' | 'closing' | 'closed';
+
+/** What an outbound frame looks like before serialization. */
+export interface Frame {
+  type: string;
+  timestamp?: number;
+  id?: string;
+  [key: string]: unknown;
+}
+
+/** A connected client. The session actor decides lifecycle; this object is the handle plugins use. */
+export interface Session {
+  readonly id: string;
+  /** The ws route that accepted this session (e.g. `/ws`). */
+  readonly route: string;
+  /** Route path parameters (`/ws/:entity/:section`). */
+  readonly params: Readonly<Record<string, string>>;
+  /** Query string of the upgrade request. */
+  readonly query: URLSearchParams;
+  readonly remoteAddress: string;
+  readonly connectedAt: number;
+  readonly phase: SessionPhase;
+  readonly identity: Identity | undefined;
+  readonly userId: string | undefined;
+  /** Topics this session is subscribed to (its own user topic excluded). */
+  readonly topics: ReadonlySet<string>;
+  /** Per-plugin scratch space; namespace keys by plugin name. */
+  readonly data: Map<string, unknown>;
+  /** Serialize and send one frame; `timestamp` is added when missing. Returns false if not sent. */
+  send(frame: Frame): boolean;
+  /** Send already-serialized JSON. */
+  sendRaw(json: string): boolean;
+  /** Send an `error` frame for `err` (echoing `id`), closing when the error carries a close code. */
+  sendError(err: WirestateError, id?: string): void;
+  /** Ask the actor to close the session gracefully. */
+  close(code?: number, reason?: string): void;
+}
+
+/* ---------------------------------------------------------------- messages */
+
+/** Inbound message after alias normalization. */
+export interface InboundMessage {
+  type: string;
+  id?: string;
+  room?: string;
+  data?: unknown;
+  [key: string]: unknown;
+}
+
+export interface MessageContext<M extends InboundMessage = InboundMessage> {
+  session: Session;
+  message: M;
+  /** Reply to the sender; echoes the request `id` and adds `timestamp`. */
+  reply(frame: Frame): void;
+  /** The kernel's container, for services the handler needs. */
+  container: AwilixContainer;
+  logger: Logger;
+}
+
+/** Rewrite an alias frame into the canonical form (or return undefined if it does not apply). */
+export type AliasNormalizer = (raw: Record<string, unknown>) => InboundMessage | undefined;
+
+export interface MessageDefinition<M extends InboundMessage = InboundMessage> {
+  /** JSON schema of the canonical message (after normalization); compiled once by ajv. */
+  schema?: JsonSchema;
+  handle(ctx: MessageContext<M>): Awaitable<void>;
+  /** Other type names accepted for this message, each with its normalizer. */
+  aliases?: Record<string, AliasNormalizer>;
+  /** Rewrite other shapes of this same type (e.g. seed 004's `data.channel`). */
+  normalize?: AliasNormalizer;
+  /** Accept before the session is authenticated (e.g. `auth`, `ping`). */
+  allowUnauthenticated?: boolean;
+  /** Restrict to these ws routes (default: every route). */
+  routes?: string[];
+}
+
+export interface MessageRegistry {
+  define<M extends InboundMessage = InboundMessage>(type: string, def: MessageDefinition<M>): void;
+  has(type: string): boolean;
+  types(): string[];
+}
+
+/* ----------------------------------------------------- topics and policies */
+
+export type TopicAction = 'subscribe' | 'publish';
+
+export interface AuthorizeInput {
+  session: Session;
+  topic: string;
+  action: TopicAction;
+  /** Named captures of the matching pattern (`order-{id}` → `{ id }`). */
+  params: Record<string, string>;
+}
+
+/** true: allowed; false: FORBIDDEN; a WirestateError: that error. */
+export type AuthorizeResult = boolean | WirestateError;
+export type Authorizer = (input: AuthorizeInput) => Awaitable<AuthorizeResult>;
+
+export interface TopicDefinition {
+  /** A policy name (see `policies.define`) or a function. Absent: allowed. */
+  authorize?: string | Authorizer;
+  /** Separate rule for publishing; defaults to `authorize`. */
+  authorizePublish?: string | Authorizer;
+}
+
+export interface TopicRegistry {
+  /**
+   * Define who may use topics matching `pattern`. Patterns: literal text, `{name}` captures a
+   * segment of `[^:/]+`, and a trailing `*` matches the rest. The most specific pattern wins
+   * (most literal characters), so plugins can refine others' rules.
+   */
+  define(pattern: string, def: TopicDefinition): void;
+  /** Decide whether `session` may `action` on `topic`. Throws a WirestateError when not. */
+  authorize(session: Session, topic: string, action: TopicAction): Promise<void>;
+  /** Subscribe (authorization, limits, onSubscribe hooks, uWS topic, transports). Returns the local member count. */
+  subscribe(session: Session, topic: string, opts?: { skipAuthorization?: boolean }): Promise<number>;
+  unsubscribe(session: Session, topic: string): Promise<boolean>;
+  /**
+   * Publish a frame to a topic: authorization (`publish` action) when a session publishes,
+   * then `onPublish` hooks (veto/transform), then the bus. Returns false when a hook vetoed.
+   */
+  publish(session: Session | null, topic: string, frame: Frame): Promise<boolean>;
+  /** Local subscriber count of a topic (this instance). */
+  localCount(topic: string): number;
+  /** Local sessions subscribed to a topic (this instance). */
+  localMembers(topic: string): ReadonlySet<Session>;
+  /** Every topic with local members, with counts. */
+  localTopics(): Map<string, number>;
+}
+
+export type Policy = Authorizer;
+
+export interface PolicyRegistry {
+  define(name: string, fn: Policy): void;
+  /** Replace an existing policy (e.g. a runtime backend check instead of claims). */
+  override(name: string, fn: Policy): void;
+  get(name: string): Policy | undefined;
+  check(name: string, input: AuthorizeInput): Promise<AuthorizeResult>;
+}
+
+/* -------------------------------------------------------- bus & transports */
+
+/** One publish as it travels between instances: serialized once, tagged with its origin. */
+export interface BusMessage {
+  topic: string;
+  /** The JSON frame exactly as subscribers receive it. */
+  payload: string;
+  /** Instance id of the publisher, so a transport never re-delivers an instance's own messages. */
+  origin: string;
+  /** W3C traceparent of the publish, when traced. */
+  traceparent?: string;
+}
+
+export interface TransportHealth {
+  status: 'up' | 'degraded' | 'down';
+  detail?: string;
+}
+
+/** Cross-instance delivery (Redis, Kafka, …). One file per driver; the shared contract test runs against each. */
+export interface Transport {
+  readonly name: string;
+  start(deliver: (msg: BusMessage) => void): Promise<void>;
+  /** Send a local publish to the other instances. Must not throw; must not block local delivery. */
+  publish(msg: BusMessage): void;
+  /** First local subscriber of `topic` arrived / last one left: (un)subscribe remotely if the driver filters. */
+  topicActive?(topic: string): void;
+  topicInactive?(topic: string): void;
+  health(): TransportHealth;
+  stop(): Promise<void>;
+}
+
+export interface Bus {
+  readonly instanceId: string;
+  /** Serialize once, deliver locally through uWS topics and hand the same bytes to every transport. */
+  publish(topic: string, frame: Frame): string;
+  /** Publish pre-serialized JSON. */
+  publishRaw(topic: string, payload: string): void;
+  /** The topic every session joins at open: publishing to it reaches every connection (on every instance). */
+  readonly broadcastTopic: string;
+  /** Deliver a message that arrived from a transport (local fan-out only). */
+  deliver(msg: BusMessage): void;
+  /** Local subscribers of a topic on this instance (uWS native count). */
+  localSubscribers(topic: string): number;
+}
+
+export interface TransportRegistry {
+  add(transport: Transport): void;
+  list(): readonly Transport[];
+}
+
+/* --------------------------------------------------------------- presence */
+
+export interface PresenceMember {
+  userId: string | null;
+  connections: number;
+}
+
+/**
+ * Who is where. The kernel's default counts this instance; a cluster plugin
+ * (redis-pubsub) registers a cluster-wide one under the same container name.
+ */
+export interface Presence {
+  count(topic: string): Promise<number>;
+  members(topic: string): Promise<PresenceMember[]>;
+  topics(): Promise<Record<string, number>>;
+  connections(): Promise<number>;
+}
+
+/* ----------------------------------------------------------------- routes */
+
+export type AuthMode = 'required' | 'optional' | 'none';
+
+export interface WsRouteOptions {
+  /** Whether sessions must authenticate. Default: the kernel's `auth.default` ('required' when an auth plugin is loaded). */
+  auth?: AuthMode;
+  /** Names of path parameters that may carry a token (e.g. `token` for `/ws/:entity/:section/:token`). */
+  tokenParam?: string;
+  /** Topics every session on this route joins at open (templates: `{param}` from the path). */
+  autoTopics?: string[];
+  /** Free-form metadata for plugins (e.g. the analytics scope). */
+  meta?: Record<string, unknown>;
+}
+
+export type HttpHandler = (req: HttpRequest, res: HttpResponse) => Awaitable<unknown>;
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options' | 'head';
+
+export interface RouteRegistry {
+  ws(path: string, options?: WsRouteOptions): void;
+  http(method: HttpMethod, path: string, handler: HttpHandler): void;
+  wsRoutes(): ReadonlyMap<string, WsRouteOptions>;
+}
+
+/* ----------------------------------------------------------------- hooks */
+
+/** What an `onUpgrade` hook sees: the HTTP request that asks to become a WebSocket. */
+export interface UpgradeRequest {
+  readonly route: string;
+  readonly url: string;
+  readonly params: Record<string, string>;
+  readonly query: URLSearchParams;
+  /** Lower-cased header names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly remoteAddress: string;
+  readonly routeOptions: WsRouteOptions;
+  /** The route's effective auth mode (route option, else the kernel default; 'none' when no authenticator is registered). */
+  readonly authMode: AuthMode;
+  /** The identity an auth hook established (carried into the session). */
+  identity?: Identity;
+  /** The `Sec-WebSocket-Protocol` value to echo back, chosen by a hook. */
+  protocol?: string;
+  /** Per-plugin values carried into `session.data`. */
+  readonly data: Map<string, unknown>;
+  /** Answer with an HTTP status instead of upgrading. */
+  reject(status: number, body: Record<string, unknown>): void;
+  readonly rejected: boolean;
+}
+
+export interface HookMap {
+  onReady: () => Awaitable<void>;
+  onClose: () => Awaitable<void>;
+  onUpgrade: (req: UpgradeRequest) => Awaitable<void>;
+  onOpen: (session: Session) => Awaitable<void>;
+  onAuthenticated: (session: Session, identity: Identity) => Awaitable<void>;
+  /** Return false (or throw a WirestateError) to veto the message. */
+  onMessage: (session: Session, message: InboundMessage) => Awaitable<void | boolean>;
+  /** Return false (or throw a WirestateError) to veto the subscription. */
+  onSubscribe: (session: Session, topic: string) => Awaitable<void | boolean>;
+  onUnsubscribe: (session: Session, topic: string) => Awaitable<void>;
+  /** Return false to veto, or a new frame to publish instead. `session` is null for server-side publishes. */
+  onPublish: (session: Session | null, topic: string, frame: Frame) => Awaitable<void | boolean | Frame>;
+  onDisconnect: (session: Session, code: number, reason: string) => Awaitable<void>;
+}
+
+export type HookName = keyof HookMap;
+
+export interface Hooks {
+  on<K extends HookName>(name: K, fn: HookMap[K]): void;
+}
+
+/* --------------------------------------------------------------- sessions */
+
+export interface SessionRegistry {
+  get(id: string): Session | undefined;
+  count(): number;
+  all(): IterableIterator<Session>;
+  /** Local sessions of a user. */
+  ofUser(userId: string): ReadonlySet<Session>;
+  /** Attach an identity: ends `authenticating`, refreshes expiry, joins the user's topic. */
+  authenticate(session: Session, identity: Identity): Promise<void>;
+  /** Reach every connection of a user, on every instance (through the bus). */
+  sendToUser(userId: string, frame: Frame): void;
+  /** The bus topic that carries a user's frames. */
+  userTopic(userId: string): string;
+}
+
+/* -------------------------------------------------------------- the clock */
+
+export interface Clock {
+  now(): number;
+}
+
+/* ---------------------------------------------------------------- plugins */
+
+export interface PluginContext {
+  readonly name: string;
+  readonly config: WirestateConfig;
+  readonly logger: Logger;
+  readonly container: AwilixContainer;
+  readonly messages: MessageRegistry;
+  readonly topics: TopicRegistry;
+  readonly policies: PolicyRegistry;
+  readonly transports: TransportRegistry;
+  readonly routes: RouteRegistry;
+  readonly hooks: Hooks;
+  readonly sessions: SessionRegistry;
+  readonly bus: Bus;
+  readonly tracer: Tracer;
+  readonly meter: Meter;
+  /** Report a named health component on `/health` (e.g. redis: degraded). */
+  health(name: string, check: () => TransportHealth | Record<string, unknown>): void;
+}
+
+export interface PluginDefinition<O = Record<string, unknown>> {
+  name: string;
+  version: string;
+  /** Semver range of the kernel API this plugin supports. */
+  kernel: string;
+  dependsOn?: string[];
+  /** JSON schema of the options; ajv validates (and fills defaults) before `register`. */
+  options?: JsonSchema;
+  register(ctx: PluginContext, options: O): Awaitable<void>;
+  /** Read plugin options from the environment (used by the CLI when no options are given). */
+  optionsFromEnv?(env: NodeJS.ProcessEnv): Partial<O>;
+}
+
+export type Plugin<O = any> = Readonly<PluginDefinition<O>> & { readonly __wirestatePlugin: true };
+
+/** A plugin and the options to give it. */
+export type PluginEntry = Plugin | [Plugin, Record<string, unknown>];

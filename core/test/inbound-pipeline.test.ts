@@ -1,0 +1,128 @@
+import t from 'tap';
+import WebSocket from 'ws';
+import { definePlugin, WirestateError } from '../src/index.js';
+import { startTestServer } from '../src/testing/index.js';
+
+const echo = definePlugin({
+  name: 'echo',
+  version: '1.0.0',
+  kernel: '^0.1.0',
+  register(ctx) {
+    ctx.messages.define<{ type: 'echo'; text: string; times?: number }>('echo', {
+      schema: {
+        type: 'object',
+        required: ['type', 'text'],
+        additionalProperties: false,
+        properties: { type: { const: 'echo' }, id: { type: 'string' }, text: { type: 'string', maxLength: 10 }, times: { type: 'integer', minimum: 1, default: 1 } },
+      },
+      aliases: { say: (raw) => ({ type: 'echo', id: raw.id as string | undefined, text: String((raw.payload as { body?: unknown })?.body ?? '') }) },
+      handle({ message, reply }) {
+        reply({ type: 'echoed', data: { text: message.text.repeat(message.times ?? 1) } });
+      },
+    });
+    ctx.messages.define('boom', { handle() { throw new Error('kaput'); } });
+    ctx.messages.define('deny', { async handle() { throw new WirestateError('FORBIDDEN', 'not today'); } });
+  },
+});
+
+t.test('a plugin message type: schema defaults, alias, handler reply with id', async (t) => {
+  const srv = await startTestServer({ plugins: [echo] });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect();
+  const r = await c.request({ type: 'echo', text: 'ab', times: 2, id: 'e1' });
+  t.same(r.data, { text: 'abab' });
+  t.equal(r.id, 'e1');
+  const d = await c.request({ type: 'echo', text: 'x' });
+  t.same(d.data, { text: 'x' }, 'default times=1 filled by ajv');
+  const a = await c.request({ type: 'say', payload: { body: 'hey' } });
+  t.equal(a.type, 'echoed', 'alias normalized to the canonical type');
+  t.same(a.data, { text: 'hey' });
+});
+
+t.test('every failure answers a protocol error and the session keeps working', async (t) => {
+  const srv = await startTestServer({ plugins: [echo] });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect();
+  const cases: Array<[unknown, string, RegExp]> = [
+    ['{not json', 'INVALID_JSON', /^invalid JSON format$/],
+    ['[1,2]', 'INVALID_MESSAGE', /^invalid message: message must be a JSON object$/],
+    ['"text"', 'INVALID_MESSAGE', /must be a JSON object/],
+    [{ room: 'x' }, 'INVALID_MESSAGE', /type is required/],
+    [{ type: 'nope' }, 'UNKNOWN_TYPE', /^unknown message type$/],
+    [{ type: 'echo' }, 'INVALID_MESSAGE', /^invalid message: text is required$/],
+    [{ type: 'echo', text: 'way too long text' }, 'INVALID_MESSAGE', /text must NOT have more than 10 characters/],
+    [{ type: 'echo', text: 'a', extra: 1 }, 'INVALID_MESSAGE', /extra is not allowed/],
+    [{ type: 'boom' }, 'INTERNAL_ERROR', /^internal server error$/],
+    [{ type: 'deny' }, 'FORBIDDEN', /^not today$/],
+  ];
+  for (const [frame, code, text] of cases) {
+    c.send(frame);
+    const err = await c.next('error');
+    t.equal(err.code, code, `${JSON.stringify(frame)} → ${code}`);
+    t.match(err.error, text);
+    t.type(err.timestamp, 'number');
+  }
+  const err = await c.request({ type: 'nope', id: 'n1' });
+  t.equal(err.code, 'UNKNOWN_TYPE');
+  t.equal(err.id, 'n1', 'errors echo the request id');
+  const pong = await c.request({ type: 'ping' });
+  t.equal(pong.type, 'pong', 'session still works after errors');
+  t.equal(c.closeCode, undefined, 'never closed');
+});
+
+t.test('seed 000 `action` names the message type', async (t) => {
+  const srv = await startTestServer({ plugins: [echo] });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect();
+  c.send({ action: 'ping', id: 'a' });
+  const pong = await c.next('pong');
+  t.equal(pong.id, 'a');
+});
+
+t.test('oversize: soft limit answers TOO_LARGE, hard limit closes with 1009', async (t) => {
+  const srv = await startTestServer({ plugins: [echo], config: { websocket: { maxMessageSize: 1000, hardMaxMessageSize: 4000 } } });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect();
+  c.send({ type: 'echo', text: 'x'.repeat(2000) });
+  const err = await c.next('error');
+  t.equal(err.code, 'TOO_LARGE');
+  t.equal(err.error, 'message too large');
+  t.equal((await c.request({ type: 'ping' })).type, 'pong', 'still open after a soft oversize');
+  c.send('y'.repeat(5000));
+  const closed = await c.closed;
+  t.equal(closed.code, 1009, 'hard limit closes with 1009');
+});
+
+t.test('rate limit: RATE_LIMITED errors, then close 4429 on sustained abuse', async (t) => {
+  const srv = await startTestServer({ config: { websocket: { rateLimit: { messagesPerSecond: 5, burst: 5, maxViolations: 3 } } } });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect();
+  for (let i = 0; i < 12; i++) c.send({ type: 'ping' });
+  const closed = await c.closed;
+  t.equal(closed.code, 4429);
+  const pongs = c.history.filter((f) => f.type === 'pong').length;
+  const limited = c.history.filter((f) => f.type === 'error' && f.code === 'RATE_LIMITED').length;
+  t.equal(pongs, 5, 'the burst is served');
+  t.equal(limited, 3, 'then every refused frame is answered until the limit of violations');
+});
+
+t.test('rate limit refills over time', async (t) => {
+  const srv = await startTestServer({ config: { websocket: { rateLimit: { messagesPerSecond: 20, burst: 2, maxViolations: 100 } } } });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect();
+  for (let i = 0; i < 3; i++) c.send({ type: 'ping' });
+  t.equal((await c.next('error')).code, 'RATE_LIMITED');
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal((await c.request({ type: 'ping' })).type, 'pong', 'tokens came back');
+});
+
+t.test('binary frames go through the same pipeline', async (t) => {
+  const srv = await startTestServer();
+  t.teardown(() => srv.stop());
+  const c = await srv.connect();
+  c.ws.send(Buffer.from(JSON.stringify({ type: 'ping', id: 'b' })), { binary: true });
+  t.equal((await c.next('pong')).id, 'b');
+  c.ws.send(Buffer.from([0xff, 0xfe]), { binary: true });
+  t.equal((await c.next('error')).code, 'INVALID_JSON');
+  t.equal(c.ws.readyState, WebSocket.OPEN);
+});

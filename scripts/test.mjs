@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: provision real services (Redis, and Kafka when a test needs it), run every tap
+ * test file with their addresses in the environment, stop what was started, and end with
+ * one line `N passed, N failed, N skipped` counting test points.
+ *
+ *   npm test                      every test
+ *   npm test -- plugins/auth      only files whose path contains one of the arguments
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { provision } from './services/index.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function testFiles() {
+  const dirs = [join(root, 'core/test')];
+  for (const group of ['plugins', 'examples']) {
+    const base = join(root, group);
+    if (!existsSync(base)) continue;
+    for (const name of readdirSync(base)) dirs.push(join(base, name, 'test'));
+  }
+  const files = [];
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).sort()) if (f.endsWith('.test.ts')) files.push(relative(root, join(dir, f)));
+  }
+  return files;
+}
+
+const filters = process.argv.slice(2);
+const files = testFiles().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(' ')}`);
+  process.exit(1);
+}
+const mentions = (v) => files.some((f) => readFileSync(join(root, f), 'utf8').includes(v));
+
+const services = await provision({ redis: mentions('REDIS_URL'), kafka: mentions('KAFKA_BROKERS'), testFiles: files.map((f) => join(root, f)) });
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await services.stop().catch((err) => console.error(`stopping services failed: ${err.message}`));
+};
+process.on('SIGINT', () => stop().then(() => process.exit(130)));
+process.on('SIGTERM', () => stop().then(() => process.exit(143)));
+
+const tap = join(root, 'node_modules/.bin/tap');
+const child = spawn(tap, files, { cwd: root, env: services.childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+let summary;
+let tail = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  tail = (tail + chunk.toString()).slice(-4000);
+  const m = [...tail.matchAll(/^# (\{ total: \d+.*\})$/gm)].pop();
+  if (m) summary = m[1];
+});
+const code = await new Promise((res) => child.on('close', (c) => res(c ?? 1)));
+await stop();
+
+const count = (key) => Number(summary?.match(new RegExp(`${key}: (\\d+)`))?.[1] ?? 0);
+if (summary === undefined) {
+  console.log(`0 passed, ${files.length} failed, 0 skipped`);
+  process.exit(code || 1);
+}
+const passed = count('pass');
+const failed = count('fail');
+const skipped = count('skip') + count('todo');
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(code !== 0 ? code : failed > 0 ? 1 : 0);
