@@ -15,7 +15,7 @@ import type { HookRegistry } from '../hooks.js';
 import { paramNames } from '../routes.js';
 import type { InboundHandler } from '../sessions/inbound.js';
 import type { Sessions } from '../sessions/registry.js';
-import { SessionImpl } from '../sessions/session.js';
+import { SessionImpl, type SessionEnv } from '../sessions/session.js';
 import type { Topics } from '../topics.js';
 import type { AuthMode, Frame, WsRouteOptions } from '../types.js';
 import type { KernelMetrics } from '../telemetry/metrics.js';
@@ -72,6 +72,16 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
   for (const [pattern, options] of routes) {
     const names = paramNames(pattern);
     const authMode = deps.authMode(options);
+    const sessionEnv: SessionEnv = {
+      parent: deps.sessionParent,
+      authRequired: authMode === 'required',
+      authTimeout: ws.authTimeout,
+      maxSubscriptions: ws.maxSubscriptionsPerConnection,
+      maxBackpressure: ws.maxBackpressure,
+      closeSlowConsumers: ws.slowConsumer === 'close',
+      onClosed: onSessionClosed,
+      onSent: countDirectSend,
+    };
 
     const accept = (res: HttpResponse, up: UpgradeRequestImpl, key: string, offered: string, ext: string, context: us_socket_context_t): void => {
       if (up.rejection) {
@@ -151,18 +161,11 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
           route: pattern,
           params: up.params,
           rawQuery: up.rawQuery,
-          parent: deps.sessionParent,
+          env: sessionEnv,
           remoteAddress: up.remoteAddress,
           identity: up.identity,
           data: up.data,
-          authRequired: authMode === 'required',
-          authTimeout: ws.authTimeout,
-          maxSubscriptions: ws.maxSubscriptionsPerConnection,
-          maxBackpressure: ws.maxBackpressure,
-          closeSlowConsumers: ws.slowConsumer === 'close',
           now: Date.now(),
-          onClosed: (s) => onSessionClosed(s),
-          onSent: () => { metrics.direct++; },
         });
         data.session = session;
         sessions.add(session);
@@ -222,6 +225,10 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
       session.pendingFrames = undefined;
       for (const frame of queued) if (!session.socketClosed) inbound(session, frame);
     }
+  }
+
+  function countDirectSend(): void {
+    metrics.direct++;
   }
 
   function onSessionClosed(s: SessionImpl): void {

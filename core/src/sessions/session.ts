@@ -6,31 +6,41 @@ import { CloseCodes, WirestateError } from '../errors.js';
 import type { Frame, Identity, Session, SessionPhase } from '../types.js';
 import { sessionMachine, type SessionControl, type SessionEvent } from './machine.js';
 
-export interface SessionInit {
-  ws: WebSocket<unknown>;
-  route: string;
-  params: Record<string, string>;
-  /** Raw query string; parsed on first use (most sessions never read it). */
-  rawQuery: string;
+/**
+ * What every session of one route shares. One object per route, not per connection: closures
+ * created per session cost ~300 bytes each under tsx (its keepNames `__name` helper turns every
+ * fresh function into a dictionary-mode object), and there are tens of thousands of sessions.
+ */
+export interface SessionEnv {
   /**
    * The kernel's root actor. Session actors are created as its children so they share one
    * actor system (scheduler, registry) instead of each building its own: about 2 KB less per
    * connection. XState accepts `parent` at runtime; it is not in its public option types.
    */
   parent: AnyActorRef;
-  remoteAddress: string;
-  identity?: Identity;
-  data?: Map<string, unknown>;
   authRequired: boolean;
   authTimeout: number;
   maxSubscriptions: number;
   maxBackpressure: number;
   closeSlowConsumers: boolean;
-  now: number;
   /** Called once the actor reaches `closed`. */
   onClosed(session: SessionImpl): void;
   /** Counts frames sent directly (not fan-out). */
   onSent(): void;
+}
+
+/** What is particular to one connection. */
+export interface SessionInit {
+  ws: WebSocket<unknown>;
+  env: SessionEnv;
+  route: string;
+  params: Record<string, string>;
+  /** Raw query string; parsed on first use (most sessions never read it). */
+  rawQuery: string;
+  remoteAddress: string;
+  identity?: Identity;
+  data?: Map<string, unknown>;
+  now: number;
 }
 
 const NO_TOPICS: ReadonlySet<string> = new Set();
@@ -62,10 +72,13 @@ export class SessionImpl implements Session, SessionControl {
   private readonly ws: WebSocket<unknown>;
   private topicSet: Set<string> | undefined;
   private dataMap: Map<string, unknown> | undefined;
-  private readonly init: SessionInit;
+  private readonly env: SessionEnv;
+  private readonly rawQuery: string;
 
   constructor(init: SessionInit) {
-    this.init = init;
+    const env = init.env;
+    this.env = env;
+    this.rawQuery = init.rawQuery;
     this.ws = init.ws;
     this.route = init.route;
     this.params = init.params;
@@ -75,15 +88,15 @@ export class SessionImpl implements Session, SessionControl {
     this.lastSeen = init.now;
     if (init.data && init.data.size > 0) this.dataMap = init.data;
     this.actor = createActor(sessionMachine, {
-      parent: init.parent,
-      input: { control: this, authRequired: init.authRequired, authTimeout: init.authTimeout, maxSubscriptions: init.maxSubscriptions },
+      parent: env.parent,
+      input: { control: this, authRequired: env.authRequired, authTimeout: env.authTimeout, maxSubscriptions: env.maxSubscriptions },
     } as Parameters<typeof createActor<typeof sessionMachine>>[1]);
   }
 
   private queryCache: URLSearchParams | undefined;
 
   get query(): URLSearchParams {
-    return (this.queryCache ??= new URLSearchParams(this.init.rawQuery));
+    return (this.queryCache ??= new URLSearchParams(this.rawQuery));
   }
 
   get userId(): string | undefined {
@@ -130,9 +143,9 @@ export class SessionImpl implements Session, SessionControl {
   sendRaw(json: string): boolean {
     if (this.socketClosed) return false;
     const result = this.ws.send(json, false);
-    this.init.onSent();
-    if (result === 2 || (this.init.closeSlowConsumers && this.ws.getBufferedAmount() > this.init.maxBackpressure)) {
-      if (this.init.closeSlowConsumers) this.close(CloseCodes.POLICY_VIOLATION, 'slow consumer');
+    this.env.onSent();
+    if (result === 2 || (this.env.closeSlowConsumers && this.ws.getBufferedAmount() > this.env.maxBackpressure)) {
+      if (this.env.closeSlowConsumers) this.close(CloseCodes.POLICY_VIOLATION, 'slow consumer');
       return false;
     }
     return true;
@@ -209,6 +222,6 @@ export class SessionImpl implements Session, SessionControl {
   onClosed(): void {
     // Reaching the final state stops the actor and unregisters it from the shared system.
     this.socketClosed = true;
-    this.init.onClosed(this);
+    this.env.onClosed(this);
   }
 }
