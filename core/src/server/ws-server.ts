@@ -81,6 +81,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
       closeSlowConsumers: ws.slowConsumer === 'close',
       onClosed: onSessionClosed,
       onSent: countDirectSend,
+      joinAutoTopics: options.autoTopics?.length ? (s) => joinAutoTopics(s, options.autoTopics!) : undefined,
     };
 
     const accept = (res: HttpResponse, up: UpgradeRequestImpl, key: string, offered: string, ext: string, context: us_socket_context_t): void => {
@@ -181,7 +182,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         // Frames that arrive while onOpen hooks run wait for them (bounded by the rate limit's burst).
         if (hooks.has('onOpen') || options.autoTopics?.length) {
           session.pendingFrames = [];
-          session.opened = afterOpen(session, options);
+          session.opened = afterOpen(session);
         }
       },
 
@@ -210,13 +211,11 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
 
   const maxPending = Math.max(16, ws.rateLimit.burst);
 
-  async function afterOpen(session: SessionImpl, options: WsRouteOptions): Promise<void> {
+  async function afterOpen(session: SessionImpl): Promise<void> {
     try {
       if (hooks.has('onOpen')) await hooks.run('onOpen', session);
-      for (const template of options.autoTopics ?? []) {
-        if (session.phase !== 'ready') break;
-        await topics.subscribe(session, fillTemplate(template, session.params), { skipAuthorization: true });
-      }
+      // A session still authenticating joins them when it authenticates (sessions.authenticate).
+      if (session.phase === 'ready') await session.joinAutoTopics();
     } catch (err) {
       if (err instanceof WirestateError) session.sendError(err);
       else logger.error({ err, session: session.id }, 'onOpen failed');
@@ -224,6 +223,18 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
       const queued = session.pendingFrames ?? [];
       session.pendingFrames = undefined;
       for (const frame of queued) if (!session.socketClosed) inbound(session, frame);
+    }
+  }
+
+  async function joinAutoTopics(session: SessionImpl, templates: readonly string[]): Promise<void> {
+    try {
+      for (const template of templates) {
+        if (session.socketClosed) return;
+        await topics.subscribe(session, fillTemplate(template, session.params), { skipAuthorization: true });
+      }
+    } catch (err) {
+      if (err instanceof WirestateError) session.sendError(err);
+      else logger.error({ err, session: session.id }, 'joining automatic topics failed');
     }
   }
 

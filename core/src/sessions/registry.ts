@@ -74,6 +74,7 @@ export class Sessions implements SessionRegistry {
       s.joinSystemTopic(this.userTopic(identity.userId));
     }
     s.dispatch({ type: 'AUTHENTICATED' });
+    if (!previous) await s.joinAutoTopics();
     if (this.hooks.has('onAuthenticated')) await this.hooks.run('onAuthenticated', s, identity);
   }
 

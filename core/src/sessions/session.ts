@@ -27,6 +27,8 @@ export interface SessionEnv {
   onClosed(session: SessionImpl): void;
   /** Counts frames sent directly (not fan-out). */
   onSent(): void;
+  /** Joins the route's `autoTopics`; called once the session is ready (at open, or at its first authentication). */
+  joinAutoTopics?: (session: SessionImpl) => Promise<void>;
 }
 
 /** What is particular to one connection. */
@@ -163,6 +165,11 @@ export class SessionImpl implements Session, SessionControl {
   }
 
   /* ------------------------------------------------------ topic bookkeeping */
+
+  /** The route's automatic topics, once the session may have them (ready). */
+  joinAutoTopics(): Promise<void> {
+    return this.env.joinAutoTopics?.(this) ?? Promise.resolve();
+  }
 
   /** uWS-level subscribe; the kernel's topic registry calls this after every check passed. */
   joinTopic(topic: string): boolean {
