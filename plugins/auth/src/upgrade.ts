@@ -1,0 +1,64 @@
+/**
+ * The `onUpgrade` hook: a token present at upgrade is verified before the upgrade; a bad
+ * one is answered with HTTP 401 and a JSON body naming the reason.
+ */
+import type { UpgradeRequest, WsRouteOptions } from '@wirestate/core';
+import { AuthError } from './errors.js';
+import type { AuthRuntime } from './runtime.js';
+import { tokenFromUpgrade } from './sources.js';
+
+/** Per route `meta.lateAuth` (boolean) wins over the plugin option. */
+export function lateAuthFor(route: WsRouteOptions, fallback: boolean): boolean {
+  const v = route.meta?.lateAuth;
+  return typeof v === 'boolean' ? v : fallback;
+}
+
+function refuse(rt: AuthRuntime, req: UpgradeRequest, err: AuthError, source: string | undefined): void {
+  rt.refused(err, 'upgrade', { route: req.route, remote: req.remoteAddress, ...(source ? { source } : {}) });
+  req.reject(err.status, err.body());
+}
+
+export function upgradeHook(rt: AuthRuntime): (req: UpgradeRequest) => Promise<void> {
+  const verifier = rt.verifier!;
+  return async (req) => {
+    const found = tokenFromUpgrade(req, rt.opts);
+    // Echo only the marker (`bearer`), never the token, whatever the route's mode.
+    if (found.marker !== undefined && req.protocol === undefined) req.protocol = found.marker;
+    if (req.rejected || req.authMode === 'none') return;
+    if (found.token === undefined) {
+      if (req.authMode === 'required' && !lateAuthFor(req.routeOptions, rt.opts.lateAuth)) {
+        refuse(rt, req, new AuthError('missing_token', 'no token at upgrade and late authentication is off for this route'), undefined);
+      }
+      // Otherwise: anonymous ('optional'), or `authenticating` until an `auth` message or the kernel's deadline (4408).
+      return;
+    }
+    try {
+      req.identity = await verifier.verify(found.token);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      refuse(rt, req, err, found.source);
+      return;
+    }
+    req.data.set('auth', { source: found.source });
+    rt.stats.count('ok', 'valid', 'upgrade');
+    rt.logger.debug({ userId: req.identity.userId, route: req.route, source: found.source }, 'authenticated at upgrade');
+  };
+}
+
+/** Open mode (no key): nothing is verified; only routes that explicitly require auth are refused. */
+export function openModeUpgradeHook(rt: AuthRuntime): (req: UpgradeRequest) => void {
+  let warned = false;
+  return (req) => {
+    const found = tokenFromUpgrade(req, rt.opts);
+    if (found.marker !== undefined && req.protocol === undefined) req.protocol = found.marker;
+    if (req.rejected) return;
+    if (req.authMode === 'required') {
+      refuse(rt, req, new AuthError('missing_secret', 'the route requires authentication but no JWT_SECRET, JWT_PUBLIC_KEY or JWKS_URL is configured'), found.source);
+      return;
+    }
+    if (found.token !== undefined && !warned) {
+      warned = true;
+      rt.logger.warn({ reason: 'missing_secret', route: req.route, source: found.source }, 'a token was presented but no key is configured (open mode): tokens are ignored and sessions are anonymous');
+    }
+  };
+}
