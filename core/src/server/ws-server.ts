@@ -48,8 +48,9 @@ const STATUS_TEXT: Record<number, string> = {
   500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
+/** Answer a refused upgrade and close the connection: it asked to become a WebSocket, not to stay an idle HTTP keep-alive. */
 function writeJson(res: HttpResponse, status: number, body: Record<string, unknown>): void {
-  res.writeStatus(`${status} ${STATUS_TEXT[status] ?? 'Error'}`).writeHeader('content-type', 'application/json').end(JSON.stringify(body));
+  res.writeStatus(`${status} ${STATUS_TEXT[status] ?? 'Error'}`).writeHeader('content-type', 'application/json').end(JSON.stringify(body), true);
 }
 
 function originAllowed(allowed: string[], origin: string | undefined): boolean {
