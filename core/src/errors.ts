@@ -53,6 +53,11 @@ export class WirestateError extends Error {
     this.status = opts.status ?? 400;
     this.closeCode = opts.closeCode;
   }
+
+  /** The JSON body of an HTTP answer. Subclasses add fields (e.g. the auth plugin's `reason`). */
+  body(): Record<string, unknown> {
+    return { error: this.message, code: this.code };
+  }
 }
 
 /**

@@ -17,7 +17,7 @@ export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], l
       } catch (err) {
         if (res.completed) return;
         if (err instanceof WirestateError) {
-          res.status(err.status).json({ error: err.message, code: err.code });
+          res.status(err.status).json(err.body());
           return;
         }
         logger.error({ err, route: `${r.method.toUpperCase()} ${r.path}`, plugin: r.owner }, 'route handler failed');

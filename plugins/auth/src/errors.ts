@@ -61,7 +61,7 @@ export class AuthError extends WirestateError {
   }
 
   /** The JSON body of an HTTP refusal (upgrade or plugin route). */
-  body(): Record<string, unknown> {
+  override body(): Record<string, unknown> {
     return { error: this.message, code: this.code, reason: this.reason };
   }
 

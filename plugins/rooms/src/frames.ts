@@ -1,0 +1,28 @@
+/** Builders of the frames this plugin sends (PROTOCOL.md "Server → client"). */
+import type { Frame, Session } from '@wirestate/core';
+import { messageId } from './runtime.js';
+
+/** `{type:'message', room, data, client_id, user_id?, message_id, timestamp}` — built once per publish. */
+export function messageFrame(sender: Session, room: string | undefined, data: unknown): Frame {
+  const frame: Frame = { type: 'message' };
+  if (room !== undefined) frame.room = room;
+  frame.data = data === undefined ? null : data;
+  frame.client_id = sender.id;
+  if (sender.userId !== undefined) frame.user_id = sender.userId;
+  frame.message_id = messageId();
+  frame.timestamp = Date.now();
+  return frame;
+}
+
+/** `{type:'notification', event, data, message_id, timestamp}` — server-side push. */
+export function notificationFrame(event: string, data: unknown): Frame {
+  return { type: 'notification', event, data: data === undefined ? null : data, message_id: messageId(), timestamp: Date.now() };
+}
+
+export function subscribedFrame(room: string, clientCount: number): Frame {
+  return { type: 'subscribed', room, data: { room, client_count: clientCount }, timestamp: Date.now() };
+}
+
+export function unsubscribedFrame(room: string): Frame {
+  return { type: 'unsubscribed', room, data: { room }, timestamp: Date.now() };
+}

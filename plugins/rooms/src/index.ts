@@ -1,0 +1,72 @@
+/**
+ * @wirestate/plugin-rooms — the room protocol of PROTOCOL.md (seed 002, with seeds 001/003/004
+ * as aliases): subscribe/unsubscribe/publish/broadcast, limits, authorization policies
+ * (claims or BACKEND_URL), user channels, presence, the notify API (HTTP and `notifier`
+ * in the container) and GET /admin/clients. See README.md.
+ */
+import { definePlugin } from '@wirestate/core';
+import { adminRoute } from './admin-route.js';
+import { broadcastMessage } from './messages/broadcast.js';
+import { presenceMessage } from './messages/presence.js';
+import { publishMessage } from './messages/publish.js';
+import { subscribeMessage } from './messages/subscribe.js';
+import { unsubscribeMessage } from './messages/unsubscribe.js';
+import { createNotifier } from './notifier.js';
+import { notifyRoute } from './notify-route.js';
+import { optionsFromEnv, optionsSchema, type RoomsOptions } from './options.js';
+import { registerPolicies } from './policies/index.js';
+import { PresenceEvents } from './presence-events.js';
+import { Rooms } from './runtime.js';
+
+export type { RoomsOptions, PublishAccess, BroadcastAccess } from './options.js';
+export type { Notifier, NotifyResult } from './notifier.js';
+export type { Authenticator } from './runtime.js';
+export { POLICY } from './policies/index.js';
+export { RoomNames, DEFAULT_PATTERN } from './room-name.js';
+
+export default definePlugin<RoomsOptions>({
+  name: 'rooms',
+  version: '0.1.0',
+  kernel: '^0.1.0',
+  options: optionsSchema,
+  optionsFromEnv,
+  register(ctx, options) {
+    const r = new Rooms(ctx, options);
+    const { mode } = registerPolicies(r);
+    const presenceEvents = new PresenceEvents(r);
+
+    ctx.messages.define('subscribe', subscribeMessage(r, presenceEvents));
+    ctx.messages.define('unsubscribe', unsubscribeMessage(r));
+    ctx.messages.define('publish', publishMessage(r));
+    ctx.messages.define('broadcast', broadcastMessage(r));
+    ctx.messages.define('presence', presenceMessage(r));
+
+    const notifier = createNotifier(r);
+    // asValue without importing awilix (see README "Kernel requests").
+    ctx.container.register('notifier', { resolve: () => notifier, isLeakSafe: true });
+
+    if (options.notifyApi) ctx.routes.http('post', '/api/notify', notifyRoute(r));
+    if (options.adminApi) ctx.routes.http('get', '/admin/clients', adminRoute(r));
+
+    ctx.health('rooms', () => {
+      let rooms = 0;
+      let members = 0;
+      for (const [topic, n] of ctx.topics.localTopics()) {
+        if (!r.isRoom(topic)) continue;
+        rooms++;
+        members += n;
+      }
+      return { status: 'up', rooms, members, policy: mode };
+    });
+
+    ctx.hooks.on('onReady', () => {
+      ctx.logger.info(
+        { policy: mode, backend: options.backendUrl, maxConnectionsPerRoom: options.maxConnectionsPerRoom, presenceEvents: options.presenceEvents },
+        'rooms ready',
+      );
+      if (!r.authOn() && (options.notifyApi || options.adminApi)) {
+        ctx.logger.warn('no authenticator registered (open mode): POST /api/notify and GET /admin/clients answer unauthenticated requests');
+      }
+    });
+  },
+});

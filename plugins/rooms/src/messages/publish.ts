@@ -1,0 +1,26 @@
+/**
+ * `publish`: send `data` to every subscriber of `room` (the sender included: it is a
+ * subscriber too, as in seed 002). The sender must be subscribed. The frame is built once
+ * and handed to `topics.publish` (publish policy → onPublish hooks → bus: one serialization,
+ * uWS native fan-out, no per-receiver JavaScript).
+ */
+import { protocolError, type MessageContext, type MessageDefinition } from '@wirestate/core';
+import { messageFrame } from '../frames.js';
+import type { Rooms } from '../runtime.js';
+import { roomMessageSchema } from './forms.js';
+
+export function publishHandler(r: Rooms): (mctx: MessageContext) => Promise<void> {
+  const topics = r.ctx.topics;
+  return async ({ session, message }) => {
+    const room = message.room;
+    if (room === undefined || room === '') throw protocolError('ROOM_REQUIRED');
+    // Hot path: a member's room name was validated when it joined.
+    if (!session.topics.has(room)) throw r.names.problem(room) ?? protocolError('NOT_SUBSCRIBED');
+    const ok = await topics.publish(session, room, messageFrame(session, room, message.data));
+    if (!ok) throw protocolError('FORBIDDEN', 'message refused');
+  };
+}
+
+export function publishMessage(r: Rooms): MessageDefinition {
+  return { schema: roomMessageSchema, handle: publishHandler(r) };
+}

@@ -1,0 +1,61 @@
+/**
+ * POST /api/notify (seed 003): `{"event":E,"data":D,"user_id":U}` and/or `"room":R` (and/or
+ * `"broadcast":true`) → a `notification` frame to that user's connections / that room /
+ * everyone. Token of a `notifyRoles` role required (admin or service by default).
+ *
+ *   202 {"delivered":true,"message_id":"…"}     accepted and handed to the bus
+ *   400 {"error":"…","code":"INVALID_JSON"|"INVALID_MESSAGE"|"ROOM_REQUIRED"}
+ *   401 / 403                                   from the authenticator
+ *   413 {"error":"request body too large (limit N bytes)","code":"TOO_LARGE"}
+ */
+import { WirestateError, protocolError, readJsonBody, type HttpHandler } from '@wirestate/core';
+import { notificationFrame } from './frames.js';
+import { authenticateHttp } from './http-auth.js';
+import type { Rooms } from './runtime.js';
+
+export function notifyRoute(r: Rooms): HttpHandler {
+  const { ctx, opts } = r;
+  const limit = Math.min(opts.notifyMaxBodySize, ctx.config.maxHttpBodySize);
+  const tooLarge = () => new WirestateError('TOO_LARGE', `request body too large (limit ${limit} bytes)`, { status: 413 });
+
+  return async (req, res) => {
+    const identity = await authenticateHttp(r, req, opts.notifyRoles);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+    // Chunked bodies declare no length: measure what arrived (hyper-express caches it).
+    if ((await req.buffer()).length > limit) throw tooLarge();
+    const body = await readJsonBody(req);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw protocolError('INVALID_MESSAGE', 'body must be a JSON object');
+    }
+    const b = body as Record<string, unknown>;
+    if (typeof b.event !== 'string' || b.event === '') throw protocolError('INVALID_MESSAGE', '"event" is required (a non-empty string)');
+
+    const userId = present(b.user_id) ? b.user_id : undefined;
+    const room = present(b.room) ? b.room : undefined;
+    const everyone = b.broadcast === true;
+    if (userId === undefined && room === undefined && !everyone) {
+      throw protocolError('INVALID_MESSAGE', 'a target is required: "user_id" or "room"');
+    }
+    if (userId !== undefined && typeof userId !== 'string' && typeof userId !== 'number') {
+      throw protocolError('INVALID_MESSAGE', '"user_id" must be a string');
+    }
+    const topic = room === undefined ? undefined : r.topicFor(r.names.check(room));
+
+    // One frame (one message_id) for every target.
+    const frame = notificationFrame(b.event, b.data);
+    let delivered = true;
+    if (userId !== undefined) ctx.sessions.sendToUser(String(userId), frame);
+    if (topic !== undefined) delivered = (await ctx.topics.publish(null, topic, frame)) && delivered;
+    if (everyone) delivered = (await ctx.topics.publish(null, ctx.bus.broadcastTopic, frame)) && delivered;
+    ctx.logger.debug(
+      { event: b.event, user_id: userId, room, broadcast: everyone || undefined, by: identity?.userId ?? null, message_id: frame.message_id },
+      'notification sent',
+    );
+    res.status(202).json({ delivered, message_id: frame.message_id });
+  };
+}
+
+function present(v: unknown): boolean {
+  return v !== undefined && v !== null && v !== '';
+}

@@ -1,0 +1,89 @@
+/**
+ * What every module of the plugin shares: the plugin context, the options, the room-name
+ * rules, and lookups that must happen at call time (presence and the authenticator can be
+ * registered or replaced by plugins that register after this one).
+ */
+import { randomUUID } from 'node:crypto';
+import type { HttpHandler, Identity, PluginContext, Presence, Session } from '@wirestate/core';
+import type { RoomsOptions } from './options.js';
+import { RoomNames } from './room-name.js';
+
+/** The HTTP request type route handlers receive (hyper-express), without depending on it. */
+export type HttpRequest = Parameters<HttpHandler>[0];
+export type HttpResponse = Parameters<HttpHandler>[1];
+
+/** What the auth plugin registers in the container as `authenticator`. */
+export interface Authenticator {
+  verify(token: string): Promise<Identity>;
+  /** Throws a WirestateError (UNAUTHORIZED 401 / FORBIDDEN 403, with `.status`) when refused. */
+  authenticateHttp(req: HttpRequest, opts?: { roles?: string[] }): Promise<Identity>;
+}
+
+export class Rooms {
+  readonly names: RoomNames;
+  readonly userPrefix: string;
+  private readonly admins: ReadonlySet<string>;
+
+  constructor(readonly ctx: PluginContext, readonly opts: RoomsOptions) {
+    this.names = new RoomNames(opts);
+    this.userPrefix = ctx.config.userTopicPrefix;
+    this.admins = new Set(opts.adminRoles);
+  }
+
+  /** The container's presence, resolved at call time (a cluster plugin may replace it). */
+  presence(): Presence {
+    return this.ctx.container.resolve<Presence>('presence');
+  }
+
+  authenticator(): Authenticator | undefined {
+    return this.ctx.container.hasRegistration('authenticator') ? this.ctx.container.resolve<Authenticator>('authenticator') : undefined;
+  }
+
+  /** True when an auth plugin is loaded (otherwise the server runs in open mode). */
+  authOn(): boolean {
+    return this.ctx.container.hasRegistration('authenticator');
+  }
+
+  isAdmin(identity: Identity | undefined): boolean {
+    return identity !== undefined && hasAnyRole(identity, this.admins);
+  }
+
+  /**
+   * The topic a client-facing room name stands for: seed 004's `notifications:<id>` (and the
+   * other configured aliases) is the user channel `user:<id>`; every other name is itself.
+   */
+  topicFor(room: string): string {
+    for (const prefix of this.opts.userChannelAliases) {
+      if (room.startsWith(prefix) && room.length > prefix.length) return this.userPrefix + room.slice(prefix.length);
+    }
+    return room;
+  }
+
+  /** The user id of a user-channel topic, or undefined. */
+  userOfTopic(topic: string): string | undefined {
+    return topic.startsWith(this.userPrefix) && topic.length > this.userPrefix.length ? topic.slice(this.userPrefix.length) : undefined;
+  }
+
+  /** True for the session's own user channel, which the kernel joined at authentication. */
+  isOwnUserChannel(session: Session, topic: string): boolean {
+    return session.userId !== undefined && topic === this.ctx.sessions.userTopic(session.userId);
+  }
+
+  /** Topics that are not rooms: user channels and kernel system topics (`$…`). */
+  isRoom(topic: string): boolean {
+    return !topic.startsWith('$') && this.userOfTopic(topic) === undefined;
+  }
+}
+
+/** Every role an identity carries: `role`, and a `roles` claim when it is a list. */
+export function hasAnyRole(identity: Identity, roles: ReadonlySet<string> | readonly string[]): boolean {
+  const has = (r: string) => (roles instanceof Set ? roles.has(r) : (roles as readonly string[]).includes(r));
+  if (identity.role !== undefined && has(identity.role)) return true;
+  const list = identity.claims?.roles;
+  return Array.isArray(list) && list.some((r) => typeof r === 'string' && has(r));
+}
+
+/** A unique message id (random UUID; cheap: Node batches its entropy). */
+export function messageId(): string {
+  return randomUUID();
+}
