@@ -292,7 +292,9 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         const deadline = Date.now() + config.shutdownTimeout;
         stopSweeper?.();
         // Stop accepting connections first, then ask every session to leave.
-        if (listenSocket) uws.us_listen_socket_close(listenSocket as uws.us_listen_socket);
+        // Through hyper-express, which owns the listen socket: closing it twice (once here,
+        // once by hyper-express) aborts the process in libuv (uv_poll_stop on a closing handle).
+        if (listenSocket) app?.close();
         listenSocket = undefined;
         for (const s of sessions.all()) s.close(CloseCodes.GOING_AWAY, 'server shutting down');
         while (sessions.count() > 0 && Date.now() < deadline - 1000) await new Promise((r) => setTimeout(r, 20));
@@ -310,11 +312,6 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         await step('onClose hooks', () => hooks.runReverse('onClose'));
         for (const t of [...transports.list()].reverse()) await step(`transport ${t.name}`, () => t.stop());
         await step('telemetry', async () => { await tracing.shutdown(); await metrics.shutdown(); });
-        try {
-          app?.close();
-        } catch {
-          // Already closed.
-        }
         state = 'stopped';
         logger.info('wirestate stopped');
       })();

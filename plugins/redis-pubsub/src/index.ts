@@ -1,0 +1,63 @@
+/**
+ * @wirestate/plugin-redis-pubsub — N Wirestate instances behave as one through Redis: a kernel
+ * transport (rooms, user channels and broadcasts reach every instance exactly once) and a
+ * cluster-wide `presence` (room counts, capacity, members, /admin/clients). See README.md.
+ */
+import { definePlugin } from '@wirestate/core';
+import { Channels } from './channels.js';
+import { describeTarget } from './connection.js';
+import { optionsFromEnv, optionsSchema, type RedisPubSubOptions } from './options.js';
+import { RedisPresence } from './presence.js';
+import { RedisTransport } from './transport.js';
+
+export type { RedisPubSubOptions } from './options.js';
+export { RedisTransport } from './transport.js';
+export { RedisPresence } from './presence.js';
+export { Channels } from './channels.js';
+export { encode, decode } from './envelope.js';
+
+export default definePlugin<RedisPubSubOptions>({
+  name: 'redis-pubsub',
+  version: '0.1.0',
+  kernel: '^0.1.0',
+  options: optionsSchema,
+  optionsFromEnv,
+  register(ctx, o) {
+    if (o.clusterNodes.length > 0 && o.mode === 'pattern') {
+      throw new Error('REDIS_SUBSCRIBE_MODE=pattern is not available with REDIS_CLUSTER_NODES (sharded pub/sub has no patterns)');
+    }
+    if (o.presenceTtl <= o.presenceHeartbeat) {
+      throw new Error(`REDIS_PRESENCE_TTL (${o.presenceTtl} ms) must be longer than REDIS_PRESENCE_HEARTBEAT (${o.presenceHeartbeat} ms)`);
+    }
+    const channels = new Channels(o.keyPrefix, ctx.bus.broadcastTopic, ctx.sessions.userTopic(''));
+    const transport = new RedisTransport(o, channels, ctx.bus.instanceId, ctx.logger, ctx.tracer);
+    ctx.transports.add(transport);
+
+    const presence = new RedisPresence({
+      client: transport.pub,
+      prefix: o.keyPrefix,
+      instanceId: ctx.bus.instanceId,
+      topics: ctx.topics,
+      sessions: ctx.sessions,
+      heartbeat: o.presenceHeartbeat,
+      ttl: o.presenceTtl,
+      logger: ctx.logger,
+    });
+    // Replaces the kernel's local presence for every plugin that resolves it at call time.
+    ctx.container.register('presence', { resolve: () => presence, isLeakSafe: true });
+    transport.onReconnect = () => void presence.resync();
+    ctx.hooks.on('onSubscribe', (_session, topic) => presence.touch(topic));
+    ctx.hooks.on('onUnsubscribe', (_session, topic) => presence.touch(topic));
+    ctx.hooks.on('onReady', () => {
+      presence.start();
+      ctx.logger.info({ target: describeTarget(o), mode: o.clusterNodes.length > 0 ? 'cluster (sharded pub/sub)' : o.mode, prefix: o.keyPrefix }, 'redis-pubsub ready');
+    });
+    ctx.hooks.on('onClose', () => presence.stop());
+
+    ctx.meter
+      .createObservableCounter('wirestate_redis_messages', { description: 'Bus messages through Redis: published, received, echoes (own, ignored), dropped (Redis away), malformed' })
+      .addCallback((r) => {
+        for (const [kind, n] of Object.entries(transport.stats)) r.observe(n, { kind });
+      });
+  },
+});

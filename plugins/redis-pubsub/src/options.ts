@@ -1,0 +1,77 @@
+/** Options of the redis-pubsub plugin: JSON schema (ajv fills defaults) and the environment variables. */
+import { KernelError, KernelErrors, envBool, envDuration, envEnum, envList, envString, envUrl } from '@wirestate/core';
+
+export type SubscribeMode = 'topics' | 'pattern';
+
+export interface RedisPubSubOptions {
+  /** `redis://[:password@]host:port[/db]` or `rediss://` (TLS). Env REDIS_URL. */
+  url?: string;
+  /** `host:port` (seed 001/003 style), with `password`. Env REDIS_ADDR / REDIS_PASSWORD. */
+  addr?: string;
+  password?: string;
+  /** Redis Cluster seed nodes (`host:port`, …): enables cluster mode with sharded pub/sub. Env REDIS_CLUSTER_NODES. */
+  clusterNodes: string[];
+  /** TLS even for a `redis://` URL or `addr`. Env REDIS_TLS. */
+  tls: boolean;
+  /** Prefix of every channel and key. Env REDIS_KEY_PREFIX. */
+  keyPrefix: string;
+  /**
+   * `topics`: subscribe only to channels with local subscribers (default). `pattern`: one
+   * PSUBSCRIBE `{prefix}room:*` etc. — every instance receives all traffic (small deployments,
+   * seed 003). Not available in cluster mode. Env REDIS_SUBSCRIBE_MODE.
+   */
+  mode: SubscribeMode;
+  /** Presence heartbeat: each instance refreshes its entries this often (ms). Env REDIS_PRESENCE_HEARTBEAT. */
+  presenceHeartbeat: number;
+  /** Entries of an instance that stopped heartbeating expire after this long (ms). Env REDIS_PRESENCE_TTL. */
+  presenceTtl: number;
+  /** Reconnect backoff: first delay and cap (ms), full jitter. Env REDIS_RETRY_BASE / REDIS_RETRY_MAX. */
+  retryBase: number;
+  retryMax: number;
+  /** Connection timeout (ms). Env REDIS_CONNECT_TIMEOUT. */
+  connectTimeout: number;
+}
+
+export const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    url: { type: 'string', pattern: '^rediss?://' },
+    addr: { type: 'string', pattern: '^[^:/\\s]+:\\d{1,5}$' },
+    password: { type: 'string' },
+    clusterNodes: { type: 'array', items: { type: 'string', pattern: '^[^:/\\s]+:\\d{1,5}$' }, default: [] },
+    tls: { type: 'boolean', default: false },
+    keyPrefix: { type: 'string', default: 'ws:' },
+    mode: { enum: ['topics', 'pattern'], default: 'topics' },
+    presenceHeartbeat: { type: 'integer', minimum: 100, default: 2000 },
+    presenceTtl: { type: 'integer', minimum: 300, default: 6000 },
+    retryBase: { type: 'integer', minimum: 10, default: 100 },
+    retryMax: { type: 'integer', minimum: 10, default: 10_000 },
+    connectTimeout: { type: 'integer', minimum: 100, default: 5000 },
+  },
+} as const;
+
+export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<RedisPubSubOptions> {
+  const addr = envString(env, 'REDIS_ADDR');
+  if (addr !== undefined && !/^[^:/\s]+:\d{1,5}$/.test(addr)) {
+    throw new KernelError(KernelErrors.CONFIG, `invalid REDIS_ADDR=${JSON.stringify(addr)}: expected host:port`, 'REDIS_ADDR');
+  }
+  const url = envUrl(env, 'REDIS_URL');
+  if (url !== undefined && !/^rediss?:\/\//.test(url)) {
+    throw new KernelError(KernelErrors.CONFIG, `invalid REDIS_URL: expected redis://… or rediss://…`, 'REDIS_URL');
+  }
+  return {
+    url,
+    addr,
+    password: envString(env, 'REDIS_PASSWORD'),
+    clusterNodes: envList(env, 'REDIS_CLUSTER_NODES'),
+    tls: envBool(env, 'REDIS_TLS'),
+    keyPrefix: envString(env, 'REDIS_KEY_PREFIX'),
+    mode: envEnum(env, 'REDIS_SUBSCRIBE_MODE', ['topics', 'pattern'] as const),
+    presenceHeartbeat: envDuration(env, 'REDIS_PRESENCE_HEARTBEAT', { min: 100 }),
+    presenceTtl: envDuration(env, 'REDIS_PRESENCE_TTL', { min: 300 }),
+    retryBase: envDuration(env, 'REDIS_RETRY_BASE', { min: 10 }),
+    retryMax: envDuration(env, 'REDIS_RETRY_MAX', { min: 10 }),
+    connectTimeout: envDuration(env, 'REDIS_CONNECT_TIMEOUT', { min: 100 }),
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * The kernel transport over Redis pub/sub. Every local publish goes to Redis once (PUBLISH, or
+ * SPUBLISH in cluster mode); what arrives is handed to the bus for local fan-out once, unless
+ * it is our own (origin instance id). Subscriptions follow local interest: the kernel calls
+ * topicActive / topicInactive on the first / last local member, so an instance receives only
+ * the traffic of its own rooms and users (or everything, in `pattern` mode).
+ *
+ * Redis away: local delivery goes on; what would have gone to other instances is dropped and
+ * counted (pub/sub is at-most-once), logged at most every few seconds; ioredis reconnects with
+ * backoff + jitter and every wanted channel is subscribed again on `ready`.
+ */
+import { ROOT_CONTEXT, SpanKind, context as otelContext, propagation, trace, type Tracer } from '@opentelemetry/api';
+import type { BusMessage, PluginContext, Transport, TransportHealth } from '@wirestate/core';
+import { Cluster } from 'ioredis';
+import { Channels } from './channels.js';
+import { createClient, describeTarget, type Client } from './connection.js';
+import { decode, encode } from './envelope.js';
+import type { RedisPubSubOptions } from './options.js';
+
+type Logger = PluginContext['logger'];
+const LOG_EVERY_MS = 5000;
+
+export interface TransportStats {
+  published: number;
+  received: number;
+  echoes: number;
+  dropped: number;
+  malformed: number;
+}
+
+export class RedisTransport implements Transport {
+  readonly name = 'redis';
+  readonly pub: Client;
+  readonly sub: Client;
+  readonly stats: TransportStats = { published: 0, received: 0, echoes: 0, dropped: 0, malformed: 0 };
+  private readonly wanted = new Set<string>();
+  private readonly sharded: boolean;
+  private deliver: ((msg: BusMessage) => void) | undefined;
+  private lastError: string | undefined;
+  private lastDropLog = 0;
+  private droppedSinceLog = 0;
+  private everReady = false;
+  private stopped = false;
+  /** Called on every (re)connection of the command client, e.g. to resync presence. */
+  onReconnect: (() => void) | undefined;
+
+  constructor(
+    private readonly o: RedisPubSubOptions,
+    private readonly channels: Channels,
+    private readonly instanceId: string,
+    private readonly logger: Logger,
+    private readonly tracer: Tracer,
+  ) {
+    this.sharded = o.clusterNodes.length > 0;
+    this.pub = createClient(o, 'pub');
+    this.sub = createClient(o, 'sub');
+    this.watch(this.pub, 'pub');
+    this.watch(this.sub, 'sub');
+    const onMessage = (channel: string, raw: string) => this.receive(channel, raw);
+    if (this.sharded) this.sub.on('smessage', onMessage);
+    else {
+      this.sub.on('message', onMessage);
+      this.sub.on('pmessage', (_pattern: string, channel: string, raw: string) => this.receive(channel, raw));
+    }
+  }
+
+  private watch(client: Client, role: 'pub' | 'sub'): void {
+    client.on('ready', () => {
+      if (role === 'sub') void this.resubscribe();
+      else this.onReconnect?.();
+      if (this.lastError !== undefined || this.everReady) this.logger.info({ role, target: describeTarget(this.o) }, 'Redis connection restored');
+      this.everReady = true;
+      this.lastError = undefined;
+    });
+    // Without a listener ioredis would throw on connection errors.
+    client.on('error', (err: Error) => {
+      const msg = err.message;
+      if (msg !== this.lastError) this.logger.warn({ role, target: describeTarget(this.o), err: msg }, 'Redis connection error; local delivery continues, reconnecting with backoff');
+      this.lastError = msg;
+    });
+    client.on('end', () => {
+      if (!this.stopped) this.logger.error({ role }, 'Redis connection ended and will not be retried');
+    });
+  }
+
+  async start(deliver: (msg: BusMessage) => void): Promise<void> {
+    this.deliver = deliver;
+    // Never fail startup on Redis: the server runs degraded and reconnects in the background.
+    await Promise.all(
+      [this.pub, this.sub].map((c, i) =>
+        c.connect().catch((err: Error) => {
+          this.lastError = err.message;
+          this.logger.error({ role: i === 0 ? 'pub' : 'sub', target: describeTarget(this.o), err: err.message }, 'Redis unavailable at startup: running degraded (local delivery only) and retrying');
+        }),
+      ),
+    );
+  }
+
+  publish(msg: BusMessage): void {
+    const channel = this.channels.channelOf(msg.topic);
+    if (this.pub.status !== 'ready') return this.drop(1);
+    const data = encode(msg);
+    const sent = this.sharded ? (this.pub as Cluster).spublish(channel, data) : this.pub.publish(channel, data);
+    this.stats.published++;
+    sent.catch(() => this.drop(1));
+  }
+
+  private drop(n: number): void {
+    this.stats.dropped += n;
+    this.droppedSinceLog += n;
+    const now = Date.now();
+    if (now - this.lastDropLog < LOG_EVERY_MS) return;
+    this.logger.warn({ dropped: this.droppedSinceLog, total: this.stats.dropped }, 'Redis unavailable: messages were delivered locally but not to other instances (pub/sub is at-most-once)');
+    this.lastDropLog = now;
+    this.droppedSinceLog = 0;
+  }
+
+  topicActive(topic: string): void {
+    if (this.o.mode === 'pattern') return;
+    const channel = this.channels.channelOf(topic);
+    this.wanted.add(channel);
+    if (this.sub.status === 'ready') this.command('subscribe', [channel]);
+  }
+
+  topicInactive(topic: string): void {
+    if (this.o.mode === 'pattern') return;
+    const channel = this.channels.channelOf(topic);
+    if (!this.wanted.delete(channel)) return;
+    if (this.sub.status === 'ready') this.command('unsubscribe', [channel]);
+  }
+
+  private command(kind: 'subscribe' | 'unsubscribe', channels: string[]): void {
+    if (channels.length === 0) return;
+    const c = this.sub;
+    const p = this.sharded
+      ? kind === 'subscribe' ? (c as Cluster).ssubscribe(...channels) : (c as Cluster).sunsubscribe(...channels)
+      : kind === 'subscribe' ? c.subscribe(...channels) : c.unsubscribe(...channels);
+    // A failure here is a lost connection: `ready` resubscribes everything wanted.
+    p.catch((err: Error) => this.logger.debug({ kind, err: err.message }, 'Redis (un)subscribe failed; retried on reconnect'));
+  }
+
+  private async resubscribe(): Promise<void> {
+    if (this.o.mode === 'pattern') {
+      await this.sub.psubscribe(...this.channels.patterns()).catch((err: Error) => this.logger.warn({ err: err.message }, 'Redis PSUBSCRIBE failed'));
+      return;
+    }
+    this.command('subscribe', [...this.wanted]);
+    if (this.everReady) this.logger.info({ channels: this.wanted.size }, 'Redis subscriptions restored');
+  }
+
+  private receive(channel: string, raw: string): void {
+    const topic = this.channels.topicOf(channel);
+    const env = topic === undefined ? undefined : decode(raw);
+    if (topic === undefined || env === undefined) {
+      this.stats.malformed++;
+      this.logger.warn({ channel }, 'ignored a Redis message that is not a Wirestate envelope');
+      return;
+    }
+    if (env.origin === this.instanceId) {
+      this.stats.echoes++;
+      return;
+    }
+    this.stats.received++;
+    const msg: BusMessage = { topic, payload: env.payload, origin: env.origin, ...(env.traceparent ? { traceparent: env.traceparent } : {}) };
+    if (!env.traceparent) return this.deliver?.(msg);
+    // The delivery span is a child of the publish on the other instance.
+    const parent = propagation.extract(ROOT_CONTEXT, { traceparent: env.traceparent });
+    const span = this.tracer.startSpan('wirestate.redis.deliver', { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'redis', 'messaging.destination.name': channel, 'wirestate.origin': env.origin } }, parent);
+    try {
+      otelContext.with(trace.setSpan(parent, span), () => this.deliver?.(msg));
+    } finally {
+      span.end();
+    }
+  }
+
+  health(): TransportHealth {
+    const up = this.pub.status === 'ready' && this.sub.status === 'ready';
+    if (up) return { status: 'up' };
+    return { status: 'degraded', detail: `Redis ${describeTarget(this.o)} unavailable (pub ${this.pub.status}, sub ${this.sub.status})${this.lastError ? `: ${this.lastError}` : ''}; local delivery only` };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([this.pub, this.sub].map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}
