@@ -410,7 +410,9 @@ export async function waitForKafka(brokers, { deadlineMs = 90_000, probeTopic = 
     try {
       await admin.connect();
       for (const [name, fn] of steps) {
-        if (done.has(name)) continue;
+        // describeCluster always runs: it loads the fresh client's metadata (broker pool);
+        // without it the later steps fail with "No brokers in the broker pool".
+        if (done.has(name) && name !== 'describeCluster') continue;
         await fn(admin);
         done.add(name);
         debug(`${name} ok`);
