@@ -5,7 +5,7 @@
  * Every failure answers a PROTOCOL.md error and keeps the session open (unless the
  * error itself closes it, as sustained rate-limit abuse does).
  */
-import type { Tracer } from '@opentelemetry/api';
+import { context as otelContext, trace, type Tracer } from '@opentelemetry/api';
 import type { AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import { CloseCodes, WirestateError, protocolError } from '../errors.js';
@@ -85,7 +85,8 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
       fail(s, protocolError('INTERNAL_ERROR'), id);
     };
     try {
-      const out = compiled.def.handle(ctx);
+      // The handler (and what it publishes) runs inside its span: trace context reaches transports.
+      const out = otelContext.with(trace.setSpan(otelContext.active(), span), compiled.def.handle, compiled.def, ctx);
       if (out && typeof (out as Promise<void>).then === 'function') {
         (out as Promise<void>).then(() => span.end(), (err) => { onError(err); span.end(); });
       } else span.end();

@@ -1,9 +1,13 @@
 /**
  * Tracing: a real tracer exporting over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set,
  * otherwise the API's no-op tracer (spans cost almost nothing and nothing leaves the process).
- * The W3C propagator is always installed so trace context flows through transports.
+ * The W3C propagator is always installed. With an endpoint, an AsyncLocalStorage context
+ * manager makes the active span follow awaits, so a handler's publish carries its trace
+ * context to Redis/Kafka and a delivery on another instance is a child of it. Without an
+ * endpoint there is no context manager (no per-await cost) and no trace context is sent.
  */
-import { propagation, trace, type Tracer } from '@opentelemetry/api';
+import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -17,6 +21,8 @@ export interface Tracing {
 export function createTracing(opts: { endpoint?: string; serviceName: string; instanceId: string }): Tracing {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   if (!opts.endpoint) return { tracer: trace.getTracer('@wirestate/core'), shutdown: async () => undefined };
+  // Once per process (several kernels may share one in tests); false when already set.
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const url = opts.endpoint.replace(/\/$/, '') + '/v1/traces';
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': opts.serviceName, 'service.instance.id': opts.instanceId }),

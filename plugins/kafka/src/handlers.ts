@@ -1,0 +1,74 @@
+/**
+ * The handler registry in the container (`kafkaHandlers`): other plugins (snapshots,
+ * analytics, …) register what to do with records of a topic or topic pattern.
+ *
+ *   const kafka = ctx.container.resolve<KafkaHandlers>('kafkaHandlers');
+ *   kafka.register('orders.events', async (record, { notifier }) => { … });
+ *   kafka.register(/^catalog\./, refreshCatalogCache);
+ *
+ * Register during your plugin's `register` (declare `dependsOn: ['kafka']`): the consumer
+ * subscribes to the union of topics when the server is ready.
+ */
+import type { Bus, SessionRegistry } from '@wirestate/core';
+import type { KafkaRecord } from './record.js';
+
+/** The rooms plugin's notifier (resolved from the container when present). */
+export interface Notifier {
+  toUser(userId: string, event: string, data?: unknown): Promise<{ message_id: string; delivered: boolean }>;
+  toRoom(room: string, event: string, data?: unknown): Promise<{ message_id: string; delivered: boolean }>;
+  broadcast(event: string, data?: unknown): Promise<{ message_id: string; delivered: boolean }>;
+}
+
+export interface HandlerContext {
+  notifier: Notifier | undefined;
+  bus: Bus;
+  sessions: SessionRegistry;
+  /** 1 on the first call, then 2, 3, … on retries. */
+  attempt: number;
+}
+
+export type KafkaHandler = (record: KafkaRecord, ctx: HandlerContext) => Promise<void> | void;
+
+export interface RegisteredHandler {
+  name: string;
+  match: string | RegExp;
+  handler: KafkaHandler;
+}
+
+export class KafkaHandlers {
+  private readonly items: RegisteredHandler[] = [];
+  private frozen = false;
+
+  /** `name` appears in logs, metrics and dead-letter headers. */
+  register(match: string | RegExp, handler: KafkaHandler, name = typeof match === 'string' ? match : match.source): void {
+    if (this.frozen) throw new Error(`kafkaHandlers.register("${name}") after the consumer started: register handlers in your plugin's register()`);
+    if (typeof match === 'string' && match.trim() === '') throw new Error('kafkaHandlers.register: empty topic');
+    this.items.push({ name, match, handler });
+  }
+
+  /** Called when the consumer subscribes. */
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  for(topic: string): RegisteredHandler[] {
+    return this.items.filter((h) => (typeof h.match === 'string' ? h.match === topic : h.match.test(topic)));
+  }
+
+  /** What to subscribe to. */
+  subscriptions(): Array<string | RegExp> {
+    const seen = new Set<string>();
+    const out: Array<string | RegExp> = [];
+    for (const h of this.items) {
+      const key = typeof h.match === 'string' ? `s:${h.match}` : `r:${h.match.source}/${h.match.flags}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(h.match);
+    }
+    return out;
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * @wirestate/plugin-kafka — Kafka records become WebSocket deliveries (seed 000): a consumer
+ * group, a handler registry for other plugins (`kafkaHandlers`), a configuration-driven route
+ * (WS_ENTITY_TOPICS → rooms/users), at-least-once processing with retries and a dead-letter
+ * topic, an optional producer for client messages, lag and state on /metrics and /health.
+ */
+import { definePlugin } from '@wirestate/core';
+import { KafkaRuntime } from './consumer.js';
+import { defaultRoute } from './default-route.js';
+import { installForwarder } from './forwarder.js';
+import { KafkaHandlers, type Notifier } from './handlers.js';
+import { entityOfTopics, optionsFromEnv, optionsSchema, type KafkaOptions } from './options.js';
+
+export type { KafkaOptions } from './options.js';
+export type { KafkaHandler, HandlerContext, Notifier } from './handlers.js';
+export type { KafkaRecord } from './record.js';
+export { KafkaHandlers } from './handlers.js';
+export { PoisonRecord } from './record.js';
+
+export default definePlugin<KafkaOptions>({
+  name: 'kafka',
+  version: '0.1.0',
+  kernel: '^0.1.0',
+  dependsOn: ['rooms'],
+  options: optionsSchema,
+  optionsFromEnv,
+  register(ctx, o) {
+    const handlers = new KafkaHandlers();
+    ctx.container.register('kafkaHandlers', { resolve: () => handlers, isLeakSafe: true });
+
+    const entityOf = entityOfTopics(o.entityTopics);
+    const route = defaultRoute(entityOf, o.roomTemplate, o.userTemplate);
+    for (const [topic, entity] of entityOf) handlers.register(topic, route, `entity:${entity}`);
+
+    const notifier = () => (ctx.container.hasRegistration('notifier') ? ctx.container.resolve<Notifier>('notifier') : undefined);
+    const runtime = new KafkaRuntime(o, handlers, () => ({ notifier: notifier(), bus: ctx.bus, sessions: ctx.sessions }), ctx.tracer, ctx.logger);
+    const forward = installForwarder(ctx, o, () => runtime.producer);
+
+    ctx.hooks.on('onReady', () => runtime.start());
+    ctx.hooks.on('onClose', () => runtime.stop());
+
+    ctx.health('kafka', () => ({
+      status: runtime.state === 'consuming' ? 'up' : 'degraded',
+      state: runtime.state,
+      groupId: o.groupId,
+      lag: Object.fromEntries(runtime.lag),
+      ...(runtime.lastError ? { detail: runtime.lastError } : {}),
+    }));
+
+    const stats = runtime.processor.stats;
+    ctx.meter.createObservableGauge('wirestate_kafka_consumer_lag', { description: 'Records not yet committed by the consumer group, per topic' }).addCallback((r) => {
+      for (const [topic, lag] of runtime.lag) r.observe(lag, { topic });
+    });
+    ctx.meter.createObservableCounter('wirestate_kafka_records', { description: 'Kafka records: consumed, dead_lettered, forwarded, forward_failed' }).addCallback((r) => {
+      r.observe(stats.consumed, { kind: 'consumed' });
+      r.observe(stats.deadLettered, { kind: 'dead_lettered' });
+      r.observe(forward.forwarded, { kind: 'forwarded' });
+      r.observe(forward.failed, { kind: 'forward_failed' });
+    });
+    ctx.meter.createObservableCounter('wirestate_kafka_handler_errors', { description: 'Failed handler attempts, per handler' }).addCallback((r) => {
+      for (const [handler, n] of stats.handlerErrors) r.observe(n, { handler });
+    });
+  },
+});
