@@ -283,6 +283,11 @@ export interface UpgradeRequest {
   /** Answer with an HTTP status instead of upgrading. */
   reject(status: number, body: Record<string, unknown>): void;
   readonly rejected: boolean;
+  /**
+   * Remove a query parameter from what the session keeps (`session.query`), e.g. a token: it
+   * should not linger in memory for the session's lifetime or reach other plugins.
+   */
+  redactQueryParam(name: string): void;
 }
 
 export interface HookMap {

@@ -21,7 +21,7 @@ const token = (sub: string, role = 'client') =>
 
 /** One instance: the real entry point, as `npm start` runs it. Resolves with its port. */
 function startInstance(name: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', '--import', 'tsx', 'core/src/bin/wirestate.ts'], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', 'core/src/bin/wirestate.ts'], {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: SECRET, REDIS_URL, WIRESTATE_PLUGINS: 'auth,rooms,redis-pubsub', WIRESTATE_INSTANCE_ID: `example-${name}-${process.pid}`, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --import tsx
+#!/usr/bin/env -S node --max-semi-space-size=8 --import tsx
 /**
  * `npm start`: load configuration from the environment, choose plugins (WIRESTATE_PLUGINS or
  * the defaults of PROTOCOL.md), start the kernel, and drain on SIGTERM/SIGINT.

@@ -11,7 +11,8 @@ export class UpgradeRequestImpl implements UpgradeRequest {
   constructor(
     readonly route: string,
     readonly url: string,
-    readonly rawQuery: string,
+    /** What the session will see as its query string (minus redacted parameters). */
+    public rawQuery: string,
     readonly params: Record<string, string>,
     readonly headers: Readonly<Record<string, string>>,
     readonly remoteAddress: string,
@@ -21,6 +22,13 @@ export class UpgradeRequestImpl implements UpgradeRequest {
 
   get query(): URLSearchParams {
     return (this.queryCache ??= new URLSearchParams(this.rawQuery));
+  }
+
+  redactQueryParam(name: string): void {
+    const q = this.query;
+    if (!q.has(name)) return;
+    q.delete(name);
+    this.rawQuery = q.toString();
   }
 
   reject(status: number, body: Record<string, unknown>): void {

@@ -8,7 +8,8 @@ const NONE: ReadonlySet<SessionImpl> = new Set();
 
 export class Sessions implements SessionRegistry {
   private readonly byId = new Map<string, SessionImpl>();
-  private readonly byUser = new Map<string, Set<SessionImpl>>();
+  /** A user's only session, or a Set once it has several (most users have one: no Set each). */
+  private readonly byUser = new Map<string, SessionImpl | Set<SessionImpl>>();
 
   constructor(
     private readonly bus: Bus,
@@ -25,16 +26,17 @@ export class Sessions implements SessionRegistry {
   remove(s: SessionImpl): void {
     this.byId.delete(s.id);
     const uid = s.identity?.userId;
-    if (uid !== undefined) {
-      const set = this.byUser.get(uid);
-      if (set) {
-        set.delete(s);
-        if (set.size === 0) {
-          this.byUser.delete(uid);
-          for (const t of this.transports()) t.topicInactive?.(this.userTopic(uid));
-        }
-      }
+    if (uid === undefined) return;
+    const entry = this.byUser.get(uid);
+    if (entry === undefined) return;
+    if (entry instanceof Set) {
+      entry.delete(s);
+      if (entry.size === 1) this.byUser.set(uid, entry.values().next().value!);
+      return;
     }
+    if (entry !== s) return;
+    this.byUser.delete(uid);
+    for (const t of this.transports()) t.topicInactive?.(this.userTopic(uid));
   }
 
   get(id: string): SessionImpl | undefined {
@@ -50,7 +52,9 @@ export class Sessions implements SessionRegistry {
   }
 
   ofUser(userId: string): ReadonlySet<SessionImpl> {
-    return this.byUser.get(userId) ?? NONE;
+    const entry = this.byUser.get(userId);
+    if (entry === undefined) return NONE;
+    return entry instanceof Set ? entry : new Set([entry]);
   }
 
   userCount(): number {
@@ -88,11 +92,11 @@ export class Sessions implements SessionRegistry {
   }
 
   private indexUser(s: SessionImpl, userId: string): void {
-    let set = this.byUser.get(userId);
-    if (!set) {
-      this.byUser.set(userId, (set = new Set()));
+    const entry = this.byUser.get(userId);
+    if (entry === undefined) {
+      this.byUser.set(userId, s);
       for (const t of this.transports()) t.topicActive?.(this.userTopic(userId));
-    }
-    set.add(s);
+    } else if (entry instanceof Set) entry.add(s);
+    else if (entry !== s) this.byUser.set(userId, new Set([entry, s]));
   }
 }

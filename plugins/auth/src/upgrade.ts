@@ -39,7 +39,8 @@ export function upgradeHook(rt: AuthRuntime): (req: UpgradeRequest) => Promise<v
       refuse(rt, req, err, found.source);
       return;
     }
-    req.data.set('auth', { source: found.source });
+    // The token has done its job: the session keeps no copy of it.
+    if (found.source === 'query') req.redactQueryParam(rt.opts.queryParam);
     rt.stats.count('ok', 'valid', 'upgrade');
     rt.logger.debug({ userId: req.identity.userId, route: req.route, source: found.source }, 'authenticated at upgrade');
   };
