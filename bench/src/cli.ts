@@ -1,0 +1,122 @@
+/** Command-line flags → Options. Defaults are budgeted so a full run stays under 10 minutes. */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { ScenarioId } from './types.js';
+import { TARGET_NAMES } from './targets/index.js';
+
+export interface Options {
+  targets: string[];
+  scenarios: ScenarioId[];
+  rounds: number;
+  idleSteps: number[];
+  rooms: number;
+  connectConcurrency: number;
+  subscribers: number;
+  window: number;
+  payloadBytes: number;
+  fanoutMs: number;
+  echoMs: number;
+  churnMs: number;
+  warmupMs: number;
+  settleMs: number;
+  echoClients: number;
+  churnConcurrency: number;
+  pin: boolean;
+  /** JSON output path; null = don't write one. */
+  out: string | null;
+  smoke: boolean;
+  /** Exit non-zero when any target is unavailable or any round failed. */
+  strict: boolean;
+  jwtSecret: string;
+}
+
+const ALL_SCENARIOS: ScenarioId[] = ['idle', 'fanout', 'echo', 'churn'];
+
+export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx bench/src/run.ts [flags])
+
+  --targets a,b        ${TARGET_NAMES.join(',')} (default: all)
+  --scenarios a,b      ${ALL_SCENARIOS.join(',')} (default: all)
+  --rounds N           rounds per scenario, median reported (default 3)
+  --duration S         measured seconds of fan-out, echo and churn (default 10 / 5 / 10)
+  --idle N,M           idle connection steps (default 5000,10000)
+  --subscribers N      fan-out room size (default 1000)
+  --window N           fan-out publishes in flight (default 16)
+  --echo-clients N     (default 100)
+  --churn-concurrency N  parallel churn loops (default 32)
+  --warmup S           un-measured warm-up before fan-out and echo windows (default 1)
+  --no-pin             don't pin server to core 0 and load generator to core 1
+  --out FILE           JSON output path (default bench/results/<timestamp>.json; none in --smoke)
+  --smoke              seconds-long check: uws + ws, echo, 1 round; exits 1 on any failure
+  --strict             exit 1 if a target is unavailable or a round failed
+`;
+
+function list(v: string | undefined): string[] | undefined {
+  return v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function num(name: string, v: string | undefined, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw new Error(`--${name}: expected a number >= ${min}, got ${v}`);
+  return n;
+}
+
+export function parseOptions(argv: string[]): Options | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      targets: { type: 'string' },
+      scenarios: { type: 'string' },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      idle: { type: 'string' },
+      subscribers: { type: 'string' },
+      window: { type: 'string' },
+      'echo-clients': { type: 'string' },
+      'churn-concurrency': { type: 'string' },
+      warmup: { type: 'string' },
+      'no-pin': { type: 'boolean' },
+      out: { type: 'string' },
+      smoke: { type: 'boolean' },
+      strict: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const smoke = values.smoke ?? false;
+
+  const targets = list(values.targets) ?? (smoke ? ['uws', 'ws'] : TARGET_NAMES);
+  for (const t of targets) if (!TARGET_NAMES.includes(t)) throw new Error(`unknown target ${t} (known: ${TARGET_NAMES.join(', ')})`);
+  const scenarios = (list(values.scenarios) ?? (smoke ? ['echo'] : ALL_SCENARIOS)) as ScenarioId[];
+  for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s} (known: ${ALL_SCENARIOS.join(', ')})`);
+
+  const durationMs = num('duration', values.duration, 0.1);
+  const idleSteps = (list(values.idle) ?? ['5000', '10000']).map((s) => num('idle', s, 1)!);
+  return {
+    targets,
+    scenarios,
+    rounds: num('rounds', values.rounds, 1) ?? (smoke ? 1 : 3),
+    idleSteps: smoke && !values.idle ? [200] : idleSteps,
+    rooms: 100,
+    connectConcurrency: 200,
+    subscribers: num('subscribers', values.subscribers, 1) ?? (smoke ? 50 : 1000),
+    window: num('window', values.window, 1) ?? 16,
+    payloadBytes: 64,
+    fanoutMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 10_000,
+    echoMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 5000,
+    churnMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 10_000,
+    warmupMs: (num('warmup', values.warmup) ?? (smoke ? 0.2 : 1)) * 1000,
+    settleMs: smoke ? 200 : 1000,
+    echoClients: num('echo-clients', values['echo-clients'], 1) ?? (smoke ? 10 : 100),
+    churnConcurrency: num('churn-concurrency', values['churn-concurrency'], 1) ?? 32,
+    pin: !values['no-pin'],
+    out: values.out ?? (smoke ? null : ''),
+    smoke,
+    strict: values.strict ?? smoke,
+    jwtSecret: process.env.JWT_SECRET ?? randomBytes(32).toString('hex'),
+  };
+}

@@ -1,0 +1,9 @@
+import type { Connect } from './clients.js';
+
+/** What a scenario gets from the load generator process. */
+export interface ScenarioContext {
+  connect: Connect;
+  jwtSecret: string;
+  /** Ask the orchestrator to sample both processes now; resolves once it has. */
+  mark(name: string): Promise<void>;
+}

@@ -1,0 +1,194 @@
+/**
+ * Scenario definitions on the orchestrator side: the job spec sent to the load generator
+ * and how its raw counts plus the /proc samples become the reported metrics.
+ */
+import type { LoadgenResult, Sample, ScenarioId, ScenarioSpec } from './types.js';
+import type { Options } from './cli.js';
+
+export interface MetricDef {
+  key: string;
+  label: string;
+  /** Which direction is better; ratios are always value / reference. */
+  better: 'higher' | 'lower';
+}
+
+export interface Evaluation {
+  metrics: Record<string, number>;
+  /**
+   * Share of one core used over the measured window (each process is pinned to one core);
+   * `other` is everything else on the machine (other processes competing for the cores).
+   */
+  cpu: { server: number; loadgen: number; other: number };
+  notes: string[];
+}
+
+export interface ScenarioDef {
+  id: ScenarioId;
+  title(o: Options): string;
+  /** Rounds share one server process (churn: RSS after each round is the leak check). */
+  roundsInOneProcess: boolean;
+  spec(o: Options): ScenarioSpec;
+  /** Upper bound for one job, after which the round is reported as failed. */
+  timeoutMs(o: Options): number;
+  metrics(o: Options): MetricDef[];
+  /** The metric the ratio columns compare. */
+  primary(o: Options): string;
+  evaluate(r: LoadgenResult, s: Map<string, Sample>): Evaluation;
+}
+
+function sample(s: Map<string, Sample>, name: string): Sample {
+  const v = s.get(name);
+  if (!v) throw new Error(`missing sample ${name}`);
+  return v;
+}
+
+/** CPU share of both processes over one or more [from, to] sample windows. */
+function cpuOver(s: Map<string, Sample>, windows: [string, string][]): Evaluation['cpu'] {
+  let wall = 0;
+  let server = 0;
+  let loadgen = 0;
+  let other = 0;
+  for (const [from, to] of windows) {
+    const a = sample(s, from);
+    const b = sample(s, to);
+    wall += (b.at - a.at) / 1000;
+    const ds = b.serverCpuS - a.serverCpuS;
+    const dl = b.loadgenCpuS - a.loadgenCpuS;
+    server += ds;
+    loadgen += dl;
+    other += b.machineBusyS - a.machineBusyS - ds - dl - (b.orchestratorCpuS - a.orchestratorCpuS);
+  }
+  if (wall <= 0) return { server: NaN, loadgen: NaN, other: NaN };
+  return { server: server / wall, loadgen: loadgen / wall, other: Math.max(0, other / wall) };
+}
+
+function errorNote(errors: number, firstError?: string): string[] {
+  return errors > 0 ? [`${errors} client errors (first: ${firstError ?? '?'})`] : [];
+}
+
+const k = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
+
+const idle: ScenarioDef = {
+  id: 'idle',
+  title: (o) => `idle — ${o.idleSteps.map(k).join(' then ')} connections, token + subscribe to 1 of ${o.rooms} rooms, held`,
+  roundsInOneProcess: false,
+  spec: (o) => ({ kind: 'idle', steps: o.idleSteps, rooms: o.rooms, concurrency: o.connectConcurrency, settleMs: o.settleMs }),
+  timeoutMs: (o) => 30_000 + Math.max(...o.idleSteps) * 10,
+  metrics: (o) =>
+    o.idleSteps.flatMap((n) => [
+      { key: `kb_per_conn_${n}`, label: `KB/conn @${k(n)}`, better: 'lower' as const },
+      { key: `conn_per_s_${n}`, label: `conn/s @${k(n)}`, better: 'higher' as const },
+    ]),
+  primary: (o) => `kb_per_conn_${Math.max(...o.idleSteps)}`,
+  evaluate(r, s) {
+    if (r.kind !== 'idle') throw new Error('expected idle result');
+    const base = sample(s, 'start').serverRssKB;
+    const metrics: Record<string, number> = {};
+    const windows: [string, string][] = [];
+    const notes: string[] = [];
+    let prevMark = 'start';
+    let prevN = 0;
+    let failed = 0;
+    for (const step of r.steps) {
+      failed += step.errors;
+      const open = step.n - failed;
+      metrics[`kb_per_conn_${step.n}`] = (sample(s, `settled-${step.n}`).serverRssKB - base) / open;
+      metrics[`conn_per_s_${step.n}`] = ((step.n - prevN - step.errors) / step.connectMs) * 1000;
+      windows.push([prevMark, `connected-${step.n}`]);
+      notes.push(...errorNote(step.errors, step.firstError).map((e) => `@${k(step.n)}: ${e}`));
+      prevMark = `settled-${step.n}`;
+      prevN = step.n;
+    }
+    return { metrics, cpu: cpuOver(s, windows), notes };
+  },
+};
+
+const fanout: ScenarioDef = {
+  id: 'fanout',
+  title: (o) =>
+    `fan-out — 1 room × ${o.subscribers} subscribers, ${o.payloadBytes} B payload, window ${o.window} publishes, ${o.fanoutMs / 1000} s`,
+  roundsInOneProcess: false,
+  spec: (o) => ({
+    kind: 'fanout',
+    subscribers: o.subscribers,
+    window: o.window,
+    payloadBytes: o.payloadBytes,
+    warmupMs: o.warmupMs,
+    durationMs: o.fanoutMs,
+  }),
+  timeoutMs: (o) => 60_000 + o.warmupMs + o.fanoutMs,
+  metrics: () => [
+    { key: 'deliveries_per_s', label: 'deliveries/s', better: 'higher' },
+    { key: 'cpu_s_per_100k', label: 'server CPU s/100k deliveries', better: 'lower' },
+  ],
+  primary: () => 'cpu_s_per_100k',
+  evaluate(r, s) {
+    if (r.kind !== 'fanout') throw new Error('expected fanout result');
+    const a = sample(s, 'start');
+    const b = sample(s, 'end');
+    const notes = errorNote(r.errors, r.firstError);
+    if (r.stalled) notes.push('stalled: some subscribers stopped receiving (dropped deliveries?)');
+    return {
+      metrics: {
+        deliveries_per_s: (r.deliveries / r.windowMs) * 1000,
+        cpu_s_per_100k: r.deliveries > 0 ? ((b.serverCpuS - a.serverCpuS) / r.deliveries) * 100_000 : NaN,
+      },
+      cpu: cpuOver(s, [['start', 'end']]),
+      notes,
+    };
+  },
+};
+
+const echo: ScenarioDef = {
+  id: 'echo',
+  title: (o) => `echo — ${o.echoClients} clients, ping → pong back to back, ${o.echoMs / 1000} s`,
+  roundsInOneProcess: false,
+  spec: (o) => ({ kind: 'echo', clients: o.echoClients, warmupMs: o.warmupMs, durationMs: o.echoMs }),
+  timeoutMs: (o) => 40_000 + o.warmupMs + o.echoMs,
+  metrics: () => [
+    { key: 'rt_per_s', label: 'round trips/s', better: 'higher' },
+    { key: 'p50_ms', label: 'p50 ms', better: 'lower' },
+    { key: 'p99_ms', label: 'p99 ms', better: 'lower' },
+  ],
+  primary: () => 'rt_per_s',
+  evaluate(r, s) {
+    if (r.kind !== 'echo') throw new Error('expected echo result');
+    return {
+      metrics: { rt_per_s: (r.roundTrips / r.windowMs) * 1000, p50_ms: r.p50Ms, p99_ms: r.p99Ms },
+      cpu: cpuOver(s, [['start', 'end']]),
+      notes: errorNote(r.errors, r.firstError),
+    };
+  },
+};
+
+const churn: ScenarioDef = {
+  id: 'churn',
+  title: (o) =>
+    `churn — ${o.churnConcurrency} parallel connect → token → subscribe → close loops, ${o.churnMs / 1000} s per round, rounds in one server process`,
+  roundsInOneProcess: true,
+  spec: (o) => ({
+    kind: 'churn',
+    concurrency: o.churnConcurrency,
+    rooms: o.rooms,
+    tokenPool: 1000,
+    durationMs: o.churnMs,
+    settleMs: o.settleMs,
+  }),
+  timeoutMs: (o) => 45_000 + o.churnMs + o.settleMs,
+  metrics: () => [
+    { key: 'cycles_per_s', label: 'cycles/s', better: 'higher' },
+    { key: 'rss_after_mb', label: 'RSS after (MB)', better: 'lower' },
+  ],
+  primary: () => 'cycles_per_s',
+  evaluate(r, s) {
+    if (r.kind !== 'churn') throw new Error('expected churn result');
+    return {
+      metrics: { cycles_per_s: (r.cycles / r.windowMs) * 1000, rss_after_mb: sample(s, 'settled').serverRssKB / 1024 },
+      cpu: cpuOver(s, [['start', 'end']]),
+      notes: errorNote(r.errors, r.firstError),
+    };
+  },
+};
+
+export const SCENARIOS: Record<ScenarioId, ScenarioDef> = { idle, fanout, echo, churn };
+export const SCENARIO_IDS = Object.keys(SCENARIOS) as ScenarioId[];

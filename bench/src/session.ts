@@ -1,0 +1,188 @@
+/**
+ * One session = one fresh target process + one fresh load generator process, pinned to
+ * separate cores, running one or more jobs (churn runs all its rounds in one session).
+ * The load generator marks phases over IPC; each mark is a /proc sample of both.
+ */
+import { join } from 'node:path';
+import type { Options } from './cli.js';
+import type { HostLimits } from './limits.js';
+import { nofileFor } from './limits.js';
+import { SRC_DIR } from './paths.js';
+import { machineBusyS, procUsage } from './procstat.js';
+import type { ScenarioDef } from './scenarios.js';
+import { launch, waitForHttp, waitForReadyLine, type ProcHandle } from './spawn.js';
+import type { TargetDef } from './targets/types.js';
+import type { FromLoadgen, LoadgenJob, LoadgenResult, Sample, ScenarioId, ToLoadgen } from './types.js';
+
+export interface RoundRecord {
+  target: string;
+  scenario: ScenarioId;
+  round: number;
+  ok: boolean;
+  error?: string;
+  metrics: Record<string, number>;
+  cpu?: { server: number; loadgen: number; other: number };
+  notes: string[];
+  raw?: LoadgenResult;
+  samples?: Record<string, Sample>;
+}
+
+/** The target process could not be started: the target is unavailable for this run. */
+export class StartError extends Error {}
+
+const SERVER_CPU = 0;
+const LOADGEN_CPU = 1;
+let portSeq = 0;
+/** A fresh port per session (below the ephemeral range), so a dying process never collides. */
+const nextPort = () => 21_000 + (portSeq++ % 2000);
+
+class LoadgenLink {
+  private handlers: ((m: FromLoadgen) => void)[] = [];
+  readonly ready: Promise<void>;
+
+  constructor(readonly proc: ProcHandle) {
+    proc.child.on('message', (m: FromLoadgen) => this.handlers.forEach((h) => h(m)));
+    this.ready = this.next((m) => m.t === 'ready', 20_000).then(() => undefined);
+  }
+
+  private send(m: ToLoadgen): void {
+    this.proc.child.send(m);
+  }
+
+  private next(match: (m: FromLoadgen) => boolean, timeoutMs: number): Promise<FromLoadgen> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`load generator: no answer in ${timeoutMs} ms`)), timeoutMs);
+      const poll = setInterval(() => {
+        if (this.proc.exit !== null) done(new Error(`load generator ended (${this.proc.exit}): ${this.proc.output().slice(-800)}`));
+      }, 100);
+      const h = (m: FromLoadgen) => match(m) && done(undefined, m);
+      const done = (e?: Error, m?: FromLoadgen) => {
+        clearTimeout(timer);
+        clearInterval(poll);
+        this.handlers = this.handlers.filter((x) => x !== h);
+        e ? reject(e) : resolve(m!);
+      };
+      this.handlers.push(h);
+    });
+  }
+
+  /** Run a job; `onMark` samples and the link acknowledges so the load generator proceeds. */
+  async run(job: LoadgenJob, timeoutMs: number, onMark: (name: string) => void, server: ProcHandle): Promise<LoadgenResult> {
+    const markHandler = (m: FromLoadgen) => {
+      if (m.t !== 'mark') return;
+      onMark(m.name);
+      this.send({ t: 'marked', name: m.name });
+    };
+    this.handlers.push(markHandler);
+    const serverWatch = setInterval(() => {
+      if (server.exit !== null) this.handlers.forEach((h) => h({ t: 'failed', error: `server ended (${server.exit}): ${server.output().slice(-600)}` }));
+    }, 100);
+    try {
+      const answer = this.next((m) => m.t === 'done' || m.t === 'failed', timeoutMs);
+      this.send({ t: 'run', job });
+      const m = await answer;
+      if (m.t === 'failed') throw new Error(m.error);
+      if (m.t !== 'done') throw new Error(`unexpected ${m.t}`);
+      return m.result;
+    } finally {
+      clearInterval(serverWatch);
+      this.handlers = this.handlers.filter((h) => h !== markHandler);
+    }
+  }
+}
+
+function sampleBoth(server: ProcHandle, loadgen: ProcHandle): Sample {
+  const s = procUsage(server.pid);
+  const l = procUsage(loadgen.pid);
+  const own = process.cpuUsage();
+  return {
+    at: performance.now(),
+    serverCpuS: s?.cpuS ?? NaN,
+    loadgenCpuS: l?.cpuS ?? NaN,
+    serverRssKB: s?.rssKB ?? NaN,
+    machineBusyS: machineBusyS(),
+    orchestratorCpuS: (own.user + own.system) / 1e6,
+  };
+}
+
+/** Start the target; throws StartError when it does not come up. */
+async function startTarget(target: TargetDef, o: Options, nofile: number | undefined): Promise<{ proc: ProcHandle; port: number }> {
+  const port = nextPort();
+  const spec = target.launch({ port, jwtSecret: o.jwtSecret });
+  const proc = launch({ args: spec.args, cwd: spec.cwd, env: { ...process.env, ...spec.env }, cpu: o.pin ? SERVER_CPU : undefined, nofile });
+  try {
+    if (target.ready.kind === 'line') await waitForReadyLine(proc, target.startTimeoutMs);
+    else await waitForHttp(proc, `http://127.0.0.1:${port}${target.ready.path}`, target.startTimeoutMs);
+  } catch (e) {
+    await proc.kill();
+    throw new StartError(e instanceof Error ? e.message : String(e));
+  }
+  return { proc, port };
+}
+
+export async function runSession(
+  target: TargetDef,
+  scenario: ScenarioDef,
+  rounds: number[],
+  o: Options,
+  limits: HostLimits,
+  log: (line: string) => void,
+): Promise<RoundRecord[]> {
+  // Headroom over the largest connection count any scenario opens, for both processes.
+  const needed = Math.max(...o.idleSteps, o.subscribers, o.echoClients) + 1024;
+  const nofile = nofileFor(needed, limits);
+  const loadgenProc = launch({
+    args: ['--import', 'tsx', join(SRC_DIR, 'loadgen', 'main.ts')],
+    cwd: SRC_DIR,
+    env: process.env,
+    cpu: o.pin ? LOADGEN_CPU : undefined,
+    nofile,
+    ipc: true,
+  });
+  const link = new LoadgenLink(loadgenProc);
+  let server: ProcHandle | undefined;
+  try {
+    // allSettled: whichever side fails, the other must still be killed in `finally`.
+    const [srv, lg] = await Promise.allSettled([startTarget(target, o, nofile), link.ready]);
+    if (srv.status === 'fulfilled') server = srv.value.proc;
+    if (srv.status === 'rejected') throw srv.reason;
+    if (lg.status === 'rejected') throw lg.reason;
+    const started = srv.value;
+    const serverProc = started.proc;
+    const job: LoadgenJob = { url: target.url(started.port), client: target.client, jwtSecret: o.jwtSecret, spec: scenario.spec(o) };
+    const records: RoundRecord[] = [];
+    for (const round of rounds) {
+      const samples = new Map<string, Sample>();
+      const rec: RoundRecord = { target: target.name, scenario: scenario.id, round, ok: false, metrics: {}, notes: [] };
+      try {
+        const raw = await link.run(job, scenario.timeoutMs(o), (name) => samples.set(name, sampleBoth(serverProc, loadgenProc)), serverProc);
+        const ev = scenario.evaluate(raw, samples);
+        Object.assign(rec, { ok: true, metrics: ev.metrics, cpu: ev.cpu, notes: ev.notes, raw });
+      } catch (e) {
+        rec.error = e instanceof Error ? e.message : String(e);
+      }
+      rec.samples = Object.fromEntries(samples);
+      records.push(rec);
+      log(describe(rec));
+      // A failed round in a shared process leaves it in an unknown state: stop there.
+      if (!rec.ok && scenario.roundsInOneProcess) break;
+    }
+    return records;
+  } finally {
+    // Load generator first, so it does not spend time on thousands of close events.
+    await loadgenProc.kill();
+    await server?.kill();
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+function describe(r: RoundRecord): string {
+  const head = `  ${r.scenario} r${r.round} ${r.target}:`;
+  if (!r.ok) return `${head} FAILED ${r.error}`;
+  const m = Object.entries(r.metrics)
+    .map(([k, v]) => `${k}=${Number.isFinite(v) ? +v.toPrecision(4) : v}`)
+    .join(' ');
+  const p = (v: number) => `${(v * 100).toFixed(0)}%`;
+  const cpu = r.cpu ? ` cpu server ${p(r.cpu.server)} loadgen ${p(r.cpu.loadgen)} other ${p(r.cpu.other)}` : '';
+  return `${head} ${m}${cpu}${r.notes.length ? ` [${r.notes.join('; ')}]` : ''}`;
+}
