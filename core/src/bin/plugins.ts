@@ -4,6 +4,7 @@
  * export (or `plugin` export) is a plugin. Without it: auth + rooms, plus the service plugins
  * whose service is configured.
  */
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { KernelError, KernelErrors } from '../errors.js';
@@ -27,8 +28,18 @@ export function choosePlugins(env: NodeJS.ProcessEnv): string[] {
   const names = ['auth', 'rooms'];
   if (env.REDIS_URL || env.REDIS_ADDR) names.push('redis-pubsub');
   if (env.KAFKA_BROKERS) names.push('kafka');
-  if (env.REST_BASE_URL) names.push('snapshots', 'analytics');
+  // Not every bundled plugin exists in every installation: implicit choices skip the absent ones.
+  if (env.REST_BASE_URL) names.push(...['snapshots', 'analytics'].filter((n) => installed(BUNDLED[n]!)));
   return names;
+}
+
+function installed(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function specifierFor(name: string): string {
