@@ -1,3 +1,4 @@
 /** Test helpers: a real server on an ephemeral port and a real WebSocket client. */
 export { startTestServer, type TestServer } from './kernel.js';
 export { connect, expectRefused, TestClient, type ConnectOptions, type ReceivedFrame } from './client.js';
+export { sleep, until } from './wait.js';

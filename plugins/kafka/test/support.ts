@@ -4,7 +4,9 @@ import { createServer } from 'node:http';
 import { SignJWT } from 'jose';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { PluginEntry } from '@wirestate/core';
-import { startTestServer, type TestServer } from '@wirestate/core/testing';
+import { sleep, startTestServer, until, type TestServer } from '@wirestate/core/testing';
+
+export { sleep, until };
 import authPlugin from '@wirestate/plugin-auth';
 import rooms from '@wirestate/plugin-rooms';
 import kafkaPlugin, { type KafkaOptions } from '../src/index.js';
@@ -90,16 +92,6 @@ export async function otlpCollector(): Promise<{ endpoint: string; posts: () => 
     posts: () => posts,
     close: () => new Promise<void>((r) => { srv.closeAllConnections(); srv.close(() => r()); }),
   };
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function until(fn: () => boolean | Promise<boolean>, ms = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await Promise.resolve().then(fn).catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /** Wait until the plugin's consumer has joined its group (records are then consumed). */

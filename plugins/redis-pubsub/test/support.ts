@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { Redis } from 'ioredis';
-import { startTestServer, type TestServer } from '@wirestate/core/testing';
+import { sleep, startTestServer, until, type TestServer } from '@wirestate/core/testing';
+
+export { sleep, until };
 import authPlugin from '@wirestate/plugin-auth';
 import rooms from '@wirestate/plugin-rooms';
 import redisPubSub, { type RedisPubSubOptions } from '../src/index.js';
@@ -21,7 +23,7 @@ export const uniquePrefix = (): string => `t${randomBytes(4).toString('hex')}:`;
 
 export function instance(redis: Partial<RedisPubSubOptions>, extra: { rooms?: Record<string, unknown> } = {}): Promise<TestServer> {
   return startTestServer({
-    plugins: [[authPlugin, { secret: SECRET }], [rooms, extra.rooms ?? {}], [redisPubSub, { retryBase: 50, retryMax: 300, presenceHeartbeat: 200, presenceTtl: 1000, connectTimeout: 1000, ...redis }]],
+    plugins: [[authPlugin, { secret: SECRET }], [rooms, extra.rooms ?? {}], [redisPubSub, { retryBase: 50, retryMax: 300, presenceHeartbeat: 500, presenceTtl: 5000, connectTimeout: 1000, ...redis }]],
   });
 }
 
@@ -51,16 +53,6 @@ export function http(base: string, method: string, path: string, opts: { body?: 
     req.on('error', reject);
     req.end(body);
   });
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function until(fn: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await Promise.resolve().then(fn).catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /** Wait until Redis has `n` subscribers on a channel (SUBSCRIBE is asynchronous). */

@@ -1,7 +1,9 @@
 /** Shared test helpers: servers with the rooms plugin (and the test auth stand-in), users, HTTP. */
 import { request } from 'node:http';
 import type { PluginEntry } from '@wirestate/core';
-import { startTestServer, type TestServer, type TestClient } from '@wirestate/core/testing';
+import { sleep, startTestServer, until, type TestServer, type TestClient } from '@wirestate/core/testing';
+
+export { sleep, until };
 import rooms, { type RoomsOptions } from '../../src/index.js';
 import { testAuth, token, type Claims } from './test-auth.js';
 
@@ -63,13 +65,3 @@ export async function http(
   });
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Poll until `fn` is true (or fail after `ms`). */
-export async function until(fn: () => boolean | Promise<boolean>, ms = 3000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
