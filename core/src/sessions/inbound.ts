@@ -85,8 +85,11 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
       fail(s, protocolError('INTERNAL_ERROR'), id);
     };
     try {
-      // The handler (and what it publishes) runs inside its span: trace context reaches transports.
-      const out = otelContext.with(trace.setSpan(otelContext.active(), span), compiled.def.handle, compiled.def, ctx);
+      // When tracing, the handler (and what it publishes) runs inside its span so the trace
+      // context reaches transports; otherwise no context object is built per message.
+      const out = span.isRecording()
+        ? otelContext.with(trace.setSpan(otelContext.active(), span), compiled.def.handle, compiled.def, ctx)
+        : compiled.def.handle(ctx);
       if (out && typeof (out as Promise<void>).then === 'function') {
         (out as Promise<void>).then(() => span.end(), (err) => { onError(err); span.end(); });
       } else span.end();
