@@ -37,13 +37,13 @@ export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx b
   --targets a,b        ${TARGET_NAMES.join(',')} (default: all)
   --scenarios a,b      ${ALL_SCENARIOS.join(',')} (default: all)
   --rounds N           rounds per scenario, median reported (default 3)
-  --duration S         measured seconds of fan-out, echo and churn (default 10 / 5 / 10)
+  --duration S         measured seconds of fan-out, echo and churn (default 10 / 2 / 10)
   --idle N,M           idle connection steps (default 5000,10000)
   --subscribers N      fan-out room size (default 1000)
   --window N           fan-out publishes in flight (default 16)
   --echo-clients N     (default 100)
   --churn-concurrency N  parallel churn loops (default 32)
-  --warmup S           un-measured warm-up before fan-out and echo windows (default 1)
+  --warmup S           un-measured warm-up before fan-out and echo windows (default 0.5)
   --no-pin             don't pin server to core 0 and load generator to core 1
   --out FILE           JSON output path (default bench/results/<timestamp>.json; none in --smoke)
   --smoke              seconds-long check: uws + ws, echo, 1 round; exits 1 on any failure
@@ -107,9 +107,9 @@ export function parseOptions(argv: string[]): Options | 'help' {
     window: num('window', values.window, 1) ?? 16,
     payloadBytes: 64,
     fanoutMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 10_000,
-    echoMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 5000,
+    echoMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 2000,
     churnMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 10_000,
-    warmupMs: (num('warmup', values.warmup) ?? (smoke ? 0.2 : 1)) * 1000,
+    warmupMs: (num('warmup', values.warmup) ?? (smoke ? 0.2 : 0.5)) * 1000,
     settleMs: smoke ? 200 : 1000,
     echoClients: num('echo-clients', values['echo-clients'], 1) ?? (smoke ? 10 : 100),
     churnConcurrency: num('churn-concurrency', values['churn-concurrency'], 1) ?? 32,
