@@ -7,7 +7,7 @@
  *   npm test                      every test
  *   npm test -- plugins/auth      only files whose path contains one of the arguments
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { provision } from './services/index.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 function testFiles() {
-  const dirs = [join(root, 'core/test')];
+  const dirs = [join(root, 'core/test'), join(root, 'server/test')];
   for (const group of ['plugins', 'examples']) {
     const base = join(root, group);
     if (!existsSync(base)) continue;
@@ -36,6 +36,14 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+// Tests of the compiled server and of packed packages need an up-to-date build (incremental: fast
+// when nothing changed). A build error is a failure of the whole run.
+const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+if (build.status !== 0) {
+  console.log(`0 passed, ${files.length} failed, 0 skipped`);
+  process.exit(1);
+}
+
 const mentions = (v) => files.some((f) => readFileSync(join(root, f), 'utf8').includes(v));
 
 const services = await provision({ redis: mentions('REDIS_URL'), kafka: mentions('KAFKA_BROKERS'), testFiles: files.map((f) => join(root, f)) });

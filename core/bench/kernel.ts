@@ -1,7 +1,7 @@
 /**
  * Kernel-only measurements (issue: idle memory per connection, inbound pipeline cost):
  *   node --import tsx core/bench/kernel.ts [--connections 5000] [--seconds 5]
- * Starts the bare kernel (WIRESTATE_PLUGINS=none) in its own process pinned to core 0,
+ * Starts the bare kernel (ACTORWIRE_PLUGINS=none) in its own process pinned to core 0,
  * opens N idle connections from this process (core 1), reports the server's RSS delta per
  * connection, then drives `ping` round trips from 100 clients with a window of 20 each and
  * reports messages/s and the server's CPU per message (from /proc).
@@ -21,9 +21,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const port = 20000 + Math.floor(Math.random() * 20000);
 const ticks = 100;
 
-const server = spawn('taskset', ['-c', '0', process.execPath, '--import', 'tsx', 'core/src/bin/wirestate.ts'], {
+const server = spawn('taskset', ['-c', '0', process.execPath, '--max-semi-space-size=8', 'server/dist/bin.js'], {
   cwd: root,
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', WIRESTATE_PLUGINS: 'none', WEBSOCKET_LIMITS_MAX_CONNECTIONS: '0', WIRESTATE_RATE_LIMIT: '0' },
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ACTORWIRE_PLUGINS: 'none', WEBSOCKET_LIMITS_MAX_CONNECTIONS: '0', ACTORWIRE_RATE_LIMIT: '0' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 const pid = server.pid!;

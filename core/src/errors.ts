@@ -1,5 +1,5 @@
 /**
- * Typed errors with stable codes. Protocol codes reach clients verbatim (PROTOCOL.md);
+ * Typed errors with stable codes. Protocol codes reach clients verbatim (docs/protocol.md);
  * kernel codes (WS_ERR_*) are raised at startup and never sent on the wire.
  */
 
@@ -22,7 +22,7 @@ export const ProtocolErrors = {
 
 export type ProtocolErrorCode = keyof typeof ProtocolErrors;
 
-/** WebSocket close codes used by Wirestate (PROTOCOL.md). */
+/** WebSocket close codes used by Actorwire (docs/protocol.md). */
 export const CloseCodes = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
@@ -38,8 +38,31 @@ export const CloseCodes = {
 
 export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];
 
+/*
+ * Errors are recognised by a brand (a registry symbol), not by `instanceof`: an application can
+ * end up with two copies of @actorwire/core (a plugin installed with its own), and an error
+ * thrown by one copy must still reach clients with its code, not as INTERNAL_ERROR.
+ */
+const ERROR_BRAND: unique symbol = Symbol.for('actorwire.error') as never;
+const KERNEL_ERROR_BRAND: unique symbol = Symbol.for('actorwire.kernel-error') as never;
+
+function hasBrand(err: unknown, brand: symbol): boolean {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[brand] === true;
+}
+
+/** True for an ActorwireError (or subclass) from any copy of @actorwire/core. */
+export function isActorwireError(err: unknown): err is ActorwireError {
+  return hasBrand(err, ERROR_BRAND);
+}
+
+/** True for a KernelError from any copy of @actorwire/core. */
+export function isKernelError(err: unknown): err is KernelError {
+  return hasBrand(err, KERNEL_ERROR_BRAND);
+}
+
 /** An error a client can be told about: stable `code`, human `message`. */
-export class WirestateError extends Error {
+export class ActorwireError extends Error {
+  readonly [ERROR_BRAND] = true as const;
   readonly code: string;
   /** HTTP status when the error answers an HTTP request or an upgrade. */
   readonly status: number;
@@ -48,7 +71,7 @@ export class WirestateError extends Error {
 
   constructor(code: string, message: string, opts: { status?: number; closeCode?: number; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'WirestateError';
+    this.name = 'ActorwireError';
     this.code = code;
     this.status = opts.status ?? 400;
     this.closeCode = opts.closeCode;
@@ -61,17 +84,17 @@ export class WirestateError extends Error {
 }
 
 /**
- * Build a protocol error. `detail` replaces the default text where PROTOCOL.md allows
+ * Build a protocol error. `detail` replaces the default text where docs/protocol.md allows
  * several (`UNAUTHORIZED`: invalid token / token expired) or appends (`INVALID_MESSAGE`).
  */
 export function protocolError(
   code: ProtocolErrorCode,
   detail?: string,
   opts: { status?: number; closeCode?: number; cause?: unknown } = {},
-): WirestateError {
+): ActorwireError {
   let text: string = ProtocolErrors[code];
   if (detail !== undefined) text = code === 'INVALID_MESSAGE' ? `${text}: ${detail}` : detail;
-  return new WirestateError(code, text, { status: opts.status ?? statusFor(code), ...opts });
+  return new ActorwireError(code, text, { status: opts.status ?? statusFor(code), ...opts });
 }
 
 function statusFor(code: ProtocolErrorCode): number {
@@ -108,6 +131,7 @@ export const KernelErrors = {
 } as const;
 
 export class KernelError extends Error {
+  readonly [KERNEL_ERROR_BRAND] = true as const;
   readonly code: string;
   /** The plugin (or config variable) the error is about, when there is one. */
   readonly subject?: string;

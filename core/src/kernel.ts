@@ -9,12 +9,12 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
-import type HyperExpress from 'hyper-express';
+import type HyperExpress from '#hyper-express';
 import uws from 'uWebSockets.js';
 import { createActor, createMachine } from 'xstate';
 import { loadConfig, checkConfig, deepMerge, type DeepPartial } from './config/load.js';
-import { defaultConfig, type WirestateConfig } from './config/schema.js';
-import { CloseCodes, KernelError, KernelErrors } from './errors.js';
+import { defaultConfig, type ActorwireConfig } from './config/schema.js';
+import { CloseCodes, KernelError, KernelErrors, isKernelError } from './errors.js';
 import { HookRegistry } from './hooks.js';
 import { Messages } from './messages.js';
 import { Policies } from './policies.js';
@@ -38,7 +38,7 @@ import type { AuthMode, Clock, PluginContext, PluginEntry, TransportHealth, WsRo
 
 export interface KernelOptions {
   /** Complete or partial configuration; merged over defaults (and over env when `env` is given). */
-  config?: DeepPartial<WirestateConfig>;
+  config?: DeepPartial<ActorwireConfig>;
   /** Read the kernel's variables from this environment (the CLI passes process.env). Tests omit it. */
   env?: NodeJS.ProcessEnv;
   plugins?: PluginEntry[];
@@ -46,7 +46,7 @@ export interface KernelOptions {
 }
 
 export interface Kernel {
-  readonly config: WirestateConfig;
+  readonly config: ActorwireConfig;
   readonly container: AwilixContainer;
   readonly logger: Logger;
   readonly instanceId: string;
@@ -94,7 +94,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   const clock: Clock = { now: () => Date.now() };
   const health = new Map<string, HealthCheck>();
   // The root of every session actor: one shared actor system for all connections.
-  const sessionParent = createActor(createMachine({ id: 'wirestate' }));
+  const sessionParent = createActor(createMachine({ id: 'actorwire' }));
   sessionParent.start();
 
   const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
@@ -155,7 +155,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     const status = state === 'draining' || state === 'stopped' ? 'draining' : degraded ? 'degraded' : 'healthy';
     return {
       status,
-      service: 'wirestate',
+      service: 'actorwire',
       instance: instanceId,
       version: KERNEL_VERSION,
       clients: sessions.count(),
@@ -199,7 +199,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       try {
         await plugin.register(contextFor(plugin.name), options);
       } catch (err) {
-        if (err instanceof KernelError) throw err;
+        if (isKernelError(err)) throw err;
         throw new KernelError(KernelErrors.PLUGIN_REGISTER, `plugin "${plugin.name}" failed to register: ${(err as Error).message}`, plugin.name, err);
       }
       logger.info({ plugin: plugin.name, version: plugin.version }, 'plugin loaded');
@@ -278,7 +278,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       await hooks.run('onReady');
       logger.info(
         { port, host: config.host, plugins: kernel.plugins.map((p) => `${p.name}@${p.version}`), uwsNative: uwsInfo.native },
-        'wirestate listening',
+        'actorwire listening',
       );
     },
 
@@ -313,7 +313,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         for (const t of [...transports.list()].reverse()) await step(`transport ${t.name}`, () => t.stop());
         await step('telemetry', async () => { await tracing.shutdown(); await metrics.shutdown(); });
         state = 'stopped';
-        logger.info('wirestate stopped');
+        logger.info('actorwire stopped');
       })();
       return stopping;
     },

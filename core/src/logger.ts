@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 export function createLogger(level: string, instanceId: string): Logger {
   return pino({
     level,
-    base: { service: 'wirestate', instance: instanceId },
+    base: { service: 'actorwire', instance: instanceId },
     redact: { paths: ['token', '*.token', 'headers.authorization', 'req.headers.authorization', 'secret', '*.secret'], censor: '[redacted]' },
   });
 }

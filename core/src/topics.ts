@@ -3,7 +3,7 @@
  * Subscribing goes through one path: phase, limit, authorization, onSubscribe hooks,
  * uWS topic, membership, transports — so every plugin gets the same guarantees.
  */
-import { KernelError, KernelErrors, WirestateError, protocolError } from './errors.js';
+import { KernelError, KernelErrors, isActorwireError, protocolError } from './errors.js';
 import type { HookRegistry } from './hooks.js';
 import type { SessionImpl } from './sessions/session.js';
 import type {
@@ -70,7 +70,7 @@ export class Topics implements TopicRegistry {
   private async runAuthorizer(a: string | Authorizer, input: AuthorizeInput): Promise<void> {
     const result = typeof a === 'string' ? await this.policies.check(a, input) : await a(input);
     if (result === true) return;
-    if (result instanceof WirestateError) throw result;
+    if (isActorwireError(result)) throw result;
     throw protocolError('FORBIDDEN', input.action === 'publish' ? 'not allowed to publish to this room' : undefined);
   }
 

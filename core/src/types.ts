@@ -6,9 +6,8 @@ import type { AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import type { Tracer, Meter } from '@opentelemetry/api';
 import type { JSONSchemaType, AnySchema } from 'ajv';
-import type { Request as HttpRequest, Response as HttpResponse } from 'hyper-express';
-import type { WirestateConfig } from './config/schema.js';
-import type { WirestateError } from './errors.js';
+import type { ActorwireConfig } from './config/schema.js';
+import type { ActorwireError } from './errors.js';
 
 export type Awaitable<T> = T | Promise<T>;
 export type JsonSchema = AnySchema | JSONSchemaType<unknown>;
@@ -61,7 +60,7 @@ export interface Session {
   /** Send already-serialized JSON. */
   sendRaw(json: string): boolean;
   /** Send an `error` frame for `err` (echoing `id`), closing when the error carries a close code. */
-  sendError(err: WirestateError, id?: string): void;
+  sendError(err: ActorwireError, id?: string): void;
   /** Ask the actor to close the session gracefully. */
   close(code?: number, reason?: string): void;
 }
@@ -96,7 +95,7 @@ export interface MessageDefinition<M extends InboundMessage = InboundMessage> {
   handle(ctx: MessageContext<M>): Awaitable<void>;
   /** Other type names accepted for this message, each with its normalizer. */
   aliases?: Record<string, AliasNormalizer>;
-  /** Rewrite other shapes of this same type (e.g. seed 004's `data.channel`). */
+  /** Rewrite other shapes of this same type (e.g. the gateway dialect's `data.channel`). */
   normalize?: AliasNormalizer;
   /** Accept before the session is authenticated (e.g. `auth`, `ping`). */
   allowUnauthenticated?: boolean;
@@ -122,8 +121,8 @@ export interface AuthorizeInput {
   params: Record<string, string>;
 }
 
-/** true: allowed; false: FORBIDDEN; a WirestateError: that error. */
-export type AuthorizeResult = boolean | WirestateError;
+/** true: allowed; false: FORBIDDEN; a ActorwireError: that error. */
+export type AuthorizeResult = boolean | ActorwireError;
 export type Authorizer = (input: AuthorizeInput) => Awaitable<AuthorizeResult>;
 
 export interface TopicDefinition {
@@ -140,7 +139,7 @@ export interface TopicRegistry {
    * (most literal characters), so plugins can refine others' rules.
    */
   define(pattern: string, def: TopicDefinition): void;
-  /** Decide whether `session` may `action` on `topic`. Throws a WirestateError when not. */
+  /** Decide whether `session` may `action` on `topic`. Throws a ActorwireError when not. */
   authorize(session: Session, topic: string, action: TopicAction): Promise<void>;
   /** Subscribe (authorization, limits, onSubscribe hooks, uWS topic, transports). Returns the local member count. */
   subscribe(session: Session, topic: string, opts?: { skipAuthorization?: boolean }): Promise<number>;
@@ -251,6 +250,33 @@ export interface WsRouteOptions {
   meta?: Record<string, unknown>;
 }
 
+/**
+ * The request an HTTP route handler gets. The kernel's HTTP layer (hyper-express) provides it;
+ * plugins see only this interface, so the layer can change without breaking them.
+ */
+export interface HttpRequest {
+  readonly method: string;
+  /** The path without the query string. */
+  readonly path: string;
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly path_parameters: Readonly<Record<string, string>>;
+  readonly query_parameters: Readonly<Record<string, string>>;
+  /** The body, at most `maxHttpBodySize` bytes. */
+  buffer(): Promise<Buffer>;
+  text(): Promise<string>;
+}
+
+/** The response an HTTP route handler writes; methods chain. Returning a value sends it as JSON. */
+export interface HttpResponse {
+  /** True once the response has been sent. */
+  readonly completed: boolean;
+  status(code: number): HttpResponse;
+  header(name: string, value: string): HttpResponse;
+  send(body?: string | Buffer): HttpResponse;
+  json(body: unknown): unknown;
+}
+
 export type HttpHandler = (req: HttpRequest, res: HttpResponse) => Awaitable<unknown>;
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options' | 'head';
 
@@ -296,9 +322,9 @@ export interface HookMap {
   onUpgrade: (req: UpgradeRequest) => Awaitable<void>;
   onOpen: (session: Session) => Awaitable<void>;
   onAuthenticated: (session: Session, identity: Identity) => Awaitable<void>;
-  /** Return false (or throw a WirestateError) to veto the message. */
+  /** Return false (or throw a ActorwireError) to veto the message. */
   onMessage: (session: Session, message: InboundMessage) => Awaitable<void | boolean>;
-  /** Return false (or throw a WirestateError) to veto the subscription. */
+  /** Return false (or throw a ActorwireError) to veto the subscription. */
   onSubscribe: (session: Session, topic: string) => Awaitable<void | boolean>;
   onUnsubscribe: (session: Session, topic: string) => Awaitable<void>;
   /** Return false to veto, or a new frame to publish instead. `session` is null for server-side publishes. */
@@ -338,7 +364,7 @@ export interface Clock {
 
 export interface PluginContext {
   readonly name: string;
-  readonly config: WirestateConfig;
+  readonly config: ActorwireConfig;
   readonly logger: Logger;
   readonly container: AwilixContainer;
   readonly messages: MessageRegistry;
@@ -368,7 +394,7 @@ export interface PluginDefinition<O = Record<string, unknown>> {
   optionsFromEnv?(env: NodeJS.ProcessEnv): Partial<O>;
 }
 
-export type Plugin<O = any> = Readonly<PluginDefinition<O>> & { readonly __wirestatePlugin: true };
+export type Plugin<O = any> = Readonly<PluginDefinition<O>> & { readonly __actorwirePlugin: true };
 
 /** A plugin and the options to give it. */
 export type PluginEntry = Plugin | [Plugin, Record<string, unknown>];

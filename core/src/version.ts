@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
-
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+import { packageInfo } from './package-info.js';
 
 /** The kernel API version plugins declare a range against. */
-export const KERNEL_VERSION: string = pkg.version;
+export const KERNEL_VERSION: string = packageInfo(import.meta.url).version;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import WebSocket from 'ws';
-import { definePlugin, WirestateError } from '../src/index.js';
+import { definePlugin, ActorwireError } from '../src/index.js';
 import { startTestServer } from '../src/testing/index.js';
 
 const echo = definePlugin({
@@ -21,7 +21,7 @@ const echo = definePlugin({
       },
     });
     ctx.messages.define('boom', { handle() { throw new Error('kaput'); } });
-    ctx.messages.define('deny', { async handle() { throw new WirestateError('FORBIDDEN', 'not today'); } });
+    ctx.messages.define('deny', { async handle() { throw new ActorwireError('FORBIDDEN', 'not today'); } });
   },
 });
 
@@ -70,7 +70,7 @@ t.test('every failure answers a protocol error and the session keeps working', a
   t.equal(c.closeCode, undefined, 'never closed');
 });
 
-t.test('seed 000 `action` names the message type', async (t) => {
+t.test('entity dialect `action` names the message type', async (t) => {
   const srv = await startTestServer({ plugins: [echo] });
   t.teardown(() => srv.stop());
   const c = await srv.connect();

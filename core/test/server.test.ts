@@ -12,7 +12,7 @@ t.test('GET /health reports clients, rooms, uWS build and plugins', async (t) =>
   t.equal(res.status, 200);
   const body = (await res.json()) as any;
   t.equal(body.status, 'healthy');
-  t.equal(body.service, 'wirestate');
+  t.equal(body.service, 'actorwire');
   t.equal(body.clients, 1);
   t.equal(body.rooms, 1);
   t.equal(typeof body.uws.native, 'boolean');
@@ -33,11 +33,11 @@ t.test('GET /metrics is Prometheus text with the kernel instruments', async (t) 
   t.equal(res.status, 200);
   t.match(res.headers.get('content-type'), /text\/plain/);
   const text = await res.text();
-  t.match(text, /wirestate_connections\{[^}]*\} 1/);
-  t.match(text, /wirestate_rooms\{[^}]*\} 1/);
-  t.match(text, /wirestate_messages_received_total\{type="join"[^}]*\} 1/);
-  t.match(text, /wirestate_errors_total\{code="INVALID_JSON"[^}]*\} 1/);
-  t.match(text, /wirestate_messages_sent_total\{path="fanout"[^}]*\} 1/);
+  t.match(text, /actorwire_connections\{[^}]*\} 1/);
+  t.match(text, /actorwire_rooms\{[^}]*\} 1/);
+  t.match(text, /actorwire_messages_received_total\{type="join"[^}]*\} 1/);
+  t.match(text, /actorwire_errors_total\{code="INVALID_JSON"[^}]*\} 1/);
+  t.match(text, /actorwire_messages_sent_total\{path="fanout"[^}]*\} 1/);
 });
 
 t.test('max connections: SERVER_FULL then close 1013', async (t) => {

@@ -1,9 +1,9 @@
 /**
- * Serves the chat page: GET /chat (HTML) and GET /chat/client.js (seed 002's WebSocketClient).
- * Load it next to auth + rooms:  WIRESTATE_PLUGINS=auth,rooms,./examples/chat/plugin.ts npm start
+ * Serves the chat page: GET /chat (HTML) and GET /chat/client.js (the canonical protocol's WebSocketClient).
+ * Load it next to auth + rooms:  ACTORWIRE_PLUGINS=auth,rooms,./examples/chat/plugin.ts npm start
  */
 import { readFile } from 'node:fs/promises';
-import { definePlugin } from '@wirestate/core';
+import { definePlugin } from '@actorwire/core';
 
 const asset = (name: string) => new URL(`./public/${name}`, import.meta.url);
 

@@ -1,10 +1,10 @@
 /**
- * Seed 003's docker-compose scenario without Docker: two Wirestate instances (separate
+ * Seed 003's docker-compose scenario without Docker: two Actorwire instances (separate
  * processes, ports A and B) sharing one Redis. A client on each; the client on A publishes to
  * a room, the client on B receives it; a backend notifies a user through A's HTTP API and the
  * user, connected to B, receives it.
  *
- *   REDIS_URL=redis://127.0.0.1:6379 npm start -w @wirestate/example-notifications
+ *   REDIS_URL=redis://127.0.0.1:6379 npm start -w @actorwire/example-notifications
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,16 +21,16 @@ const token = (sub: string, role = 'client') =>
 
 /** One instance: the real entry point, as `npm start` runs it. Resolves with its port. */
 function startInstance(name: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', 'core/src/bin/wirestate.ts'], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', 'server/dist/bin.js'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: SECRET, REDIS_URL, WIRESTATE_PLUGINS: 'auth,rooms,redis-pubsub', WIRESTATE_INSTANCE_ID: `example-${name}-${process.pid}`, LOG_LEVEL: 'info' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: SECRET, REDIS_URL, ACTORWIRE_PLUGINS: 'auth,rooms,redis-pubsub', ACTORWIRE_INSTANCE_ID: `example-${name}-${process.pid}`, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       buf += chunk.toString();
-      const m = /"port":(\d+)[^\n]*wirestate listening/.exec(buf);
+      const m = /"port":(\d+)[^\n]*actorwire listening/.exec(buf);
       if (m) resolve({ port: Number(m[1]), child });
     });
     child.once('exit', (code) => reject(new Error(`instance ${name} exited with ${code} before listening`)));

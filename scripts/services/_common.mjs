@@ -9,7 +9,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Root of the on-disk cache shared by all service helpers. */
 export function cacheRoot() {
-  return process.env.WIRESTATE_CACHE || path.join(os.homedir(), '.cache', 'wirestate');
+  return process.env.ACTORWIRE_CACHE || path.join(os.homedir(), '.cache', 'actorwire');
 }
 
 /** Ask the OS for a free TCP port on 127.0.0.1 (bind port 0, read it, close). */

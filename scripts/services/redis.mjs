@@ -29,7 +29,7 @@ import {
   isMain,
 } from './_common.mjs';
 
-const TEMP_PREFIX = 'wirestate-redis-';
+const TEMP_PREFIX = 'actorwire-redis-';
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 6379;
 const runFile = () => path.join(cacheRoot(), 'redis', 'run.json');

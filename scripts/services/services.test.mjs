@@ -2,7 +2,7 @@
 // Self-test of scripts/services against REAL Kafka and Redis (no mocks).
 //   node scripts/services/services.test.mjs [kafka] [redis] [cluster] [provision]
 // Exits non-zero on failure and prints every check. Ends with "N passed, N failed".
-// WIRESTATE_KAFKA_VERSION=3.9.2 runs the Kafka part against another broker version.
+// ACTORWIRE_KAFKA_VERSION=3.9.2 runs the Kafka part against another broker version.
 import assert from 'node:assert/strict';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';

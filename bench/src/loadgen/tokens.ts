@@ -1,6 +1,6 @@
 /**
  * HS256 tokens, minted with jose before any measured phase: the load generator's signing
- * cost must not count, the server's verification cost (Wirestate) is meant to.
+ * cost must not count, the server's verification cost (Actorwire) is meant to.
  */
 import { SignJWT } from 'jose';
 

@@ -1,5 +1,5 @@
 /**
- * The room protocol subset every peer target speaks (see /work/shared/PROTOCOL.md):
+ * The room protocol subset every peer target speaks (see docs/protocol.md):
  * frame builders and inbound parsing, shared so the peers differ only in transport.
  */
 import { randomUUID } from 'node:crypto';

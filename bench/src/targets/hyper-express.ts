@@ -1,5 +1,5 @@
 /**
- * Framework floor: hyper-express alone (the HTTP/WS layer Wirestate is built on), using its
+ * Framework floor: hyper-express alone (the HTTP/WS layer Actorwire is built on), using its
  * own websocket subscribe and `Server.publish`. No auth: the token is ignored.
  */
 import HyperExpress from 'hyper-express';

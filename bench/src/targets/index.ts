@@ -1,8 +1,8 @@
-/** The registry of targets; peer servers are the sibling scripts, Wirestate its own file. */
+/** The registry of targets; peer servers are the sibling scripts, Actorwire its own file. */
 import { join } from 'node:path';
 import { SRC_DIR } from '../paths.js';
 import type { TargetDef } from './types.js';
-import { wirestate } from './wirestate.js';
+import { actorwire } from './actorwire.js';
 
 function peer(name: string, script: string, description: string, client: TargetDef['client'] = 'ws'): TargetDef {
   return {
@@ -23,7 +23,7 @@ function peer(name: string, script: string, description: string, client: TargetD
 }
 
 export const TARGETS: readonly TargetDef[] = [
-  wirestate,
+  actorwire,
   peer('uws', 'uws.ts', 'raw uWebSockets.js 20.30, native topics (the floor)'),
   peer('hyper-express', 'hyper-express.ts', 'hyper-express 6.17.3 alone, its own subscribe/publish (framework floor)'),
   peer('ws', 'ws.ts', 'ws 8 with a Map<room, Set<socket>> fan-out'),

@@ -12,7 +12,7 @@ export interface TargetDef {
   name: string;
   description: string;
   client: ClientKind;
-  /** Verifies the per-connection token (only Wirestate; peers ignore it). */
+  /** Verifies the per-connection token (only Actorwire; peers ignore it). */
   authenticates: boolean;
   /** Why it cannot run on this checkout, or null. */
   unavailable(): string | null;

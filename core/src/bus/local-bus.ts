@@ -1,6 +1,6 @@
 /**
  * The bus: serialize once, fan out locally through uWS native topics, hand the same bytes to
- * every transport. Local delivery never waits on a transport (DESIGN.md hot-path rule).
+ * every transport. Local delivery never waits on a transport (the hot-path rule in core/README.md).
  */
 import { propagation, context as otelContext } from '@opentelemetry/api';
 import type { TemplatedApp } from 'uWebSockets.js';

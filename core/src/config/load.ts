@@ -1,12 +1,13 @@
 /**
- * Configuration: defaults ← JSON file (`WIRESTATE_CONFIG`) ← environment ← programmatic
+ * Configuration: defaults ← JSON file (`ACTORWIRE_CONFIG`) ← environment ← programmatic
  * overrides, validated by ajv. An invalid value stops startup naming the variable.
  */
 import { readFileSync } from 'node:fs';
 import { KernelError, KernelErrors } from '../errors.js';
 import { createAjv } from '../validation.js';
-import { configSchema, defaultConfig, envNames, type WirestateConfig } from './schema.js';
+import { configSchema, defaultConfig, envNames, type ActorwireConfig } from './schema.js';
 import { envDuration, envEnum, envInt, envList, envString, envUrl } from './env.js';
+import { withDeprecatedEnv } from './deprecated-env.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
@@ -28,16 +29,16 @@ export function deepMerge<T>(a: T, b: unknown): T {
 }
 
 /** The kernel's own variables; plugins read theirs through `optionsFromEnv`. */
-export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<WirestateConfig> {
+export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConfig> {
   return {
     port: envInt(env, 'PORT', { min: 0, max: 65535 }),
     host: envString(env, 'HOST'),
-    instanceId: envString(env, 'WIRESTATE_INSTANCE_ID'),
+    instanceId: envString(env, 'ACTORWIRE_INSTANCE_ID'),
     logLevel: envEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     allowedOrigins: envList(env, 'ALLOWED_ORIGINS'),
-    shutdownTimeout: envDuration(env, 'WIRESTATE_SHUTDOWN_TIMEOUT', { min: 1 }),
-    defaultAuth: envEnum(env, 'WIRESTATE_DEFAULT_AUTH', ['required', 'optional', 'none'] as const),
-    maxHttpBodySize: envInt(env, 'WIRESTATE_MAX_HTTP_BODY_SIZE', { min: 1 }),
+    shutdownTimeout: envDuration(env, 'ACTORWIRE_SHUTDOWN_TIMEOUT', { min: 1 }),
+    defaultAuth: envEnum(env, 'ACTORWIRE_DEFAULT_AUTH', ['required', 'optional', 'none'] as const),
+    maxHttpBodySize: envInt(env, 'ACTORWIRE_MAX_HTTP_BODY_SIZE', { min: 1 }),
     websocket: {
       maxMessageSize: envInt(env, 'WEBSOCKET_MAX_MESSAGE_SIZE', { min: 1 }),
       hardMaxMessageSize: envInt(env, 'WEBSOCKET_HARD_MAX_MESSAGE_SIZE', { min: 1 }),
@@ -50,9 +51,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<WirestateConf
       slowConsumer: envEnum(env, 'WEBSOCKET_SLOW_CONSUMER', ['drop', 'close'] as const),
       sweepInterval: envDuration(env, 'WEBSOCKET_SWEEP_INTERVAL', { min: 10 }),
       rateLimit: {
-        messagesPerSecond: envInt(env, 'WIRESTATE_RATE_LIMIT', { min: 0 }),
-        burst: envInt(env, 'WIRESTATE_RATE_LIMIT_BURST', { min: 1 }),
-        maxViolations: envInt(env, 'WIRESTATE_RATE_LIMIT_MAX_VIOLATIONS', { min: 1 }),
+        messagesPerSecond: envInt(env, 'ACTORWIRE_RATE_LIMIT', { min: 0 }),
+        burst: envInt(env, 'ACTORWIRE_RATE_LIMIT_BURST', { min: 1 }),
+        maxViolations: envInt(env, 'ACTORWIRE_RATE_LIMIT_MAX_VIOLATIONS', { min: 1 }),
       },
     },
     otel: {
@@ -67,25 +68,25 @@ function readConfigFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new KernelError(KernelErrors.CONFIG, `cannot read WIRESTATE_CONFIG file ${path}: ${(err as Error).message}`, 'WIRESTATE_CONFIG', err);
+    throw new KernelError(KernelErrors.CONFIG, `cannot read ACTORWIRE_CONFIG file ${path}: ${(err as Error).message}`, 'ACTORWIRE_CONFIG', err);
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new KernelError(KernelErrors.CONFIG, `WIRESTATE_CONFIG file ${path} is not valid JSON: ${(err as Error).message}`, 'WIRESTATE_CONFIG', err);
+    throw new KernelError(KernelErrors.CONFIG, `ACTORWIRE_CONFIG file ${path} is not valid JSON: ${(err as Error).message}`, 'ACTORWIRE_CONFIG', err);
   }
 }
 
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
-  /** Path of a JSON config file; defaults to `env.WIRESTATE_CONFIG`. */
+  /** Path of a JSON config file; defaults to `env.ACTORWIRE_CONFIG`. */
   file?: string;
-  overrides?: DeepPartial<WirestateConfig>;
+  overrides?: DeepPartial<ActorwireConfig>;
 }
 
-export function loadConfig(opts: LoadConfigOptions = {}): WirestateConfig {
-  const env = opts.env ?? process.env;
-  const file = opts.file ?? env.WIRESTATE_CONFIG;
+export function loadConfig(opts: LoadConfigOptions = {}): ActorwireConfig {
+  const env = withDeprecatedEnv(opts.env ?? process.env);
+  const file = opts.file ?? env.ACTORWIRE_CONFIG;
   let config = structuredClone(defaultConfig);
   if (file) config = deepMerge(config, readConfigFile(file));
   config = deepMerge(config, configFromEnv(env));
@@ -94,7 +95,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): WirestateConfig {
 }
 
 /** Validate a complete config object; the error names the env variable (or file path) of the bad value. */
-export function checkConfig(config: WirestateConfig, file?: string): WirestateConfig {
+export function checkConfig(config: ActorwireConfig, file?: string): ActorwireConfig {
   if (!validate(config)) {
     const e = validate.errors![0]!;
     const where = e.instancePath || '/';

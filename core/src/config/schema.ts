@@ -33,7 +33,7 @@ export interface WebSocketConfig {
   rateLimit: RateLimitConfig;
 }
 
-export interface WirestateConfig {
+export interface ActorwireConfig {
   port: number;
   host: string;
   /** Unique per process; generated when absent. */
@@ -55,7 +55,7 @@ export interface WirestateConfig {
   plugins: Record<string, Record<string, unknown>>;
 }
 
-export const defaultConfig: WirestateConfig = {
+export const defaultConfig: ActorwireConfig = {
   port: 8080,
   host: '0.0.0.0',
   logLevel: 'info',
@@ -77,7 +77,7 @@ export const defaultConfig: WirestateConfig = {
     sweepInterval: 1_000,
     rateLimit: { messagesPerSecond: 100, burst: 200, maxViolations: 50 },
   },
-  otel: { serviceName: 'wirestate' },
+  otel: { serviceName: 'actorwire' },
   plugins: {},
 };
 
@@ -135,12 +135,12 @@ export const configSchema = {
 export const envNames: Record<string, string> = {
   '/port': 'PORT',
   '/host': 'HOST',
-  '/instanceId': 'WIRESTATE_INSTANCE_ID',
+  '/instanceId': 'ACTORWIRE_INSTANCE_ID',
   '/logLevel': 'LOG_LEVEL',
   '/allowedOrigins': 'ALLOWED_ORIGINS',
-  '/shutdownTimeout': 'WIRESTATE_SHUTDOWN_TIMEOUT',
-  '/defaultAuth': 'WIRESTATE_DEFAULT_AUTH',
-  '/maxHttpBodySize': 'WIRESTATE_MAX_HTTP_BODY_SIZE',
+  '/shutdownTimeout': 'ACTORWIRE_SHUTDOWN_TIMEOUT',
+  '/defaultAuth': 'ACTORWIRE_DEFAULT_AUTH',
+  '/maxHttpBodySize': 'ACTORWIRE_MAX_HTTP_BODY_SIZE',
   '/websocket/maxMessageSize': 'WEBSOCKET_MAX_MESSAGE_SIZE',
   '/websocket/hardMaxMessageSize': 'WEBSOCKET_HARD_MAX_MESSAGE_SIZE',
   '/websocket/pingInterval': 'WEBSOCKET_PING_INTERVAL',
@@ -151,9 +151,9 @@ export const envNames: Record<string, string> = {
   '/websocket/maxBackpressure': 'WEBSOCKET_MAX_BACKPRESSURE',
   '/websocket/slowConsumer': 'WEBSOCKET_SLOW_CONSUMER',
   '/websocket/sweepInterval': 'WEBSOCKET_SWEEP_INTERVAL',
-  '/websocket/rateLimit/messagesPerSecond': 'WIRESTATE_RATE_LIMIT',
-  '/websocket/rateLimit/burst': 'WIRESTATE_RATE_LIMIT_BURST',
-  '/websocket/rateLimit/maxViolations': 'WIRESTATE_RATE_LIMIT_MAX_VIOLATIONS',
+  '/websocket/rateLimit/messagesPerSecond': 'ACTORWIRE_RATE_LIMIT',
+  '/websocket/rateLimit/burst': 'ACTORWIRE_RATE_LIMIT_BURST',
+  '/websocket/rateLimit/maxViolations': 'ACTORWIRE_RATE_LIMIT_MAX_VIOLATIONS',
   '/otel/endpoint': 'OTEL_EXPORTER_OTLP_ENDPOINT',
   '/otel/serviceName': 'OTEL_SERVICE_NAME',
 };

@@ -1,8 +1,9 @@
 /** The hyper-express app: kernel routes (/health, /metrics) and plugin HTTP routes. */
-import HyperExpress from 'hyper-express';
+import HyperExpress from '#hyper-express';
 import type { Logger } from 'pino';
-import { WirestateError } from '../errors.js';
+import { ActorwireError, isActorwireError } from '../errors.js';
 import type { HttpRoute } from '../routes.js';
+import type { HttpRequest } from '../types.js';
 
 export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Server {
   return new HyperExpress.Server({ max_body_length: opts.maxBodySize, fast_abort: true });
@@ -16,7 +17,7 @@ export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], l
         if (!res.completed && out !== undefined) res.json(out as object);
       } catch (err) {
         if (res.completed) return;
-        if (err instanceof WirestateError) {
+        if (isActorwireError(err)) {
           res.status(err.status).json(err.body());
           return;
         }
@@ -35,12 +36,12 @@ export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], l
 }
 
 /** Read a JSON body with a clear error for bad JSON; used by plugin routes. */
-export async function readJsonBody(req: HyperExpress.Request): Promise<unknown> {
+export async function readJsonBody(req: HttpRequest): Promise<unknown> {
   const text = await req.text();
-  if (text.trim() === '') throw new WirestateError('INVALID_JSON', 'request body is empty', { status: 400 });
+  if (text.trim() === '') throw new ActorwireError('INVALID_JSON', 'request body is empty', { status: 400 });
   try {
     return JSON.parse(text);
   } catch {
-    throw new WirestateError('INVALID_JSON', 'invalid JSON format', { status: 400 });
+    throw new ActorwireError('INVALID_JSON', 'invalid JSON format', { status: 400 });
   }
 }

@@ -9,8 +9,8 @@ import type { AnyActorRef } from 'xstate';
 import type { Tracer } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
 import uws, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_socket_context_t, type WebSocket } from 'uWebSockets.js';
-import type { WirestateConfig } from '../config/schema.js';
-import { CloseCodes, WirestateError, protocolError } from '../errors.js';
+import type { ActorwireConfig } from '../config/schema.js';
+import { CloseCodes, isActorwireError, protocolError } from '../errors.js';
 import type { HookRegistry } from '../hooks.js';
 import { paramNames } from '../routes.js';
 import type { InboundHandler } from '../sessions/inbound.js';
@@ -27,7 +27,7 @@ interface SocketData {
 }
 
 export interface WsServerDeps {
-  config: WirestateConfig;
+  config: ActorwireConfig;
   hooks: HookRegistry;
   sessions: Sessions;
   topics: Topics;
@@ -128,7 +128,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         hooks.run('onUpgrade', up).then(
           () => undefined,
           (err: unknown) => {
-            if (err instanceof WirestateError) up.reject(err.status, { error: err.message, code: err.code });
+            if (isActorwireError(err)) up.reject(err.status, { error: err.message, code: err.code });
             else {
               logger.error({ err, route: pattern }, 'onUpgrade hook failed');
               up.reject(500, { error: 'internal server error', code: 'INTERNAL_ERROR' });
@@ -218,7 +218,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
       // A session still authenticating joins them when it authenticates (sessions.authenticate).
       if (session.phase === 'ready') await session.joinAutoTopics();
     } catch (err) {
-      if (err instanceof WirestateError) session.sendError(err);
+      if (isActorwireError(err)) session.sendError(err);
       else logger.error({ err, session: session.id }, 'onOpen failed');
     } finally {
       const queued = session.pendingFrames ?? [];
@@ -234,7 +234,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         await topics.subscribe(session, fillTemplate(template, session.params), { skipAuthorization: true });
       }
     } catch (err) {
-      if (err instanceof WirestateError) session.sendError(err);
+      if (isActorwireError(err)) session.sendError(err);
       else logger.error({ err, session: session.id }, 'joining automatic topics failed');
     }
   }

@@ -2,13 +2,13 @@
  * The inbound pipeline of every frame:
  *   size → rate limit → JSON parse → alias normalization → ajv validation
  *   → phase gate → onMessage hooks → handler.
- * Every failure answers a PROTOCOL.md error and keeps the session open (unless the
+ * Every failure answers a docs/protocol.md error and keeps the session open (unless the
  * error itself closes it, as sustained rate-limit abuse does).
  */
 import { context as otelContext, trace, type Tracer } from '@opentelemetry/api';
 import type { AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
-import { CloseCodes, WirestateError, protocolError } from '../errors.js';
+import { CloseCodes, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
 import type { HookRegistry } from '../hooks.js';
 import type { Messages, CompiledMessage } from '../messages.js';
 import type { WebSocketConfig } from '../config/schema.js';
@@ -38,7 +38,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
   const rl = config.rateLimit;
   const ratePerMs = rl.messagesPerSecond / 1000;
 
-  const fail = (s: SessionImpl, err: WirestateError, id?: string): void => {
+  const fail = (s: SessionImpl, err: ActorwireError, id?: string): void => {
     stats.error(err.code);
     s.sendError(err, id);
   };
@@ -76,11 +76,11 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
       },
     };
     const span = tracer.startSpan(`ws.message ${compiled.type}`, {
-      attributes: { 'wirestate.session': s.id, 'wirestate.user': s.userId ?? '', 'wirestate.room': typeof message.room === 'string' ? message.room : '' },
+      attributes: { 'actorwire.session': s.id, 'actorwire.user': s.userId ?? '', 'actorwire.room': typeof message.room === 'string' ? message.room : '' },
     });
     const onError = (err: unknown): void => {
       span.recordException(err as Error);
-      if (err instanceof WirestateError) return fail(s, err, id);
+      if (isActorwireError(err)) return fail(s, err, id);
       logger.error({ err, type: compiled.type, session: s.id }, 'message handler failed');
       fail(s, protocolError('INTERNAL_ERROR'), id);
     };
@@ -121,7 +121,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
     const id = idOf(obj);
     if (id !== undefined) obj.id = id;
     if (typeof obj.type !== 'string') {
-      // seed 000 clients name the message type `action`.
+      // entity dialect clients name the message type `action`.
       if (typeof obj.action === 'string') obj.type = obj.action;
       else return fail(s, protocolError('INVALID_MESSAGE', 'type is required'), id);
     }
@@ -140,7 +140,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
     if (!hooks.has('onMessage')) return run(s, compiled, message);
     hooks.runVetoable('onMessage', s, message).then(
       (ok) => (ok ? run(s, compiled, message) : fail(s, protocolError('FORBIDDEN', 'message refused'), id)),
-      (err) => fail(s, err instanceof WirestateError ? err : protocolError('INTERNAL_ERROR'), id),
+      (err) => fail(s, isActorwireError(err) ? err : protocolError('INTERNAL_ERROR'), id),
     );
   };
 }

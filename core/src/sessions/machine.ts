@@ -3,7 +3,7 @@
  *
  *   connecting → authenticating → ready (heartbeat ∥ subscriptions) → closing → closed
  *
- * The actor is never on the data path (DESIGN.md hot-path rule): data messages read
+ * The actor is never on the data path (the hot-path rule in core/README.md): data messages read
  * `session.phase`, which entry actions keep current; the actor only gets events when
  * something changes (auth, heartbeat state, subscription count, expiry, close).
  */

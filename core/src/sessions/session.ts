@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import type { WebSocket } from 'uWebSockets.js';
-import { CloseCodes, WirestateError } from '../errors.js';
+import { CloseCodes, ActorwireError } from '../errors.js';
 import type { Frame, Identity, Session, SessionPhase } from '../types.js';
 import { sessionMachine, type SessionControl, type SessionEvent } from './machine.js';
 
@@ -153,7 +153,7 @@ export class SessionImpl implements Session, SessionControl {
     return true;
   }
 
-  sendError(err: WirestateError, id?: string): void {
+  sendError(err: ActorwireError, id?: string): void {
     const frame: Frame = { type: 'error', error: err.message, code: err.code, timestamp: Date.now() };
     if (id !== undefined) frame.id = id;
     this.send(frame);
@@ -211,7 +211,7 @@ export class SessionImpl implements Session, SessionControl {
     if (!this.socketClosed) this.ws.ping();
   }
 
-  reportError(err: WirestateError): void {
+  reportError(err: ActorwireError): void {
     const frame: Frame = { type: 'error', error: err.message, code: err.code, timestamp: Date.now() };
     this.send(frame);
   }

@@ -31,23 +31,23 @@ export class KernelMetrics {
       resource: resourceFromAttributes({ 'service.name': serviceName, 'service.instance.id': instanceId }),
       readers: [this.exporter],
     });
-    this.meter = this.provider.getMeter('@wirestate/core');
+    this.meter = this.provider.getMeter('@actorwire/core');
     const m = this.meter;
-    m.createObservableGauge('wirestate_connections', { description: 'Open WebSocket sessions' }).addCallback((r) => r.observe(gauges.connections()));
-    m.createObservableGauge('wirestate_rooms', { description: 'Topics (rooms) with local subscribers' }).addCallback((r) => r.observe(gauges.topics()));
-    m.createObservableGauge('wirestate_users', { description: 'Distinct authenticated users connected' }).addCallback((r) => r.observe(gauges.users()));
-    m.createObservableCounter('wirestate_messages_received', { description: 'Inbound messages accepted, by type' }).addCallback((r) => {
+    m.createObservableGauge('actorwire_connections', { description: 'Open WebSocket sessions' }).addCallback((r) => r.observe(gauges.connections()));
+    m.createObservableGauge('actorwire_rooms', { description: 'Topics (rooms) with local subscribers' }).addCallback((r) => r.observe(gauges.topics()));
+    m.createObservableGauge('actorwire_users', { description: 'Distinct authenticated users connected' }).addCallback((r) => r.observe(gauges.users()));
+    m.createObservableCounter('actorwire_messages_received', { description: 'Inbound messages accepted, by type' }).addCallback((r) => {
       for (const [type, n] of this.received) r.observe(n, { type });
     });
-    m.createObservableCounter('wirestate_messages_sent', { description: 'Frames sent to sessions, direct or through fan-out' }).addCallback((r) => {
+    m.createObservableCounter('actorwire_messages_sent', { description: 'Frames sent to sessions, direct or through fan-out' }).addCallback((r) => {
       r.observe(this.direct, { path: 'direct' });
       r.observe(this.delivered, { path: 'fanout' });
     });
-    m.createObservableCounter('wirestate_publishes', { description: 'Publishes on the bus' }).addCallback((r) => r.observe(this.published));
-    m.createObservableCounter('wirestate_errors', { description: 'Error frames sent, by code' }).addCallback((r) => {
+    m.createObservableCounter('actorwire_publishes', { description: 'Publishes on the bus' }).addCallback((r) => r.observe(this.published));
+    m.createObservableCounter('actorwire_errors', { description: 'Error frames sent, by code' }).addCallback((r) => {
       for (const [code, n] of this.errors) r.observe(n, { code });
     });
-    m.createObservableCounter('wirestate_upgrades_rejected', { description: 'Upgrade requests answered with an HTTP error' }).addCallback((r) => r.observe(this.upgradesRejected));
+    m.createObservableCounter('actorwire_upgrades_rejected', { description: 'Upgrade requests answered with an HTTP error' }).addCallback((r) => r.observe(this.upgradesRejected));
   }
 
   countReceived(type: string): void {

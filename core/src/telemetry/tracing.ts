@@ -20,7 +20,7 @@ export interface Tracing {
 
 export function createTracing(opts: { endpoint?: string; serviceName: string; instanceId: string }): Tracing {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  if (!opts.endpoint) return { tracer: trace.getTracer('@wirestate/core'), shutdown: async () => undefined };
+  if (!opts.endpoint) return { tracer: trace.getTracer('@actorwire/core'), shutdown: async () => undefined };
   // Once per process (several kernels may share one in tests); false when already set.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const url = opts.endpoint.replace(/\/$/, '') + '/v1/traces';
@@ -29,7 +29,7 @@ export function createTracing(opts: { endpoint?: string; serviceName: string; in
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
   });
   return {
-    tracer: provider.getTracer('@wirestate/core'),
+    tracer: provider.getTracer('@actorwire/core'),
     shutdown: () => provider.shutdown().catch(() => undefined),
   };
 }

@@ -1,7 +1,7 @@
 /** Start a real kernel on 127.0.0.1 with an ephemeral port for a test. */
 import { createKernel, type Kernel, type KernelOptions } from '../kernel.js';
 import type { DeepPartial } from '../config/load.js';
-import type { WirestateConfig } from '../config/schema.js';
+import type { ActorwireConfig } from '../config/schema.js';
 import { connect, type ConnectOptions, type TestClient } from './client.js';
 
 export interface TestServer {
@@ -16,11 +16,11 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(opts: Omit<KernelOptions, 'config'> & { config?: DeepPartial<WirestateConfig> } = {}): Promise<TestServer> {
-  const config: DeepPartial<WirestateConfig> = {
+export async function startTestServer(opts: Omit<KernelOptions, 'config'> & { config?: DeepPartial<ActorwireConfig> } = {}): Promise<TestServer> {
+  const config: DeepPartial<ActorwireConfig> = {
     port: 0,
     host: '127.0.0.1',
-    logLevel: (process.env.TEST_LOG_LEVEL as WirestateConfig['logLevel']) ?? 'silent',
+    logLevel: (process.env.TEST_LOG_LEVEL as ActorwireConfig['logLevel']) ?? 'silent',
     shutdownTimeout: 3000,
     ...opts.config,
     websocket: { sweepInterval: 50, ...(opts.config?.websocket ?? {}) },

@@ -1,9 +1,9 @@
 /** The chat example: the page and its client are served, and two clients chat the way the page does. */
 import t from 'tap';
 import { request } from 'node:http';
-import { startTestServer } from '@wirestate/core/testing';
-import authPlugin from '@wirestate/plugin-auth';
-import rooms from '@wirestate/plugin-rooms';
+import { startTestServer } from '@actorwire/core/testing';
+import authPlugin from '@actorwire/plugin-auth';
+import rooms from '@actorwire/plugin-rooms';
 import { chatPage } from '../plugin.js';
 
 function get(url: string): Promise<{ status: number; type: string; body: string }> {
@@ -23,7 +23,7 @@ t.test('GET /chat and /chat/client.js; two tabs chat in a room', async (t) => {
   const page = await get(`${srv.httpBase}/chat`);
   t.equal(page.status, 200);
   t.match(page.type, /text\/html/);
-  t.match(page.body, /import \{ WebSocketClient \} from '\/chat\/client\.js'/, 'the page loads the seed 002 client');
+  t.match(page.body, /import \{ WebSocketClient \} from '\/chat\/client\.js'/, 'the page loads the canonical protocol client');
   t.match(page.body, /client\.publish\(room, \{ name: name\.value, text \}\)/, 'and publishes {name, text} to its room');
   const js = await get(`${srv.httpBase}/chat/client.js`);
   t.equal(js.status, 200);

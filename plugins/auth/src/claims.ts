@@ -1,5 +1,5 @@
 /** From a verified JWT payload to the kernel's Identity; claim names are configurable. */
-import type { Identity } from '@wirestate/core';
+import type { Identity } from '@actorwire/core';
 import type { JWTPayload } from 'jose';
 import { AuthError } from './errors.js';
 

@@ -1,9 +1,9 @@
 /**
- * Authentication failures: a WirestateError (code `UNAUTHORIZED`, HTTP 401) with a stable
- * machine `reason`. The human `message` stays within PROTOCOL.md's texts
+ * Authentication failures: a ActorwireError (code `UNAUTHORIZED`, HTTP 401) with a stable
+ * machine `reason`. The human `message` stays within docs/protocol.md's texts
  * (`authentication required` / `invalid token` / `token expired`); the reason says why.
  */
-import { WirestateError } from '@wirestate/core';
+import { ActorwireError } from '@actorwire/core';
 import {
   errors as joseErrors,
 } from 'jose';
@@ -46,7 +46,7 @@ export const AuthReasons = {
 
 export type AuthReason = keyof typeof AuthReasons;
 
-export class AuthError extends WirestateError {
+export class AuthError extends ActorwireError {
   readonly reason: AuthReason;
   /** Safe detail for logs (never the token). */
   readonly detail: string | undefined;

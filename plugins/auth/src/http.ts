@@ -2,13 +2,13 @@
  * The container's `authenticator`: what other plugins use to verify tokens, e.g. the rooms
  * plugin's `POST /api/notify` (admin or service) and `GET /admin/clients` (admin).
  */
-import type { Identity } from '@wirestate/core';
+import type { Identity } from '@actorwire/core';
 import { AuthError } from './errors.js';
 import type { AuthRuntime } from './runtime.js';
 import { tokenFromHttp, type HttpLikeRequest } from './sources.js';
 
 export interface Authenticator {
-  /** Verify a token; throws an AuthError (a WirestateError, code UNAUTHORIZED, status 401/503, with `reason`). */
+  /** Verify a token; throws an AuthError (a ActorwireError, code UNAUTHORIZED, status 401/503, with `reason`). */
   verify(token: string): Promise<Identity>;
   /** The token of an HTTP request: `Authorization: Bearer`, else the `?token=` query parameter. */
   tokenFromHttp(req: HttpLikeRequest): string | undefined;

@@ -1,12 +1,12 @@
 /**
- * @wirestate/plugin-auth — JWT authentication of sessions with jose.
+ * @actorwire/plugin-auth — JWT authentication of sessions with jose.
  *
  * With a key (JWT_SECRET, JWT_PUBLIC_KEY or JWKS_URL) it registers `authenticator` in the
  * container (which turns auth on in the kernel: routes default to `auth: 'required'`), an
  * `onUpgrade` hook that verifies tokens before the upgrade, and the `auth` message. Without
  * a key it starts in an explicit, logged open mode: sessions are anonymous.
  */
-import { KernelError, KernelErrors, definePlugin, type PluginContext } from '@wirestate/core';
+import { KernelError, KernelErrors, definePlugin, packageInfo, type PluginContext } from '@actorwire/core';
 import { createAuthenticator, type Authenticator } from './http.js';
 import { jwksSource, pemSources, secretSource, type KeySource, type RemoteKeySet } from './keys.js';
 import { defineAuthMessage } from './message.js';
@@ -22,7 +22,8 @@ export type { AuthOptions, TokenSource } from './options.js';
 export type { HttpLikeRequest } from './sources.js';
 export { HMAC_ALGORITHMS, ASYMMETRIC_ALGORITHMS } from './options.js';
 
-export const PLUGIN_VERSION = '0.1.0';
+/** The version this plugin is published under (its package.json). */
+export const PLUGIN_VERSION = packageInfo(import.meta.url).version;
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 

@@ -6,7 +6,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRemoteJWKSet } from 'jose';
-import { KernelError, KernelErrors } from '@wirestate/core';
+import { KernelError, KernelErrors } from '@actorwire/core';
 import type { AsymmetricAlgorithm, AuthOptions, HmacAlgorithm } from './options.js';
 
 export type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;

@@ -4,7 +4,7 @@
  * Answer: `{"type":"authenticated","data":{"user_id","expires_at"}}`, or an `error` frame
  * with code UNAUTHORIZED and a `reason`.
  */
-import { CloseCodes, WirestateError, type InboundMessage, type MessageRegistry, type Session, type SessionRegistry } from '@wirestate/core';
+import { CloseCodes, isActorwireError, type InboundMessage, type MessageRegistry, type Session, type SessionRegistry } from '@actorwire/core';
 import { AuthError } from './errors.js';
 import type { AuthRuntime } from './runtime.js';
 
@@ -74,7 +74,7 @@ export function defineAuthMessage(messages: MessageRegistry, sessions: SessionRe
       try {
         await sessions.authenticate(session, identity);
       } catch (err) {
-        if (err instanceof WirestateError && err.code === 'UNAUTHORIZED') {
+        if (isActorwireError(err) && err.code === 'UNAUTHORIZED') {
           return refuse(session, new AuthError('wrong_user', err.message), reply);
         }
         throw err;

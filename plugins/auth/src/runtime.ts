@@ -1,5 +1,5 @@
 /** What the upgrade hook, the `auth` message and the HTTP helpers share: options, verifier, logging, counters. */
-import type { PluginContext } from '@wirestate/core';
+import type { PluginContext } from '@actorwire/core';
 import type { AuthError } from './errors.js';
 import type { AuthOptions } from './options.js';
 import type { Verifier } from './verifier.js';
@@ -21,7 +21,7 @@ export interface AuthRuntime {
   refused(err: AuthError, via: Via, fields: Record<string, unknown>): void;
 }
 
-/** Counters read at scrape time (`wirestate_auth_results{result,reason,via}`). */
+/** Counters read at scrape time (`actorwire_auth_results{result,reason,via}`). */
 export class AuthStats {
   private readonly counts = new Map<string, { result: string; reason: string; via: Via; n: number }>();
 
@@ -34,7 +34,7 @@ export class AuthStats {
 
   attach(meter: Meter): void {
     meter
-      .createObservableCounter('wirestate_auth_results', { description: 'Authentication outcomes, by result, reason and where the token came (upgrade, message, http)' })
+      .createObservableCounter('actorwire_auth_results', { description: 'Authentication outcomes, by result, reason and where the token came (upgrade, message, http)' })
       .addCallback((r) => {
         for (const e of this.counts.values()) r.observe(e.n, { result: e.result, reason: e.reason, via: e.via });
       });

@@ -3,7 +3,7 @@
  * `/:token` segment, `Sec-WebSocket-Protocol: bearer, <jwt>` — first match wins, in the
  * configured order. HTTP requests (plugin routes): the header, then the query parameter.
  */
-import type { UpgradeRequest } from '@wirestate/core';
+import type { UpgradeRequest } from '@actorwire/core';
 import type { TokenSource } from './options.js';
 
 export interface SourceOptions {

@@ -2,7 +2,7 @@
  * The `onUpgrade` hook: a token present at upgrade is verified before the upgrade; a bad
  * one is answered with HTTP 401 and a JSON body naming the reason.
  */
-import type { UpgradeRequest, WsRouteOptions } from '@wirestate/core';
+import type { UpgradeRequest, WsRouteOptions } from '@actorwire/core';
 import { AuthError } from './errors.js';
 import type { AuthRuntime } from './runtime.js';
 import { tokenFromUpgrade } from './sources.js';

@@ -3,7 +3,7 @@
  * with an explicit `algorithms` list, check iss/aud/nbf/exp/required claims, map the claims.
  */
 import { decodeProtectedHeader, jwtVerify, type JWTVerifyOptions } from 'jose';
-import type { Identity } from '@wirestate/core';
+import type { Identity } from '@actorwire/core';
 import { toIdentity, type ClaimNames } from './claims.js';
 import { AuthError, fromJoseError } from './errors.js';
 import type { KeySource, RemoteKeySet } from './keys.js';

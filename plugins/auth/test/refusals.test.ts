@@ -1,6 +1,6 @@
 /** Every bad token is refused before the upgrade with HTTP 401 and a JSON reason; the token never reaches the logs. */
 import t from 'tap';
-import { expectRefused } from '@wirestate/core/testing';
+import { expectRefused } from '@actorwire/core/testing';
 import { SECRET, captureLogger, forge, hmacForge, hs, keyPair, nowSec, signWith, startAuth } from './fixtures/helpers.js';
 
 const rsa = keyPair('rsa');
@@ -52,11 +52,11 @@ t.test('public key configured: HS256 signed with the public key as HMAC secret i
 });
 
 t.test('iss and aud checks; clock tolerance', async (t) => {
-  const srv = await startAuth({ secret: SECRET, issuer: 'https://issuer.test', audience: ['wirestate'], clockTolerance: 30_000, lateAuth: false });
+  const srv = await startAuth({ secret: SECRET, issuer: 'https://issuer.test', audience: ['actorwire'], clockTolerance: 30_000, lateAuth: false });
   t.teardown(() => srv.stop());
   const url = `ws://127.0.0.1:${srv.port}/ws`;
-  t.equal((await expectRefused(`${url}?token=${await hs({ sub: 'u', iss: 'https://evil.test', aud: 'wirestate' })}`)).body.reason, 'issuer');
+  t.equal((await expectRefused(`${url}?token=${await hs({ sub: 'u', iss: 'https://evil.test', aud: 'actorwire' })}`)).body.reason, 'issuer');
   t.equal((await expectRefused(`${url}?token=${await hs({ sub: 'u', iss: 'https://issuer.test', aud: 'other' })}`)).body.reason, 'audience');
-  const ok = await srv.connect(`/ws?token=${await hs({ sub: 'u', iss: 'https://issuer.test', aud: 'wirestate', exp: nowSec() - 10 })}`);
+  const ok = await srv.connect(`/ws?token=${await hs({ sub: 'u', iss: 'https://issuer.test', aud: 'actorwire', exp: nowSec() - 10 })}`);
   t.equal(ok.connected?.data.user_id, 'u', 'expired 10 s ago is within a 30 s tolerance');
 });

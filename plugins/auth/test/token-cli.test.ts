@@ -1,4 +1,4 @@
-/** `npm run token`: prints a token that the plugin accepts, with the claims asked for. */
+/** `npm run token` (the compiled `actorwire-token` bin): prints a token that the plugin accepts, with the claims asked for. */
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { SECRET, startAuth } from './fixtures/helpers.js';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', 'plugins/auth/src/bin/token.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
+  run(process.execPath, ['plugins/auth/dist/bin/token.js', ...args], { cwd: root, env: { ...process.env, ...env } });
 
 t.test('mints an HS256 token with sub, role and ttl that verifies and authenticates', async (t) => {
   const { stdout } = await cli(['--sub', 'u1', '--role', 'admin', '--ttl', '1h'], { JWT_SECRET: SECRET });

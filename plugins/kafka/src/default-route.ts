@@ -1,5 +1,5 @@
 /**
- * The configuration-driven route (seed 000's WS_ENTITY_TOPICS): a record on an entity topic
+ * The configuration-driven route (the entity dialect's WS_ENTITY_TOPICS): a record on an entity topic
  * becomes a `notification` frame for a room and/or a user, no code needed.
  *   room:  header `ws-room`, else KAFKA_ROOM_TEMPLATE (e.g. `order-{value.order_id}`)
  *   user:  header `ws-user`, else KAFKA_USER_TEMPLATE (e.g. `{value.user_id}`)

@@ -5,7 +5,7 @@
  * (acks=all): a failure is logged and counted, the client's message still proceeds.
  */
 import { context as otelContext, propagation } from '@opentelemetry/api';
-import { compilePattern, type Frame, type InboundMessage, type PluginContext, type Session } from '@wirestate/core';
+import { compilePattern, type Frame, type InboundMessage, type PluginContext, type Session } from '@actorwire/core';
 import type { Producer } from 'kafkajs';
 import type { KafkaOptions } from './options.js';
 

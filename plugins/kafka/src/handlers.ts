@@ -9,7 +9,7 @@
  * Register during your plugin's `register` (declare `dependsOn: ['kafka']`): the consumer
  * subscribes to the union of topics when the server is ready.
  */
-import type { Bus, SessionRegistry } from '@wirestate/core';
+import type { Bus, SessionRegistry } from '@actorwire/core';
 import type { KafkaRecord } from './record.js';
 
 /** The rooms plugin's notifier (resolved from the container when present). */

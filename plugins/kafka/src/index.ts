@@ -1,10 +1,10 @@
 /**
- * @wirestate/plugin-kafka — Kafka records become WebSocket deliveries (seed 000): a consumer
+ * @actorwire/plugin-kafka — Kafka records become WebSocket deliveries (entity services): a consumer
  * group, a handler registry for other plugins (`kafkaHandlers`), a configuration-driven route
  * (WS_ENTITY_TOPICS → rooms/users), at-least-once processing with retries and a dead-letter
  * topic, an optional producer for client messages, lag and state on /metrics and /health.
  */
-import { definePlugin } from '@wirestate/core';
+import { definePlugin, packageInfo } from '@actorwire/core';
 import { KafkaRuntime } from './consumer.js';
 import { defaultRoute } from './default-route.js';
 import { installForwarder } from './forwarder.js';
@@ -19,7 +19,7 @@ export { PoisonRecord } from './record.js';
 
 export default definePlugin<KafkaOptions>({
   name: 'kafka',
-  version: '0.1.0',
+  version: packageInfo(import.meta.url).version,
   kernel: '^0.1.0',
   dependsOn: ['rooms'],
   options: optionsSchema,
@@ -48,16 +48,16 @@ export default definePlugin<KafkaOptions>({
     }));
 
     const stats = runtime.processor.stats;
-    ctx.meter.createObservableGauge('wirestate_kafka_consumer_lag', { description: 'Records not yet committed by the consumer group, per topic' }).addCallback((r) => {
+    ctx.meter.createObservableGauge('actorwire_kafka_consumer_lag', { description: 'Records not yet committed by the consumer group, per topic' }).addCallback((r) => {
       for (const [topic, lag] of runtime.lag) r.observe(lag, { topic });
     });
-    ctx.meter.createObservableCounter('wirestate_kafka_records', { description: 'Kafka records: consumed, dead_lettered, forwarded, forward_failed' }).addCallback((r) => {
+    ctx.meter.createObservableCounter('actorwire_kafka_records', { description: 'Kafka records: consumed, dead_lettered, forwarded, forward_failed' }).addCallback((r) => {
       r.observe(stats.consumed, { kind: 'consumed' });
       r.observe(stats.deadLettered, { kind: 'dead_lettered' });
       r.observe(forward.forwarded, { kind: 'forwarded' });
       r.observe(forward.failed, { kind: 'forward_failed' });
     });
-    ctx.meter.createObservableCounter('wirestate_kafka_handler_errors', { description: 'Failed handler attempts, per handler' }).addCallback((r) => {
+    ctx.meter.createObservableCounter('actorwire_kafka_handler_errors', { description: 'Failed handler attempts, per handler' }).addCallback((r) => {
       for (const [handler, n] of stats.handlerErrors) r.observe(n, { handler });
     });
   },

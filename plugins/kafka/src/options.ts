@@ -1,5 +1,5 @@
 /** Options of the kafka plugin: JSON schema (ajv fills defaults) and environment variables. */
-import { KernelError, KernelErrors, envBool, envDuration, envEnum, envInt, envList, envString } from '@wirestate/core';
+import { KernelError, KernelErrors, envBool, envDuration, envEnum, envInt, envList, envString } from '@actorwire/core';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -44,8 +44,8 @@ export const optionsSchema = {
   required: ['brokers'],
   properties: {
     brokers: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[^:/\\s]+:\\d{1,5}$' } },
-    clientId: { type: 'string', minLength: 1, default: 'wirestate' },
-    groupId: { type: 'string', minLength: 1, default: 'wirestate' },
+    clientId: { type: 'string', minLength: 1, default: 'actorwire' },
+    groupId: { type: 'string', minLength: 1, default: 'actorwire' },
     ssl: { type: 'boolean', default: false },
     sasl: {
       type: 'object',
@@ -59,7 +59,7 @@ export const optionsSchema = {
     fromBeginning: { type: 'boolean', default: false },
     maxAttempts: { type: 'integer', minimum: 1, maximum: 100, default: 5 },
     retryBackoff: { type: 'integer', minimum: 1, default: 200 },
-    dlqTopic: { type: 'string', minLength: 1, default: 'wirestate.dlq' },
+    dlqTopic: { type: 'string', minLength: 1, default: 'actorwire.dlq' },
     forwardTopic: { type: 'string', minLength: 1 },
     forwardTypes: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['publish'] },
     forwardRooms: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },

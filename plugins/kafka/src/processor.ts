@@ -74,7 +74,7 @@ export function createProcessor(d: ProcessorDeps) {
     stats.consumed++;
     const carrier = decodeHeaders(m.headers);
     const parent = carrier.traceparent ? propagation.extract(ROOT_CONTEXT, carrier) : otelContext.active();
-    const span = d.tracer.startSpan('wirestate.kafka.process', { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.kafka.partition': partition, 'messaging.kafka.offset': m.offset } }, parent);
+    const span = d.tracer.startSpan('actorwire.kafka.process', { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.kafka.partition': partition, 'messaging.kafka.offset': m.offset } }, parent);
     try {
       await otelContext.with(trace.setSpan(parent, span), async () => {
         let rec: KafkaRecord;

@@ -1,6 +1,6 @@
 /** KAFKA_BROKERS: at-least-once processing — retries, the dead-letter topic, no stuck partition. */
 import t from 'tap';
-import { definePlugin } from '@wirestate/core';
+import { definePlugin } from '@actorwire/core';
 import type { KafkaHandlers } from '../src/index.js';
 import { consuming, createTopics, produce, readTopic, server, unique, user } from './support.js';
 

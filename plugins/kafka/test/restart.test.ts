@@ -1,10 +1,10 @@
 /** KAFKA_BROKERS: a restarted server resumes from the committed offset — nothing lost, nothing twice. */
 import t from 'tap';
-import { definePlugin } from '@wirestate/core';
+import { definePlugin } from '@actorwire/core';
 import type { KafkaHandlers } from '../src/index.js';
 import { consuming, createTopics, produce, server, unique, until } from './support.js';
 
-t.test('records produced while Wirestate was down are processed after it comes back', async (t) => {
+t.test('records produced while Actorwire was down are processed after it comes back', async (t) => {
   const topic = unique('ledger');
   const groupId = unique('group');
   await createTopics(topic);

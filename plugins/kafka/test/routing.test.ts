@@ -1,6 +1,6 @@
 /** KAFKA_BROKERS: records on mapped topics reach the right room and user; plugin handlers are called. */
 import t from 'tap';
-import { definePlugin } from '@wirestate/core';
+import { definePlugin } from '@actorwire/core';
 import type { KafkaHandlers, KafkaRecord } from '../src/index.js';
 import { consuming, createTopics, produce, server, unique, until, user } from './support.js';
 

@@ -3,17 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { SignJWT } from 'jose';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import type { PluginEntry } from '@wirestate/core';
-import { sleep, startTestServer, until, type TestServer } from '@wirestate/core/testing';
+import type { PluginEntry } from '@actorwire/core';
+import { sleep, startTestServer, until, type TestServer } from '@actorwire/core/testing';
 
 export { sleep, until };
-import authPlugin from '@wirestate/plugin-auth';
-import rooms from '@wirestate/plugin-rooms';
+import authPlugin from '@actorwire/plugin-auth';
+import rooms from '@actorwire/plugin-rooms';
 import kafkaPlugin, { type KafkaOptions } from '../src/index.js';
 
 export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const SECRET = 'kafka-plugin-tests-secret-0123456789-abcdefgh';
-export const kafka = new Kafka({ clientId: 'wirestate-kafka-tests', brokers: BROKERS, logLevel: logLevel.NOTHING });
+export const kafka = new Kafka({ clientId: 'actorwire-kafka-tests', brokers: BROKERS, logLevel: logLevel.NOTHING });
 
 export const unique = (name: string): string => `${name}.${randomBytes(4).toString('hex')}`;
 

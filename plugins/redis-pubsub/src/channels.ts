@@ -1,5 +1,5 @@
 /**
- * Kernel topics ↔ Redis channels, as the Go services named them (seeds 001/003/004):
+ * Kernel topics ↔ Redis channels, as the Go services named them (realtime service and gateway):
  *   room R          → {prefix}room:R
  *   user topic of U → {prefix}user:U
  *   $broadcast      → {prefix}broadcast
@@ -34,7 +34,7 @@ export class Channels {
     return undefined;
   }
 
-  /** PSUBSCRIBE patterns for `mode: 'pattern'` (seed 003's `ws:room:*`). */
+  /** PSUBSCRIBE patterns for `mode: 'pattern'` (the realtime service's `ws:room:*`). */
   patterns(): string[] {
     return [`${this.roomPrefix}*`, `${this.userPrefix}*`, this.broadcastChannel];
   }

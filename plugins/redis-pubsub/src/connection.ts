@@ -22,7 +22,7 @@ function baseOptions(o: RedisPubSubOptions, role: string): RedisOptions {
     autoResubscribe: false,
     maxRetriesPerRequest: 1,
     connectTimeout: o.connectTimeout,
-    connectionName: `wirestate-${role}`,
+    connectionName: `actorwire-${role}`,
     retryStrategy: (times) => backoff(times, o.retryBase, o.retryMax),
     ...(o.tls ? { tls: {} } : {}),
     ...(o.password !== undefined ? { password: o.password } : {}),

@@ -1,11 +1,11 @@
 /**
  * What travels on a channel: a one-line header, then the frame exactly as sockets receive it.
  *   w1|<traceparent or empty>|<origin instance id>\n<payload>
- * The payload is never parsed or re-serialized on the way (DESIGN.md hot-path rule); the
+ * The payload is never parsed or re-serialized on the way (the hot-path rule in core/README.md); the
  * header carries the origin (so an instance never re-delivers its own publishes) and the W3C
  * trace context of the publish.
  */
-import type { BusMessage } from '@wirestate/core';
+import type { BusMessage } from '@actorwire/core';
 
 const VERSION = 'w1';
 

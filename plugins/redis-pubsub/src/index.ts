@@ -1,9 +1,9 @@
 /**
- * @wirestate/plugin-redis-pubsub — N Wirestate instances behave as one through Redis: a kernel
+ * @actorwire/plugin-redis-pubsub — N Actorwire instances behave as one through Redis: a kernel
  * transport (rooms, user channels and broadcasts reach every instance exactly once) and a
  * cluster-wide `presence` (room counts, capacity, members, /admin/clients). See README.md.
  */
-import { definePlugin } from '@wirestate/core';
+import { definePlugin, packageInfo } from '@actorwire/core';
 import { Channels } from './channels.js';
 import { describeTarget } from './connection.js';
 import { optionsFromEnv, optionsSchema, type RedisPubSubOptions } from './options.js';
@@ -18,7 +18,7 @@ export { encode, decode } from './envelope.js';
 
 export default definePlugin<RedisPubSubOptions>({
   name: 'redis-pubsub',
-  version: '0.1.0',
+  version: packageInfo(import.meta.url).version,
   kernel: '^0.1.0',
   options: optionsSchema,
   optionsFromEnv,
@@ -55,7 +55,7 @@ export default definePlugin<RedisPubSubOptions>({
     ctx.hooks.on('onClose', () => presence.stop());
 
     ctx.meter
-      .createObservableCounter('wirestate_redis_messages', { description: 'Bus messages through Redis: published, received, echoes (own, ignored), dropped (Redis away), malformed' })
+      .createObservableCounter('actorwire_redis_messages', { description: 'Bus messages through Redis: published, received, echoes (own, ignored), dropped (Redis away), malformed' })
       .addCallback((r) => {
         for (const [kind, n] of Object.entries(transport.stats)) r.observe(n, { kind });
       });

@@ -1,12 +1,12 @@
 /** Options of the redis-pubsub plugin: JSON schema (ajv fills defaults) and the environment variables. */
-import { KernelError, KernelErrors, envBool, envDuration, envEnum, envList, envString, envUrl } from '@wirestate/core';
+import { KernelError, KernelErrors, envBool, envDuration, envEnum, envList, envString, envUrl } from '@actorwire/core';
 
 export type SubscribeMode = 'topics' | 'pattern';
 
 export interface RedisPubSubOptions {
   /** `redis://[:password@]host:port[/db]` or `rediss://` (TLS). Env REDIS_URL. */
   url?: string;
-  /** `host:port` (seed 001/003 style), with `password`. Env REDIS_ADDR / REDIS_PASSWORD. */
+  /** `host:port` (realtime-service dialect style), with `password`. Env REDIS_ADDR / REDIS_PASSWORD. */
   addr?: string;
   password?: string;
   /** Redis Cluster seed nodes (`host:port`, …): enables cluster mode with sharded pub/sub. Env REDIS_CLUSTER_NODES. */
@@ -18,7 +18,7 @@ export interface RedisPubSubOptions {
   /**
    * `topics`: subscribe only to channels with local subscribers (default). `pattern`: one
    * PSUBSCRIBE `{prefix}room:*` etc. — every instance receives all traffic (small deployments,
-   * seed 003). Not available in cluster mode. Env REDIS_SUBSCRIBE_MODE.
+   * the realtime service). Not available in cluster mode. Env REDIS_SUBSCRIBE_MODE.
    */
   mode: SubscribeMode;
   /** Presence heartbeat: each instance refreshes its entries this often (ms). Env REDIS_PRESENCE_HEARTBEAT. */

@@ -9,7 +9,7 @@
  * the local view while Redis is away. All keys share the `{presence}` hash tag, so the
  * pipelines work in cluster mode too.
  */
-import type { PluginContext, Presence, PresenceMember, SessionRegistry, TopicRegistry } from '@wirestate/core';
+import type { PluginContext, Presence, PresenceMember, SessionRegistry, TopicRegistry } from '@actorwire/core';
 
 type Logger = PluginContext['logger'];
 import type { Client } from './connection.js';

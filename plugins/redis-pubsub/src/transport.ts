@@ -10,7 +10,7 @@
  * backoff + jitter and every wanted channel is subscribed again on `ready`.
  */
 import { ROOT_CONTEXT, SpanKind, context as otelContext, propagation, trace, type Tracer } from '@opentelemetry/api';
-import type { BusMessage, PluginContext, Transport, TransportHealth } from '@wirestate/core';
+import type { BusMessage, PluginContext, Transport, TransportHealth } from '@actorwire/core';
 import { Cluster } from 'ioredis';
 import { Channels } from './channels.js';
 import { createClient, describeTarget, type Client } from './connection.js';
@@ -153,7 +153,7 @@ export class RedisTransport implements Transport {
     const env = topic === undefined ? undefined : decode(raw);
     if (topic === undefined || env === undefined) {
       this.stats.malformed++;
-      this.logger.warn({ channel }, 'ignored a Redis message that is not a Wirestate envelope');
+      this.logger.warn({ channel }, 'ignored a Redis message that is not a Actorwire envelope');
       return;
     }
     if (env.origin === this.instanceId) {
@@ -165,7 +165,7 @@ export class RedisTransport implements Transport {
     if (!env.traceparent) return this.deliver?.(msg);
     // The delivery span is a child of the publish on the other instance.
     const parent = propagation.extract(ROOT_CONTEXT, { traceparent: env.traceparent });
-    const span = this.tracer.startSpan('wirestate.redis.deliver', { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'redis', 'messaging.destination.name': channel, 'wirestate.origin': env.origin } }, parent);
+    const span = this.tracer.startSpan('actorwire.redis.deliver', { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'redis', 'messaging.destination.name': channel, 'actorwire.origin': env.origin } }, parent);
     try {
       otelContext.with(trace.setSpan(parent, span), () => this.deliver?.(msg));
     } finally {

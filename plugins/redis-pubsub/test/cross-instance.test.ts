@@ -1,4 +1,4 @@
-/** Two Wirestate instances sharing a Redis (REDIS_URL): one room space, exactly once, no echo. */
+/** Two Actorwire instances sharing a Redis (REDIS_URL): one room space, exactly once, no echo. */
 import t from 'tap';
 import { REDIS_URL, http, instance, jwt, uniquePrefix, until, untilSubscribers, user } from './support.js';
 
@@ -81,7 +81,7 @@ t.test('broadcast reaches every connection on every instance; pattern mode works
     const c = new r.Redis(REDIS_URL);
     const list = String(await c.client('LIST'));
     c.disconnect();
-    return list.split('\n').filter((l) => l.includes('name=wirestate-sub') && / psub=3 /.test(l)).length >= 2;
+    return list.split('\n').filter((l) => l.includes('name=actorwire-sub') && / psub=3 /.test(l)).length >= 2;
   }, 5000, 'pattern subscriptions of both instances');
   admin.send({ type: 'broadcast', data: { maintenance: true } });
   t.same((await far.next('message')).data, { maintenance: true }, 'broadcast crossed instances');

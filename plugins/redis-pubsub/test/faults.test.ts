@@ -1,6 +1,6 @@
 /**
  * Faults, against a redis-server each test owns (REDIS_URL is provisioned for the others):
- * Redis restarted mid-run → delivery resumes without restarting Wirestate; Redis down at
+ * Redis restarted mid-run → delivery resumes without restarting Actorwire; Redis down at
  * startup → local delivery works, /health says degraded, and it recovers when Redis comes.
  */
 import t from 'tap';
@@ -45,7 +45,7 @@ t.test('Redis restarted mid-run: local delivery goes on, cross-instance delivery
 
   await redis.restart();
   await until(async () => (await health(a.httpBase)).status === 'healthy' && (await health(b.httpBase)).status === 'healthy', 10_000, 'both healthy again');
-  // Subscriptions were restored by the plugin, not by a Wirestate restart.
+  // Subscriptions were restored by the plugin, not by a Actorwire restart.
   await until(async () => {
     pubA.send({ type: 'publish', room: 'ops', data: 'probe2' });
     return onB.next((f) => f.data === 'probe2', 300).then(() => true, () => false);
@@ -57,7 +57,7 @@ t.test('Redis restarted mid-run: local delivery goes on, cross-instance delivery
 
 t.test('Redis unavailable at startup: the server starts, local delivery works, degraded until Redis comes', async (t) => {
   const { startRedisServer } = await services();
-  // Find a port, free it again: nothing listens there when Wirestate starts.
+  // Find a port, free it again: nothing listens there when Actorwire starts.
   const probe = await startRedisServer();
   const port = probe.port;
   await probe.stop();

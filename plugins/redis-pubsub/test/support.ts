@@ -1,14 +1,14 @@
-/** Test support: Wirestate instances sharing a Redis, JWTs, HTTP without keep-alive, waiting. */
+/** Test support: Actorwire instances sharing a Redis, JWTs, HTTP without keep-alive, waiting. */
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { Redis } from 'ioredis';
-import { sleep, startTestServer, until, type TestServer } from '@wirestate/core/testing';
+import { sleep, startTestServer, until, type TestServer } from '@actorwire/core/testing';
 
 export { sleep, until };
-import authPlugin from '@wirestate/plugin-auth';
-import rooms from '@wirestate/plugin-rooms';
+import authPlugin from '@actorwire/plugin-auth';
+import rooms from '@actorwire/plugin-rooms';
 import redisPubSub, { type RedisPubSubOptions } from '../src/index.js';
 
 export const SECRET = 'redis-pubsub-tests-secret-0123456789-abcdefghij';

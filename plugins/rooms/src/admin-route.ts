@@ -1,9 +1,9 @@
 /**
- * GET /admin/clients (seed 003): `{"clients":N,"rooms":{"<room>":count,…}}` — connections and
+ * GET /admin/clients (the realtime service): `{"clients":N,"rooms":{"<room>":count,…}}` — connections and
  * members per room, cluster-wide through `presence`. User channels and system topics are
  * not rooms and are left out. Admin token required (open mode: anyone).
  */
-import type { HttpHandler } from '@wirestate/core';
+import type { HttpHandler } from '@actorwire/core';
 import { authenticateHttp } from './http-auth.js';
 import type { Rooms } from './runtime.js';
 

@@ -1,5 +1,5 @@
-/** Builders of the frames this plugin sends (PROTOCOL.md "Server → client"). */
-import type { Frame, Session } from '@wirestate/core';
+/** Builders of the frames this plugin sends (docs/protocol.md "Server → client"). */
+import type { Frame, Session } from '@actorwire/core';
 import { messageId } from './runtime.js';
 
 /** `{type:'message', room, data, client_id, user_id?, message_id, timestamp}` — built once per publish. */

@@ -3,7 +3,7 @@
  * (resolved per request: it may register after this plugin). Without one the server runs in
  * open mode and the routes answer anyone (logged once at startup).
  */
-import type { Identity } from '@wirestate/core';
+import type { Identity } from '@actorwire/core';
 import type { HttpRequest, Rooms } from './runtime.js';
 
 export async function authenticateHttp(r: Rooms, req: HttpRequest, roles: string[]): Promise<Identity | undefined> {

@@ -1,10 +1,10 @@
 /**
- * @wirestate/plugin-rooms — the room protocol of PROTOCOL.md (seed 002, with seeds 001/003/004
+ * @actorwire/plugin-rooms — the room protocol of docs/protocol.md (canonical protocol, with the realtime-service and gateway dialects
  * as aliases): subscribe/unsubscribe/publish/broadcast, limits, authorization policies
  * (claims or BACKEND_URL), user channels, presence, the notify API (HTTP and `notifier`
  * in the container) and GET /admin/clients. See README.md.
  */
-import { definePlugin } from '@wirestate/core';
+import { definePlugin, packageInfo } from '@actorwire/core';
 import { adminRoute } from './admin-route.js';
 import { broadcastMessage } from './messages/broadcast.js';
 import { presenceMessage } from './messages/presence.js';
@@ -26,7 +26,7 @@ export { RoomNames, DEFAULT_PATTERN } from './room-name.js';
 
 export default definePlugin<RoomsOptions>({
   name: 'rooms',
-  version: '0.1.0',
+  version: packageInfo(import.meta.url).version,
   kernel: '^0.1.0',
   options: optionsSchema,
   optionsFromEnv,

@@ -11,7 +11,7 @@
  * `{ message_id, delivered }` (`delivered` is false only when an onPublish hook vetoed).
  * Delivery reaches every instance once a cluster transport (redis-pubsub) is loaded.
  */
-import { protocolError } from '@wirestate/core';
+import { protocolError } from '@actorwire/core';
 import { notificationFrame } from './frames.js';
 import type { Rooms } from './runtime.js';
 

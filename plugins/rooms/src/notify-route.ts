@@ -1,5 +1,5 @@
 /**
- * POST /api/notify (seed 003): `{"event":E,"data":D,"user_id":U}` and/or `"room":R` (and/or
+ * POST /api/notify (the realtime service): `{"event":E,"data":D,"user_id":U}` and/or `"room":R` (and/or
  * `"broadcast":true`) → a `notification` frame to that user's connections / that room /
  * everyone. Token of a `notifyRoles` role required (admin or service by default).
  *
@@ -8,7 +8,7 @@
  *   401 / 403                                   from the authenticator
  *   413 {"error":"request body too large (limit N bytes)","code":"TOO_LARGE"}
  */
-import { WirestateError, protocolError, readJsonBody, type HttpHandler } from '@wirestate/core';
+import { ActorwireError, protocolError, readJsonBody, type HttpHandler } from '@actorwire/core';
 import { notificationFrame } from './frames.js';
 import { authenticateHttp } from './http-auth.js';
 import type { Rooms } from './runtime.js';
@@ -16,7 +16,7 @@ import type { Rooms } from './runtime.js';
 export function notifyRoute(r: Rooms): HttpHandler {
   const { ctx, opts } = r;
   const limit = Math.min(opts.notifyMaxBodySize, ctx.config.maxHttpBodySize);
-  const tooLarge = () => new WirestateError('TOO_LARGE', `request body too large (limit ${limit} bytes)`, { status: 413 });
+  const tooLarge = () => new ActorwireError('TOO_LARGE', `request body too large (limit ${limit} bytes)`, { status: 413 });
 
   return async (req, res) => {
     const identity = await authenticateHttp(r, req, opts.notifyRoles);

@@ -3,11 +3,11 @@
  * and how they are read from the environment. Every environment variable is read with the
  * kernel's env helpers, so a bad value stops startup with an error naming the variable.
  */
-import { KernelError, KernelErrors, envBool, envDuration, envEnum, envInt, envList, envString, envUrl } from '@wirestate/core';
+import { KernelError, KernelErrors, envBool, envDuration, envEnum, envInt, envList, envString, envUrl } from '@actorwire/core';
 
 /** Who may publish into a room they are subscribed to. */
 export type PublishAccess = 'members' | 'authenticated' | 'admins';
-/** Who may send a seed-002 `broadcast` (to every connection). `auto`: admins when an authenticator is loaded, anyone in open mode. */
+/** Who may send a canonical `broadcast` (to every connection). `auto`: admins when an authenticator is loaded, anyone in open mode. */
 export type BroadcastAccess = 'auto' | 'admins' | 'authenticated' | 'anyone' | 'nobody';
 
 export interface RoomsOptions {
@@ -19,7 +19,7 @@ export interface RoomsOptions {
   maxRoomNameLength: number;
   /** Characters a room name may use (a RegExp source, matched against the whole name). `$` is always refused. */
   roomNamePattern: string;
-  /** Runtime authorization backend (seed 003). When set, it replaces the claims policies. */
+  /** Runtime authorization backend (the realtime service). When set, it replaces the claims policies. */
   backendUrl?: string;
   /** Time the backend has to answer before the request is denied (ms). */
   backendTimeout: number;
@@ -43,7 +43,7 @@ export interface RoomsOptions {
   adminApi: boolean;
   /** Room patterns (kernel topic pattern syntax) whose subscribers get `presence` join/leave events. */
   presenceEvents: string[];
-  /** Room-name prefixes that alias the caller's own user channel (seed 004 `notifications:<user_id>`). */
+  /** Room-name prefixes that alias the caller's own user channel (gateway dialect `notifications:<user_id>`). */
   userChannelAliases: string[];
 }
 

@@ -6,7 +6,7 @@
  * `onUnsubscribe` hook, which the kernel also runs for every room at disconnect.
  * With no patterns configured, no hook is registered and nothing runs.
  */
-import { compilePattern, type Frame, type Session } from '@wirestate/core';
+import { compilePattern, type Frame, type Session } from '@actorwire/core';
 import type { Rooms } from './runtime.js';
 
 export class PresenceEvents {

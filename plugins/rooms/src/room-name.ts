@@ -3,7 +3,7 @@
  * characters of `roomNamePattern` (INVALID_MESSAGE with the reason). `$` is never allowed:
  * the kernel's system topics (`$broadcast`) use it, so no client can join them as a room.
  */
-import { protocolError, type WirestateError } from '@wirestate/core';
+import { protocolError, type ActorwireError } from '@actorwire/core';
 
 export interface RoomNameRules {
   maxRoomNameLength: number;
@@ -24,7 +24,7 @@ export class RoomNames {
   }
 
   /** The error for a bad room name, or undefined when `room` is a valid name. */
-  problem(room: unknown): WirestateError | undefined {
+  problem(room: unknown): ActorwireError | undefined {
     if (room === undefined || room === null || room === '') return protocolError('ROOM_REQUIRED');
     if (typeof room !== 'string') return protocolError('INVALID_MESSAGE', 'room must be a string');
     if (room.length > this.max) return protocolError('INVALID_MESSAGE', `room name must be at most ${this.max} characters`);

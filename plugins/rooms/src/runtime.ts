@@ -4,7 +4,7 @@
  * registered or replaced by plugins that register after this one).
  */
 import { randomUUID } from 'node:crypto';
-import type { HttpHandler, Identity, PluginContext, Presence, Session } from '@wirestate/core';
+import type { HttpHandler, Identity, PluginContext, Presence, Session } from '@actorwire/core';
 import type { RoomsOptions } from './options.js';
 import { RoomNames } from './room-name.js';
 
@@ -15,7 +15,7 @@ export type HttpResponse = Parameters<HttpHandler>[1];
 /** What the auth plugin registers in the container as `authenticator`. */
 export interface Authenticator {
   verify(token: string): Promise<Identity>;
-  /** Throws a WirestateError (UNAUTHORIZED 401 / FORBIDDEN 403, with `.status`) when refused. */
+  /** Throws a ActorwireError (UNAUTHORIZED 401 / FORBIDDEN 403, with `.status`) when refused. */
   authenticateHttp(req: HttpRequest, opts?: { roles?: string[] }): Promise<Identity>;
 }
 
@@ -49,7 +49,7 @@ export class Rooms {
   }
 
   /**
-   * The topic a client-facing room name stands for: seed 004's `notifications:<id>` (and the
+   * The topic a client-facing room name stands for: the gateway dialect's `notifications:<id>` (and the
    * other configured aliases) is the user channel `user:<id>`; every other name is itself.
    */
   topicFor(room: string): string {

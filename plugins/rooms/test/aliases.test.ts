@@ -1,8 +1,8 @@
-/** The other seeds' message forms (PROTOCOL.md "Aliases") against the canonical protocol. */
+/** The other dialects' message forms (docs/protocol.md "Aliases") against the canonical protocol. */
 import t from 'tap';
 import { server } from './support/helpers.js';
 
-t.test('seed 001/003: join / broadcast payload / leave', async (t) => {
+t.test('realtime-service dialect: join / broadcast payload / leave', async (t) => {
   const srv = await server({ auth: true });
   t.teardown(() => srv.stop());
   const a = await srv.as({ sub: '1' });
@@ -32,7 +32,7 @@ t.test('seed 001/003: join / broadcast payload / leave', async (t) => {
   t.ok(await a.expectNone('message'));
 });
 
-t.test('seed 004: subscribe/unsubscribe data.channel, heartbeat', async (t) => {
+t.test('gateway dialect: subscribe/unsubscribe data.channel, heartbeat', async (t) => {
   const srv = await server({ auth: true });
   t.teardown(() => srv.stop());
   const a = await srv.as({ sub: '1' });

@@ -1,6 +1,6 @@
 /** Seed 003's authorization matrix with the claims policies (no BACKEND_URL). */
 import t from 'tap';
-import type { TestClient } from '@wirestate/core/testing';
+import type { TestClient } from '@actorwire/core/testing';
 import { server } from './support/helpers.js';
 
 const users = {
@@ -35,7 +35,7 @@ t.test('claims matrix: owner, stranger, seller, admin', async (t) => {
     ['stranger', 'seller-9', 'FORBIDDEN'],
     ['stranger', 'chat', 'allowed'],
     ['seller', 'seller-9', 'allowed'],
-    ['seller', 'seller-8', 'allowed'], // seed 003: role seller may join seller rooms
+    ['seller', 'seller-8', 'allowed'], // the realtime service: role seller may join seller rooms
     ['seller', 'order-1', 'FORBIDDEN'],
     ['sellerIdOnly', 'seller-9', 'allowed'],
     ['sellerIdOnly', 'seller-8', 'FORBIDDEN'],

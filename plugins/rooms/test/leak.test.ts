@@ -1,6 +1,6 @@
 /** Disconnect cleans every membership: 1,000 connect/subscribe/close cycles leave no room behind. */
 import t from 'tap';
-import type { Presence, SessionRegistry, TopicRegistry } from '@wirestate/core';
+import type { Presence, SessionRegistry, TopicRegistry } from '@actorwire/core';
 import { server, until } from './support/helpers.js';
 
 t.test('1,000 connect → subscribe → close cycles leave the room registry and presence empty', async (t) => {

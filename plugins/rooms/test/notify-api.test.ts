@@ -1,4 +1,4 @@
-/** POST /api/notify (seed 003) and the `notifier` container API. */
+/** POST /api/notify (the realtime service) and the `notifier` container API. */
 import t from 'tap';
 import { request } from 'node:http';
 import { server, http, token } from './support/helpers.js';

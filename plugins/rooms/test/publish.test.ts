@@ -1,6 +1,6 @@
 /** Publishing: membership required, publish policies, unique message ids, one frame for everyone. */
 import t from 'tap';
-import { definePlugin } from '@wirestate/core';
+import { definePlugin } from '@actorwire/core';
 import { server } from './support/helpers.js';
 
 t.test('publish without a subscription, and after leaving', async (t) => {

@@ -1,6 +1,6 @@
 /** User channels: every authenticated session is in user:{id}; sendToUser reaches all of its connections. */
 import t from 'tap';
-import type { SessionRegistry } from '@wirestate/core';
+import type { SessionRegistry } from '@actorwire/core';
 import { server } from './support/helpers.js';
 
 t.test('sendToUser reaches both connections of a user, nobody else', async (t) => {

@@ -1,8 +1,8 @@
-/** Seed 002's "Test Pub/Sub" walkthrough, verbatim, and the frame shapes of PROTOCOL.md. */
+/** The canonical protocol's "Test Pub/Sub" walkthrough, verbatim, and the frame shapes of docs/protocol.md. */
 import t from 'tap';
 import { server } from './support/helpers.js';
 
-t.test('seed 002 walkthrough: client 2 publishes, client 1 receives', async (t) => {
+t.test('canonical protocol walkthrough: client 2 publishes, client 1 receives', async (t) => {
   const srv = await server();
   t.teardown(() => srv.stop());
 
@@ -32,7 +32,7 @@ t.test('seed 002 walkthrough: client 2 publishes, client 1 receives', async (t) 
   t.notOk('user_id' in m, 'anonymous sender: no user_id');
   t.notOk('id' in m);
 
-  // The sender is a subscriber too (seed 002): it gets the same frame.
+  // The sender is a subscriber too (canonical protocol): it gets the same frame.
   const echo = await c2.next('message');
   t.same(echo, m);
 });

@@ -1,8 +1,8 @@
 /** The rooms plugin with the real auth plugin (HS256 JWTs): policies, notify API roles, admin API. */
 import t from 'tap';
 import { SignJWT } from 'jose';
-import { startTestServer } from '@wirestate/core/testing';
-import authPlugin from '@wirestate/plugin-auth';
+import { startTestServer } from '@actorwire/core/testing';
+import authPlugin from '@actorwire/plugin-auth';
 import rooms from '../src/index.js';
 import { http } from './support/helpers.js';
 
@@ -10,7 +10,7 @@ const SECRET = 'rooms-with-jwt-secret-0123456789-abcdefghijklmnop';
 const jwt = (claims: Record<string, unknown>) =>
   new SignJWT({ exp: Math.floor(Date.now() / 1000) + 600, ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
 
-t.test('JWT identities drive the seed 003 policies, the notify API and the admin API', async (t) => {
+t.test('JWT identities drive the realtime-service policies, the notify API and the admin API', async (t) => {
   const srv = await startTestServer({ plugins: [[authPlugin, { secret: SECRET }], rooms] });
   t.teardown(() => srv.stop());
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Mint a JWT for local testing (the Go services' token_gen.go):
  *
@@ -6,12 +7,12 @@
  * Signs with JWT_SECRET (HS256 by default), or with a private key (`--key key.pem --alg RS256`).
  * Prints only the token on stdout, so `TOKEN=$(npm run -s token -- --sub u1)` works.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { SignJWT } from 'jose';
-import { parseDuration } from '@wirestate/core';
+import { parseDuration } from '@actorwire/core';
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../options.js';
 
 const USAGE = `Usage: npm run -s token -- [options]
@@ -136,4 +137,5 @@ async function main(): Promise<void> {
 }
 
 // Run as a program, not when imported (tests import mintToken).
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+// Run when executed (also through the npm bin symlink), not when imported by tests.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) void main();

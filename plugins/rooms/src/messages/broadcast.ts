@@ -1,11 +1,11 @@
 /**
  * `broadcast`:
- *   seed 002 `{"type":"broadcast","data":D}` → every connection (the kernel's broadcast topic,
+ *   canonical protocol `{"type":"broadcast","data":D}` → every connection (the kernel's broadcast topic,
  *     which every session joins at open), subject to the `rooms.broadcast` policy;
- *   seed 001/003 `{"type":"broadcast","payload":{"room":R,"body":B}}` → publish B to R
+ *   realtime-service dialect `{"type":"broadcast","payload":{"room":R,"body":B}}` → publish B to R
  *     (normalized to a `publish` message, handled exactly like one).
  */
-import { protocolError, type MessageDefinition } from '@wirestate/core';
+import { protocolError, type MessageDefinition } from '@actorwire/core';
 import { messageFrame } from '../frames.js';
 import type { Rooms } from '../runtime.js';
 import { payloadBroadcast, roomMessageSchema } from './forms.js';

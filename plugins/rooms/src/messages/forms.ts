@@ -1,17 +1,17 @@
 /**
- * The other seeds' message forms, rewritten to the canonical one on arrival (PROTOCOL.md
+ * The other dialects' message forms, rewritten to the canonical one on arrival (docs/protocol.md
  * "Aliases"), so handlers only ever see `{type, room, data, id}`:
- *   seed 001/003  {"type":"join","payload":{"room":R}}               → subscribe R   (leave → unsubscribe)
- *   seed 001/003  {"type":"broadcast","payload":{"room":R,"body":B}} → publish B to R
- *   seed 004      {"type":"subscribe","data":{"channel":C}}          → subscribe C   (likewise unsubscribe)
+ *   realtime-service dialect  {"type":"join","payload":{"room":R}}               → subscribe R   (leave → unsubscribe)
+ *   realtime-service dialect  {"type":"broadcast","payload":{"room":R,"body":B}} → publish B to R
+ *   gateway dialect      {"type":"subscribe","data":{"channel":C}}          → subscribe C   (likewise unsubscribe)
  */
-import type { AliasNormalizer, InboundMessage } from '@wirestate/core';
+import type { AliasNormalizer, InboundMessage } from '@actorwire/core';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** `join`/`leave` (seed 001/003): the room is in `payload.room`. */
+/** `join`/`leave` (realtime-service dialect): the room is in `payload.room`. */
 export function payloadRoom(type: 'subscribe' | 'unsubscribe'): AliasNormalizer {
   return (raw) => {
     const room = isObject(raw.payload) ? raw.payload.room : raw.room;
@@ -21,7 +21,7 @@ export function payloadRoom(type: 'subscribe' | 'unsubscribe'): AliasNormalizer 
   };
 }
 
-/** seed 004: `{"type":"subscribe","data":{"channel":C}}`; undefined when the frame is already canonical. */
+/** gateway dialect: `{"type":"subscribe","data":{"channel":C}}`; undefined when the frame is already canonical. */
 export const channelForm: AliasNormalizer = (raw) => {
   if (raw.room !== undefined || !isObject(raw.data) || raw.data.channel === undefined) return undefined;
   const out: InboundMessage = { type: raw.type as string, room: raw.data.channel as string };
@@ -29,7 +29,7 @@ export const channelForm: AliasNormalizer = (raw) => {
   return out;
 };
 
-/** seed 001/003: a `broadcast` carrying `payload` is a publish of `payload.body` to `payload.room`. */
+/** realtime-service dialect: a `broadcast` carrying `payload` is a publish of `payload.body` to `payload.room`. */
 export const payloadBroadcast: AliasNormalizer = (raw) => {
   if (!isObject(raw.payload)) return undefined;
   const p = raw.payload;

@@ -3,7 +3,7 @@
  * members:[{user_id, connections}], client_count}}` (anonymous members have `user_id: null`).
  * The asker must be subscribed to R, or be an admin. Cluster-wide through `presence`.
  */
-import { protocolError, type MessageDefinition } from '@wirestate/core';
+import { protocolError, type MessageDefinition } from '@actorwire/core';
 import type { Rooms } from '../runtime.js';
 import { roomMessageSchema } from './forms.js';
 

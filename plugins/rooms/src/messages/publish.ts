@@ -1,10 +1,10 @@
 /**
  * `publish`: send `data` to every subscriber of `room` (the sender included: it is a
- * subscriber too, as in seed 002). The sender must be subscribed. The frame is built once
+ * subscriber too, as in canonical protocol). The sender must be subscribed. The frame is built once
  * and handed to `topics.publish` (publish policy → onPublish hooks → bus: one serialization,
  * uWS native fan-out, no per-receiver JavaScript).
  */
-import { protocolError, type MessageContext, type MessageDefinition } from '@wirestate/core';
+import { protocolError, type MessageContext, type MessageDefinition } from '@actorwire/core';
 import { messageFrame } from '../frames.js';
 import type { Rooms } from '../runtime.js';
 import { roomMessageSchema } from './forms.js';

@@ -1,10 +1,10 @@
 /**
- * `subscribe` (aliases: seed 001/003 `join`, seed 004 `data.channel`):
+ * `subscribe` (aliases: realtime-service dialect `join`, gateway dialect `data.channel`):
  *   room name rules → own user channel (no-op) → already a member (idempotent)
  *   → rooms-per-connection limit → authorization policies → room capacity (ROOM_FULL,
  *   cluster-wide through `presence`) → join → `subscribed` with the member count.
  */
-import { protocolError, type MessageContext, type MessageDefinition } from '@wirestate/core';
+import { protocolError, type MessageContext, type MessageDefinition } from '@actorwire/core';
 import { subscribedFrame } from '../frames.js';
 import type { PresenceEvents } from '../presence-events.js';
 import type { Rooms } from '../runtime.js';

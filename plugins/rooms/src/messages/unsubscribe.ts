@@ -1,10 +1,10 @@
 /**
- * `unsubscribe` (aliases: seed 001/003 `leave`, seed 004 `data.channel`). Idempotent: leaving a
+ * `unsubscribe` (aliases: realtime-service dialect `leave`, gateway dialect `data.channel`). Idempotent: leaving a
  * room one is not in still answers `unsubscribed`. The own user channel cannot be left
  * (it carries the user's notifications). Presence `leave` events come from the
  * `onUnsubscribe` hook, which also runs for every room at disconnect.
  */
-import { protocolError, type MessageDefinition } from '@wirestate/core';
+import { protocolError, type MessageDefinition } from '@actorwire/core';
 import { unsubscribedFrame } from '../frames.js';
 import type { Rooms } from '../runtime.js';
 import { channelForm, payloadRoom, roomMessageSchema } from './forms.js';

@@ -6,7 +6,7 @@
  * The answer is `{"allowed": bool}`. A timeout (3 s by default), a non-200 status, a body
  * that is not that JSON, or a network error all deny — and the reason is logged.
  */
-import type { Policy } from '@wirestate/core';
+import type { Policy } from '@actorwire/core';
 import type { Rooms } from '../runtime.js';
 
 export class BackendClient {

@@ -5,7 +5,7 @@
  *   other rooms: authenticated users (optionally only `roomRoles`), admins; anonymous
  *                sessions when `allowAnonymous` (open mode / optional routes).
  */
-import type { Identity, Policy } from '@wirestate/core';
+import type { Identity, Policy } from '@actorwire/core';
 import { hasAnyRole, type Rooms } from '../runtime.js';
 
 export function orderAllowed(r: Rooms, identity: Identity | undefined, orderId: string): boolean {

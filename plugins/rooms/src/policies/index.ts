@@ -12,7 +12,7 @@
  *   $broadcast      rooms.broadcast        rooms.broadcast
  *   *               rooms.room             rooms.room.publish
  */
-import { protocolError, type AuthorizeInput, type Policy } from '@wirestate/core';
+import { protocolError, type AuthorizeInput, type Policy } from '@actorwire/core';
 import type { Rooms } from '../runtime.js';
 import { BackendClient, backendPolicies } from './backend.js';
 import { claimsPolicies } from './claims.js';
@@ -42,7 +42,7 @@ export function registerPolicies(r: Rooms): { mode: 'claims' | 'backend' } {
   ctx.policies.define(POLICY.seller, rules.seller);
   ctx.policies.define(POLICY.room, (input) => {
     // Names that start like order/seller rooms but fall outside `{id}` (e.g. `order-7:chat`)
-    // still get the order/seller rule, as seed 003's prefix matching does.
+    // still get the order/seller rule, as the realtime service's prefix matching does.
     const topic = input.topic;
     let m = ORDER.exec(topic);
     if (m) return ctx.policies.check(POLICY.order, { ...input, params: { id: m[1]! } });

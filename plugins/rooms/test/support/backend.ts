@@ -1,4 +1,4 @@
-/** A local seed-003 authorization backend (node:http on 127.0.0.1:0) that records what it was asked. */
+/** A local authorization backend (node:http on 127.0.0.1:0) that records what it was asked. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -39,7 +39,7 @@ export async function startBackend(decide: (path: string, q: URLSearchParams) =>
   };
 }
 
-/** The seed-003 rules, answered by a backend: order owner, seller owner, room allow-list, plus failure modes. */
+/** The realtime service's rules, answered by a backend: order owner, seller owner, room allow-list, plus failure modes. */
 export function seedRules(path: string, q: URLSearchParams): [number, string, number?] {
   const user = q.get('user_id') ?? '';
   const allowed = (b: boolean): [number, string] => [200, JSON.stringify({ allowed: b })];

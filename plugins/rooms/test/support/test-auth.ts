@@ -1,10 +1,10 @@
 /**
- * A tiny TEST-ONLY stand-in for @wirestate/plugin-auth (JWT), with the same container
+ * A tiny TEST-ONLY stand-in for @actorwire/plugin-auth (JWT), with the same container
  * contract: `authenticator` = { verify(token), authenticateHttp(req, {roles}) }, and an
  * `onUpgrade` hook that attaches the identity of `?token=` / `Authorization: Bearer`.
  * Tokens are `test.<base64url(JSON claims)>` — unsigned, never use outside tests.
  */
-import { definePlugin, protocolError, type HttpHandler, type Identity } from '@wirestate/core';
+import { definePlugin, protocolError, type HttpHandler, type Identity } from '@actorwire/core';
 
 export interface Claims {
   sub?: string;

@@ -1,15 +1,14 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --import tsx
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
- * `npm start`: load configuration from the environment, choose plugins (WIRESTATE_PLUGINS or
- * the defaults of PROTOCOL.md), start the kernel, and drain on SIGTERM/SIGINT.
+ * The `actorwire` server: configuration from the environment (and ACTORWIRE_CONFIG), plugins
+ * from ACTORWIRE_PLUGINS or the defaults, then the kernel; SIGTERM/SIGINT drain it (sessions get
+ * 1001) and the process exits 0. A second signal exits at once.
  */
-import { createKernel } from '../kernel.js';
-import { loadConfig } from '../config/load.js';
-import { KernelError } from '../errors.js';
+import { createKernel, isKernelError, loadConfig, withDeprecatedEnv } from '@actorwire/core';
 import { choosePlugins, loadPlugins } from './plugins.js';
 
 async function main(): Promise<void> {
-  const env = process.env;
+  const env = withDeprecatedEnv(process.env);
   const names = choosePlugins(env);
   const config = loadConfig({ env });
   const plugins = await loadPlugins(names, env, config.plugins);
@@ -39,10 +38,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof KernelError) {
-    process.stderr.write(`wirestate: cannot start: ${err.message}${err.subject ? ` [${err.subject}]` : ''} (${err.code})\n`);
+  if (isKernelError(err)) {
+    process.stderr.write(`actorwire: cannot start: ${err.message}${err.subject ? ` [${err.subject}]` : ''} (${err.code})\n`);
   } else {
-    process.stderr.write(`wirestate: cannot start: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`actorwire: cannot start: ${(err as Error)?.stack ?? String(err)}\n`);
   }
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 /**
- * Wirestate target: the real entry point with the default plugins (auth with HS256 per
+ * Actorwire target: the real entry point with the default plugins (auth with HS256 per
  * connection, rooms) and the in-memory bus. Limits are lifted so the benchmark measures
  * cost rather than policy. Adjust here when the kernel's entry point or env changes.
  */
@@ -8,34 +8,34 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../paths.js';
 import type { TargetDef } from './types.js';
 
-const ENTRY = 'core/src/bin/wirestate.ts';
+/** The compiled server, as `npm start` runs it (built by `npm install` / `npm run build`). */
+const ENTRY = 'server/dist/bin.js';
 /** The Node flags of `npm start` (root package.json), so the figures are those of the product as shipped. */
 const NODE_FLAGS = ['--max-semi-space-size=8'];
 
-export const wirestate: TargetDef = {
-  name: 'wirestate',
-  description: 'Wirestate, plugins auth+rooms, in-memory bus, HS256 token verified per connection',
+export const actorwire: TargetDef = {
+  name: 'actorwire',
+  description: 'Actorwire, plugins auth+rooms, in-memory bus, HS256 token verified per connection',
   client: 'ws',
   authenticates: true,
-  unavailable: () => (existsSync(join(REPO_ROOT, ENTRY)) ? null : `entry point ${ENTRY} not found`),
+  unavailable: () => (existsSync(join(REPO_ROOT, ENTRY)) ? null : `entry point ${ENTRY} not found (run npm run build)`),
   launch: ({ port, jwtSecret }) => ({
-    args: [...NODE_FLAGS, '--import', 'tsx', ENTRY],
+    args: [...NODE_FLAGS, ENTRY],
     cwd: REPO_ROOT,
     env: {
       PORT: String(port),
       HOST: '127.0.0.1',
       JWT_SECRET: jwtSecret,
-      WIRESTATE_PLUGINS: 'auth,rooms',
+      ACTORWIRE_PLUGINS: 'auth,rooms',
       LOG_LEVEL: 'warn',
       WEBSOCKET_LIMITS_MAX_CONNECTIONS: '0', // 0 = unlimited
       WEBSOCKET_LIMITS_MAX_CONNECTIONS_PER_ROOM: '0',
       WEBSOCKET_MAX_MESSAGE_SIZE: '65536',
-      WIRESTATE_RATE_LIMIT: '0', // no per-connection inbound rate limit
+      ACTORWIRE_RATE_LIMIT: '0', // no per-connection inbound rate limit
       NODE_ENV: 'production',
     },
   }),
   ready: { kind: 'http', path: '/health' },
-  // First start compiles the whole kernel through tsx.
   startTimeoutMs: 30_000,
   url: (port) => `ws://127.0.0.1:${port}/ws`,
 };

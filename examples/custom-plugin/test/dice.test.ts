@@ -1,0 +1,46 @@
+/** The dice plugin against a real kernel and a real WebSocket client (@actorwire/core/testing). */
+import t from 'tap';
+import { startTestServer } from '@actorwire/core/testing';
+import dice from '../src/index.js';
+
+t.test('roll answers the asked number of dice within the sides', async (t) => {
+  const srv = await startTestServer({ plugins: [[dice, { sides: 4 }]] });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect('/ws/dice');
+  const r = await c.request({ type: 'roll', times: 5 });
+  t.equal(r.type, 'rolled');
+  const data = r.data as number[];
+  t.equal(data.length, 5);
+  t.ok(data.every((n) => Number.isInteger(n) && n >= 1 && n <= 4), `every die in 1..4: ${data}`);
+});
+
+t.test('bad input gets a clear error and the session stays usable', async (t) => {
+  const srv = await startTestServer({ plugins: [[dice, { maxTimes: 3 }]] });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect('/ws/dice');
+  const tooMany = await c.request({ type: 'roll', times: 4 });
+  t.equal(tooMany.type, 'error');
+  t.equal(tooMany.code, 'INVALID_MESSAGE');
+  t.match(tooMany.error, /at most 3 dice per roll/);
+  const notInt = await c.request({ type: 'roll', times: 'two' });
+  t.equal(notInt.code, 'INVALID_MESSAGE', 'the schema refuses a non-integer');
+  const ok = await c.request({ type: 'roll' });
+  t.equal((ok.data as number[]).length, 1, 'one die by default');
+});
+
+t.test('a shared roll reaches every session on the dice route; /dice/stats counts rolls', async (t) => {
+  const srv = await startTestServer({ plugins: [[dice, {}]] });
+  t.teardown(() => srv.stop());
+  const a = await srv.connect('/ws/dice');
+  const b = await srv.connect('/ws/dice');
+  const seen = b.next((f) => f.type === 'rolled' && f.room === 'dice');
+  const r = await a.request({ type: 'roll', times: 2, share: true });
+  const shared = await seen;
+  t.same(shared.data, r.data, 'the other session got the same roll');
+  const stats = await fetch(`${srv.httpBase}/dice/stats`).then((res) => res.json());
+  t.same(stats, { rolls: 2, sides: 6 });
+});
+
+t.test('options are validated when the kernel starts, naming the plugin', async (t) => {
+  await t.rejects(startTestServer({ plugins: [[dice, { sides: 1 }]] }), /dice/);
+});

@@ -1,0 +1,130 @@
+/**
+ * The compiled `actorwire` server end to end: a plugin written outside the repo, loaded by path
+ * through ACTORWIRE_PLUGINS, serves its message type; SIGTERM drains (1001) and exits 0, also
+ * when the signal is sent to `npm start` rather than to node; the old WIRESTATE_* variables
+ * still work with a deprecation warning.
+ */
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@actorwire/core/testing';
+
+const repo = resolve(fileURLToPath(import.meta.url), '../../..');
+
+function externalPlugin(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'actorwire-ext-'));
+  mkdirSync(join(dir, 'node_modules', '@actorwire'), { recursive: true });
+  symlinkSync(join(repo, 'core'), join(dir, 'node_modules', '@actorwire', 'core'));
+  writeFileSync(join(dir, 'shout.mjs'), `
+import { definePlugin } from '@actorwire/core';
+export default definePlugin({
+  name: 'shout', version: '2.0.0', kernel: '>=0.1.0',
+  options: { type: 'object', properties: { suffix: { type: 'string', default: '!' } } },
+  register(ctx, opts) {
+    ctx.messages.define('shout', {
+      schema: { type: 'object', required: ['text'], properties: { text: { type: 'string' } } },
+      handle: ({ message, reply }) => reply({ type: 'shouted', data: message.text.toUpperCase() + opts.suffix }),
+    });
+  },
+});
+`);
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'shout.mjs');
+}
+
+const BIN = [process.execPath, join(repo, 'server/dist/bin.js')];
+const NPM_START = ['npm', 'start', '--silent'];
+
+function startCli(env: Record<string, string>, command: string[] = BIN): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: repo,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  return new Promise((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${logs.join('\n')}`)), 20_000);
+    child.stderr!.on('data', (d) => logs.push(d.toString()));
+    child.stdout!.on('data', (d) => {
+      for (const line of d.toString().split('\n').filter(Boolean)) {
+        logs.push(line);
+        try {
+          const rec = JSON.parse(line);
+          if (rec.msg === 'actorwire listening') {
+            clearTimeout(timer);
+            resolvePort({ child, port: rec.port, logs });
+          }
+        } catch {
+          // not JSON
+        }
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`CLI exited with ${code}: ${logs.join('\n')}`));
+    });
+  });
+}
+
+t.test('an external plugin loaded by path; SIGTERM drains and exits 0', async (t) => {
+  const path = externalPlugin();
+  const { child, port, logs } = await startCli({ ACTORWIRE_PLUGINS: path });
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  t.ok(logs.some((l) => l.includes('"plugin":"shout"') && l.includes('"version":"2.0.0"')), 'startup log lists the plugin with its version');
+  const c = await connect(`ws://127.0.0.1:${port}/ws`);
+  const r = await c.request({ type: 'shout', text: 'hi' });
+  t.equal(r.type, 'shouted');
+  t.equal(r.data, 'HI!');
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  child.kill('SIGTERM');
+  const closed = await c.closed;
+  t.equal(closed.code, 1001, 'open session closed with 1001');
+  t.equal(closed.reason, 'server shutting down');
+  t.equal(await exited, 0, 'process exits 0');
+});
+
+t.test('a bad plugin path or bad config stops startup with a clear error', async (t) => {
+  await t.rejects(startCli({ ACTORWIRE_PLUGINS: './does/not/exist.mjs' }), /cannot load plugin ".\/does\/not\/exist.mjs"/);
+  await t.rejects(startCli({ ACTORWIRE_PLUGINS: externalPlugin(), WEBSOCKET_PING_INTERVAL: 'often' }), /WEBSOCKET_PING_INTERVAL/);
+});
+
+/** Resolves when nothing accepts connections on the port any more (the server really stopped). */
+async function portClosed(port: number, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false);
+    if (!open) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  t.test(`${signal} sent to \`npm start\` drains the server: 1001, exit, no orphan`, async (t) => {
+    const { child, port } = await startCli({ ACTORWIRE_PLUGINS: 'auth,rooms' }, NPM_START);
+    t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+    const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json() as Promise<{ service: string }>);
+    t.equal(health.service, 'actorwire');
+    const c = await connect(`ws://127.0.0.1:${port}/ws`);
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    child.kill(signal);
+    const closed = await c.closed;
+    t.equal(closed.code, 1001, 'the open session is closed with 1001');
+    t.equal(await exited, 0, 'npm start exits 0');
+    t.ok(await portClosed(port), 'nothing listens on the port afterwards (no orphaned server)');
+  });
+}
+
+t.test('WIRESTATE_* variables still work for one release, with a deprecation warning', async (t) => {
+  const { child, port, logs } = await startCli({ WIRESTATE_PLUGINS: externalPlugin() });
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  const c = await connect(`ws://127.0.0.1:${port}/ws`);
+  const r = await c.request({ type: 'shout', text: 'old' });
+  t.equal(r.data, 'OLD!', 'the plugin named by WIRESTATE_PLUGINS is loaded');
+  t.ok(logs.some((l) => l.includes('DeprecationWarning') && l.includes('WIRESTATE_PLUGINS') && l.includes('use ACTORWIRE_PLUGINS')), 'the warning names the new variable');
+  child.kill('SIGTERM');
+  await c.closed;
+});
