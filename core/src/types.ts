@@ -396,5 +396,5 @@ export interface PluginDefinition<O = Record<string, unknown>> {
 
 export type Plugin<O = any> = Readonly<PluginDefinition<O>> & { readonly __actorwirePlugin: true };
 
-/** A plugin and the options to give it. */
-export type PluginEntry = Plugin | [Plugin, Record<string, unknown>];
+/** A plugin, or a plugin with its options (validated against its `options` schema at start). */
+export type PluginEntry = Plugin | [Plugin, object];

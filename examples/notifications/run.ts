@@ -1,5 +1,5 @@
 /**
- * Seed 003's docker-compose scenario without Docker: two Actorwire instances (separate
+ * The Go realtime service's two-instance scenario without Docker: two Actorwire instances (separate
  * processes, ports A and B) sharing one Redis. A client on each; the client on A publishes to
  * a room, the client on B receives it; a backend notifies a user through A's HTTP API and the
  * user, connected to B, receives it.

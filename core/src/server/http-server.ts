@@ -1,9 +1,8 @@
 /** The hyper-express app: kernel routes (/health, /metrics) and plugin HTTP routes. */
 import HyperExpress from '#hyper-express';
 import type { Logger } from 'pino';
-import { ActorwireError, isActorwireError } from '../errors.js';
+import { isActorwireError } from '../errors.js';
 import type { HttpRoute } from '../routes.js';
-import type { HttpRequest } from '../types.js';
 
 export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Server {
   return new HyperExpress.Server({ max_body_length: opts.maxBodySize, fast_abort: true });
@@ -33,15 +32,4 @@ export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], l
     logger.error({ err, path: req.path }, 'http error');
     if (!res.completed) res.status(500).json({ error: 'internal server error', code: 'INTERNAL_ERROR' });
   });
-}
-
-/** Read a JSON body with a clear error for bad JSON; used by plugin routes. */
-export async function readJsonBody(req: HttpRequest): Promise<unknown> {
-  const text = await req.text();
-  if (text.trim() === '') throw new ActorwireError('INVALID_JSON', 'request body is empty', { status: 400 });
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ActorwireError('INVALID_JSON', 'invalid JSON format', { status: 400 });
-  }
 }

@@ -1,4 +1,4 @@
-// Seed 002's WebSocketClient, unchanged in shape (connect / on / subscribe / unsubscribe /
+// The canonical protocol's WebSocketClient, unchanged in shape (connect / on / subscribe / unsubscribe /
 // publish / broadcast / close), plus a token argument the page passes when the server wants one.
 export class WebSocketClient {
   constructor(url) {

@@ -14,7 +14,7 @@ export interface KafkaOptions {
   ssl: boolean;
   /** SASL. Env KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD. */
   sasl?: { mechanism: SaslMechanism; username: string; password: string };
-  /** Seed 000's `entity:topicA|topicB` entries (comma-separated in the env). Env WS_ENTITY_TOPICS. */
+  /** The entity services' `entity:topicA|topicB` entries (comma-separated in the env). Env WS_ENTITY_TOPICS. */
   entityTopics: string[];
   /** Room of a record on an entity topic: header `ws-room`, else this template (`order-{value.order_id}`). Env KAFKA_ROOM_TEMPLATE. */
   roomTemplate?: string;

@@ -1,4 +1,4 @@
-/** Seed 003's runtime check: BACKEND_URL replaces the claims policies. */
+/** The realtime service's runtime check: BACKEND_URL replaces the claims policies. */
 import t from 'tap';
 import type { TestClient } from '@actorwire/core/testing';
 import { server } from './support/helpers.js';

@@ -1,4 +1,4 @@
-/** Seed 003's authorization matrix with the claims policies (no BACKEND_URL). */
+/** The realtime service's authorization matrix with the claims policies (no BACKEND_URL). */
 import t from 'tap';
 import type { TestClient } from '@actorwire/core/testing';
 import { server } from './support/helpers.js';

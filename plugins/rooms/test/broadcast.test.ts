@@ -1,4 +1,4 @@
-/** Seed 002 `broadcast` (data only): every connection, subject to the rooms.broadcast policy. */
+/** Canonical `broadcast` (data only): every connection, subject to the rooms.broadcast policy. */
 import t from 'tap';
 import { server } from './support/helpers.js';
 

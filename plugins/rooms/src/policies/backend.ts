@@ -1,5 +1,5 @@
 /**
- * Seed 003's runtime check: when BACKEND_URL is set, the backend decides who may join.
+ * The realtime service's runtime check: when BACKEND_URL is set, the backend decides who may join.
  *   order-{id}   → GET {BACKEND_URL}/orders/{id}/can_access?user_id={user}
  *   seller-{id}  → GET {BACKEND_URL}/sellers/{id}/can_access?user_id={user}
  *   other rooms  → GET {BACKEND_URL}/ws/can_join?room={room}&user_id={user}

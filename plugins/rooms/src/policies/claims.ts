@@ -1,5 +1,5 @@
 /**
- * Seed 003's claims rules (the default policy set, used when no BACKEND_URL is set):
+ * The realtime service's claims rules (the default policy set, used when no BACKEND_URL is set):
  *   order-{id}:  the user id is {id}, or the role is admin;
  *   seller-{id}: the seller_id claim is {id}, the role is seller, or the role is admin;
  *   other rooms: authenticated users (optionally only `roomRoles`), admins; anonymous

@@ -1,0 +1,158 @@
+/**
+ * What a user does: `npm pack` every package, install the tarballs into a fresh application
+ * outside the repository (their dependencies come from the npm registry, as for anyone), then
+ * run it. No GitHub access, no hand-written overrides: /health must report the native
+ * uWebSockets.js build, a client must get `pong`, a third-party plugin must load by its package
+ * name through ACTORWIRE_PLUGINS, and the published types must compile in a TypeScript app.
+ */
+import t from 'tap';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { connect } from '@actorwire/core/testing';
+
+const run = promisify(execFile);
+const repo = resolve(fileURLToPath(import.meta.url), '../../..');
+const WORKSPACES = ['core', 'plugins/auth', 'plugins/rooms', 'plugins/redis-pubsub', 'plugins/kafka', 'server', 'examples/custom-plugin'];
+
+t.setTimeout(300_000);
+
+/** The environment without what `npm test` (an npm script) put there, so npm in the app behaves as a user's. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && k !== 'INIT_CWD' && k !== 'NODE_OPTIONS') env[k] = v;
+  return { ...env, ...extra };
+}
+
+interface PackResult { filename: string; name: string; size: number; unpackedSize: number; files: { path: string }[] }
+
+const dir = mkdtempSync(join(tmpdir(), 'actorwire-packed-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const app = join(dir, 'app');
+
+t.before(async () => {
+  // The build is up to date (npm test builds first), so prepack scripts need not run again.
+  const args = ['pack', '--json', '--ignore-scripts', '--pack-destination', dir, ...WORKSPACES.flatMap((w) => ['-w', w])];
+  const { stdout } = await run('npm', args, { cwd: repo, env: cleanEnv(), maxBuffer: 64 << 20 });
+  const packed = JSON.parse(stdout) as PackResult[];
+  packs.push(...packed);
+  await run('mkdir', ['-p', app]);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'packed-app', private: true, type: 'module' }));
+  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed.map((p) => join(dir, p.filename))], { cwd: app, env: cleanEnv(), maxBuffer: 64 << 20 });
+});
+const packs: PackResult[] = [];
+
+t.test('every package packs built JavaScript, types, a README and a LICENSE, and no tests', async (t) => {
+  t.equal(packs.length, WORKSPACES.length);
+  for (const p of packs) {
+    const files = p.files.map((f) => f.path);
+    t.comment(`${p.filename}: ${(p.size / 1024).toFixed(1)} KiB packed, ${(p.unpackedSize / 1024).toFixed(1)} KiB unpacked, ${files.length} files`);
+    t.ok(files.includes('dist/index.js') || files.includes('dist/bin.js'), `${p.name}: built JavaScript`);
+    t.ok(files.some((f) => f.endsWith('.d.ts')), `${p.name}: type declarations`);
+    t.ok(files.includes('README.md') && files.includes('LICENSE'), `${p.name}: README and LICENSE`);
+    t.notOk(files.some((f) => /(^|\/)test\/|\.test\.|tsbuildinfo/.test(f)), `${p.name}: no tests or build state`);
+  }
+});
+
+t.test('the installed app has no GitHub dependency and the registry build of uWebSockets.js', async (t) => {
+  t.notOk(existsSync(join(app, 'node_modules/hyper-express')), 'hyper-express is bundled into core, not installed');
+  const uws = (await import(join(app, 'node_modules/uWebSockets.js/package.json'), { with: { type: 'json' } })).default as { name: string };
+  t.equal(uws.name, '@trufflesuite/uws-js-unofficial');
+});
+
+/** Start a process of the app and resolve when it logs that it listens. */
+function startApp(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, { cwd: app, env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`app did not start:\n${logs.join('')}`)), 20_000);
+    child.stderr!.on('data', (d) => logs.push(String(d)));
+    child.stdout!.on('data', (d) => {
+      logs.push(String(d));
+      const m = /"port":(\d+)[^\n]*"msg":"actorwire listening"/.exec(logs.join(''));
+      if (m) {
+        clearTimeout(timer);
+        res({ child, port: Number(m[1]) });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`app exited with ${code}:\n${logs.join('')}`));
+    });
+  });
+}
+
+/** SIGTERM the app; resolves with its exit code. */
+function stopApp(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+t.test('an application using the library API: native uWS, pong, a plugin imported by name', async (t) => {
+  writeFileSync(join(app, 'server.mjs'), `
+import { createKernel, loadConfig } from '@actorwire/core';
+import auth from '@actorwire/plugin-auth';
+import rooms from '@actorwire/plugin-rooms';
+import dice from '@acme/actorwire-plugin-dice';
+const kernel = createKernel({ config: loadConfig({ env: process.env }), plugins: [[auth, {}], [rooms, {}], [dice, { sides: 20 }]] });
+process.on('SIGTERM', () => kernel.stop().then(() => process.exit(0)));
+await kernel.start();
+`);
+  const { child, port } = await startApp(['server.mjs'], {});
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json()) as { uws: { native: boolean }; plugins: Record<string, string> };
+  t.equal(health.uws.native, true, '/health: native uWebSockets.js');
+  t.same(health.plugins, { auth: '0.1.0', rooms: '0.1.0', dice: '1.0.0' }, 'versions come from each package.json');
+  const c = await connect(`ws://127.0.0.1:${port}/ws`);
+  const pong = await c.request({ type: 'ping' });
+  t.equal(pong.type, 'pong');
+  const rolled = await c.request({ type: 'roll', times: 3 });
+  t.ok((rolled.data as number[]).every((n) => n >= 1 && n <= 20), 'the plugin got its options');
+  t.equal(await stopApp(child), 0, 'SIGTERM: exits 0');
+});
+
+t.test('the actorwire bin loads a third-party plugin by package name through ACTORWIRE_PLUGINS', async (t) => {
+  const { child, port } = await startApp([join(app, 'node_modules/.bin/actorwire')], { ACTORWIRE_PLUGINS: 'auth,rooms,@acme/actorwire-plugin-dice', DICE_SIDES: '2' });
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json()) as { uws: { native: boolean }; plugins: Record<string, string> };
+  t.equal(health.uws.native, true);
+  t.equal(health.plugins.dice, '1.0.0');
+  const c = await connect(`ws://127.0.0.1:${port}/ws/dice`);
+  t.equal((await c.request({ type: 'ping' })).type, 'pong');
+  const rolled = await c.request({ type: 'roll', times: 10 });
+  t.ok((rolled.data as number[]).every((n) => n === 1 || n === 2), 'DICE_SIDES reached the plugin through optionsFromEnv');
+  const closed = c.closed;
+  t.equal(await stopApp(child), 0, 'SIGTERM: exits 0');
+  t.equal((await closed).code, 1001, 'the session was drained with 1001');
+});
+
+t.test('the published types compile in a TypeScript application (no source condition)', async (t) => {
+  writeFileSync(join(app, 'check.ts'), `
+import { createKernel, definePlugin, isActorwireError, protocolError, type PluginContext, type HttpRequest } from '@actorwire/core';
+import { startTestServer } from '@actorwire/core/testing';
+import auth, { type AuthOptions } from '@actorwire/plugin-auth';
+import rooms from '@actorwire/plugin-rooms';
+import dice, { type DiceOptions } from '@acme/actorwire-plugin-dice';
+const opts: DiceOptions = { sides: 6, maxTimes: 2 };
+const authOpts: Partial<AuthOptions> = {};
+const mine = definePlugin<{ greeting: string }>({
+  name: 'hello', version: '1.0.0', kernel: '^0.1.0',
+  register(ctx: PluginContext, o) {
+    ctx.routes.http('get', '/hello', (req: HttpRequest) => ({ greeting: o.greeting, path: req.path }));
+  },
+});
+const k = createKernel({ plugins: [[auth, authOpts], [rooms, {}], [dice, opts], [mine, { greeting: 'hi' }]] });
+const e: unknown = protocolError('FORBIDDEN');
+if (isActorwireError(e)) console.log(e.code.toUpperCase());
+void k; void startTestServer;
+`);
+  const tsc = join(repo, 'node_modules/typescript/bin/tsc');
+  const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', 'false',
+    '--types', 'node', '--typeRoots', join(repo, 'node_modules/@types'), 'check.ts'];
+  const out = await run(process.execPath, [tsc, ...args], { cwd: app, env: cleanEnv() }).then(() => '', (err: { stdout: string }) => err.stdout);
+  t.equal(out, '', 'tsc reports no error');
+});
