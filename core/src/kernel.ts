@@ -11,7 +11,6 @@ import { asValue, createContainer, InjectionMode, type AwilixContainer } from 'a
 import type { Logger } from 'pino';
 import type HyperExpress from '#hyper-express';
 import uws from 'uWebSockets.js';
-import { createActor, createMachine } from 'xstate';
 import { loadConfig, checkConfig, deepMerge, type DeepPartial } from './config/load.js';
 import { defaultConfig, type ActorwireConfig } from './config/schema.js';
 import { CloseCodes, KernelError, KernelErrors, isKernelError } from './errors.js';
@@ -25,7 +24,9 @@ import { Routes } from './routes.js';
 import { LocalPresence } from './presence.js';
 import { Sessions } from './sessions/registry.js';
 import { createInboundPipeline } from './sessions/inbound.js';
-import { startSweeper } from './sessions/sweeper.js';
+import { createSessionRoot } from './sessions/actor-system.js';
+import { createSessionMachine, type SessionHost } from './sessions/machine.js';
+import { TimerWheel } from './sessions/timer-wheel.js';
 import { createHttpServer, mountHttpRoutes } from './server/http-server.js';
 import { mountWsRoutes } from './server/ws-server.js';
 import { detectUws, type UwsInfo } from './server/uws-info.js';
@@ -43,6 +44,12 @@ export interface KernelOptions {
   env?: NodeJS.ProcessEnv;
   plugins?: PluginEntry[];
   logger?: Logger;
+  /**
+   * The clock session timers run on (auth deadline, heartbeat, token expiry). Default: a timer
+   * wheel on real time with `websocket.sweepInterval` resolution. Tests pass a `ManualClock`
+   * and move time with `advance(ms)` instead of sleeping.
+   */
+  clock?: TimerWheel;
 }
 
 export interface Kernel {
@@ -91,11 +98,26 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     users: () => sessions.userCount(),
   });
   const tracing: Tracing = createTracing({ endpoint: config.otel.endpoint, serviceName: config.otel.serviceName, instanceId });
-  const clock: Clock = { now: () => Date.now() };
   const health = new Map<string, HealthCheck>();
-  // The root of every session actor: one shared actor system for all connections.
-  const sessionParent = createActor(createMachine({ id: 'actorwire' }));
-  sessionParent.start();
+  const wheel = opts.clock ?? new TimerWheel(config.websocket.sweepInterval);
+  wheel.onError = (err) => logger.error({ err }, 'session timer failed');
+  const clock: Clock = wheel;
+  // One machine and one actor system for every session; the host finds sessions by id.
+  const sessionHost: SessionHost = {
+    now: () => wheel.now(),
+    lastActivity: (id) => sessions.get(id)?.lastSeen ?? wheel.now(),
+    ping: (id) => sessions.get(id)?.ping(),
+    report: (id, err) => sessions.get(id)?.reportError(err),
+    endSocket: (id, code, reason) => sessions.get(id)?.endSocket(code, reason),
+    closed: (id) => sessions.get(id)?.onClosed(),
+  };
+  const sessionMachine = createSessionMachine(sessionHost, {
+    authTimeout: config.websocket.authTimeout,
+    pingInterval: config.websocket.pingInterval,
+    pongWait: config.websocket.pongWait,
+    maxSubscriptions: config.websocket.maxSubscriptionsPerConnection,
+  });
+  const sessionParent = createSessionRoot(wheel);
 
   const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
   container.register({
@@ -131,7 +153,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   let port = 0;
   let app: HyperExpress.Server | undefined;
   let listenSocket: unknown;
-  let stopSweeper: (() => void) | undefined;
+  let stopClock: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
 
   function healthBody(): Record<string, unknown> {
@@ -245,6 +267,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         container,
         logger,
         tracer: tracing.tracer,
+        clock,
         stats: { received: (t) => metrics.countReceived(t), error: (c) => metrics.countError(c) },
       });
       mountWsRoutes(uwsApp, routes.wsRoutes(), {
@@ -253,6 +276,8 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         draining: () => state === 'draining' || state === 'stopped',
         broadcastTopic: bus.broadcastTopic,
         sessionParent,
+        sessionMachine,
+        clock,
       });
       mountHttpRoutes(app, routes.httpRoutes, logger);
 
@@ -273,7 +298,8 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         throw new KernelError(KernelErrors.LISTEN, `cannot listen on ${config.host}:${config.port}: ${String((err as Error)?.message ?? err)}`, 'PORT', err);
       }
       port = uws.us_socket_local_port(listenSocket as uws.us_listen_socket);
-      stopSweeper = startSweeper(sessions, config.websocket);
+      // A manual clock is driven by its test; the real wheel ticks on its own.
+      if (!opts.clock) stopClock = wheel.start();
       state = 'running';
       await hooks.run('onReady');
       logger.info(
@@ -290,7 +316,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         }
         state = 'draining';
         const deadline = Date.now() + config.shutdownTimeout;
-        stopSweeper?.();
+        stopClock?.();
         // Stop accepting connections first, then ask every session to leave.
         // Through hyper-express, which owns the listen socket: closing it twice (once here,
         // once by hyper-express) aborts the process in libuv (uv_poll_stop on a closing handle).

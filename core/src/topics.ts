@@ -99,7 +99,7 @@ export class Topics implements TopicRegistry {
       for (const t of this.transports()) t.topicActive?.(topic);
     }
     set.add(s);
-    s.dispatch({ type: 'SUBSCRIPTIONS_CHANGED' });
+    s.dispatch({ type: 'SUBSCRIPTIONS_CHANGED', count: s.subscriptionCount });
     return set.size;
   }
 
@@ -107,7 +107,7 @@ export class Topics implements TopicRegistry {
     const s = session as SessionImpl;
     if (!s.leaveTopic(topic)) return false;
     this.dropMember(s, topic);
-    s.dispatch({ type: 'SUBSCRIPTIONS_CHANGED' });
+    s.dispatch({ type: 'SUBSCRIPTIONS_CHANGED', count: s.subscriptionCount });
     if (this.hooks.has('onUnsubscribe')) await this.hooks.run('onUnsubscribe', s, topic);
     return true;
   }

@@ -1,25 +1,32 @@
+/**
+ * The session lifecycle through a real server and real clients. Session time is a
+ * ManualClock: deadlines pass when the test advances it, not after sleeping.
+ */
 import t from 'tap';
-import { startTestServer } from '../src/testing/index.js';
+import { ManualClock, startTestServer, until } from '../src/testing/index.js';
 import { headerAuth, miniRooms } from './fixtures/plugins.js';
 
 t.test('auth required: no identity → authenticating; only auth-exempt messages pass; deadline closes 4408', async (t) => {
-  const srv = await startTestServer({ plugins: [headerAuth], config: { websocket: { authTimeout: 300 } } });
+  const clock = new ManualClock();
+  const srv = await startTestServer({ plugins: [headerAuth], clock, config: { websocket: { authTimeout: 300 } } });
   t.teardown(() => srv.stop());
   const c = await srv.connect();
   t.equal(c.connected?.data.user_id, undefined, 'anonymous at connect');
   t.equal((await c.request({ type: 'ping' })).type, 'pong', 'ping is allowed before auth');
-  const started = Date.now();
+  clock.advance(290);
+  t.equal((await c.request({ type: 'ping' })).type, 'pong', 'still open just before the deadline');
+  clock.advance(10);
   const err = await c.next('error', 2000);
   t.equal(err.code, 'UNAUTHORIZED');
   t.equal(err.error, 'authentication timeout');
-  const closed = await c.closed;
-  t.equal(closed.code, 4408);
-  t.ok(Date.now() - started < 1500, 'closed at the deadline');
-  t.equal(srv.kernel.container.resolve('sessions').count(), 0, 'session removed');
+  t.equal((await c.closed).code, 4408);
+  await until(() => srv.kernel.container.resolve('sessions').count() === 0, 2000, 'session removed');
+  t.pass('session removed');
 });
 
 t.test('authenticating then authenticated by message → ready; data messages refused before', async (t) => {
-  const srv = await startTestServer({ plugins: [headerAuth, miniRooms], config: { websocket: { authTimeout: 500 } } });
+  const clock = new ManualClock();
+  const srv = await startTestServer({ plugins: [headerAuth, miniRooms], clock, config: { websocket: { authTimeout: 500 } } });
   t.teardown(() => srv.stop());
   const c = await srv.connect();
   const refused = await c.request({ type: 'join', room: 'r' });
@@ -31,8 +38,9 @@ t.test('authenticating then authenticated by message → ready; data messages re
   t.equal(ok.type, 'logged_in');
   const joined = await c.request({ type: 'join', room: 'r' });
   t.equal(joined.type, 'joined');
-  await new Promise((r) => setTimeout(r, 700));
-  t.equal(c.closeCode, undefined, 'no auth timeout once authenticated');
+  clock.advance(700);
+  t.equal((await c.request({ type: 'ping' })).type, 'pong', 'no auth timeout once authenticated');
+  t.equal(c.closeCode, undefined);
 });
 
 t.test('identity from the upgrade → ready at once, user_id in connected; bad credentials → 401 before upgrade', async (t) => {
@@ -50,7 +58,8 @@ t.test('identity from the upgrade → ready at once, user_id in connected; bad c
 });
 
 t.test('token expiry mid-session → token expired + 4401; a refresh before expiry keeps it alive', async (t) => {
-  const srv = await startTestServer({ plugins: [headerAuth] });
+  const clock = new ManualClock();
+  const srv = await startTestServer({ plugins: [headerAuth], clock });
   t.teardown(() => srv.stop());
   const expiring = await srv.connect('/ws', { headers: { 'x-user': 'bob', 'x-exp': '300' } });
   const refreshed = await srv.connect('/ws', { headers: { 'x-user': 'carol', 'x-exp': '300' } });
@@ -59,37 +68,44 @@ t.test('token expiry mid-session → token expired + 4401; a refresh before expi
   const other = await refreshed.request({ type: 'login', user: 'mallory', ttl: 5000 });
   t.equal(other.code, 'UNAUTHORIZED');
   t.equal(other.error, 'token belongs to another user');
+  clock.advance(290);
+  t.equal((await expiring.request({ type: 'ping' })).type, 'pong', 'valid until its expiry');
+  clock.advance(10);
   const err = await expiring.next('error', 2000);
   t.equal(err.error, 'token expired');
   t.equal(err.code, 'UNAUTHORIZED');
   t.equal((await expiring.closed).code, 4401);
-  await new Promise((r) => setTimeout(r, 300));
-  t.equal(refreshed.closeCode, undefined, 'refreshed session lives on');
-  t.equal((await refreshed.request({ type: 'ping' })).type, 'pong');
+  clock.advance(1000);
+  t.equal((await refreshed.request({ type: 'ping' })).type, 'pong', 'refreshed session lives on past the old expiry');
+  t.equal(refreshed.closeCode, undefined);
 });
 
 t.test('heartbeat: a silent client is pinged, then closed after pong wait; an answering one stays', async (t) => {
-  const srv = await startTestServer({ config: { websocket: { pingInterval: 150, pongWait: 400 } } });
+  const clock = new ManualClock();
+  const srv = await startTestServer({ clock, config: { websocket: { pingInterval: 150, pongWait: 400 } } });
   t.teardown(() => srv.stop());
   const silent = await srv.connect();
   const alive = await srv.connect();
+  const sessions = srv.kernel.container.resolve('sessions');
+  const aliveSession = [...sessions.all()].find((s) => s.id === alive.connected?.data.client_id)!;
   // Stop reading on the socket: no pong, as a dead peer.
   (silent.ws as unknown as { _socket: { pause(): void } })._socket.pause();
   let pings = 0;
   alive.ws.on('ping', () => pings++);
-  const started = Date.now();
-  const keep = setInterval(() => alive.send({ type: 'ping' }), 100);
-  t.teardown(() => clearInterval(keep));
-  const sessions = srv.kernel.container.resolve('sessions');
-  while (sessions.count() > 1 && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 25));
-  t.equal(sessions.count(), 1, 'the silent session was closed');
-  t.ok(Date.now() - started >= 350, 'not before pong wait');
-  t.equal(alive.closeCode, undefined, 'the active client is untouched');
-  clearInterval(keep);
-  // Idle but answering WebSocket pings (ws answers automatically) keeps it alive too.
-  await new Promise((r) => setTimeout(r, 700));
-  t.equal(alive.closeCode, undefined, 'pong frames count as activity');
-  t.ok(pings >= 1, 'the server pinged the idle client');
+  // Idle but answering WebSocket pings (ws answers automatically): pongs count as activity.
+  const before = aliveSession.lastSeen;
+  clock.advance(150);
+  await until(() => pings === 1 && aliveSession.lastSeen > before, 2000, 'the first ping answered');
+  t.equal(sessions.count(), 2, 'nobody closed before pong wait');
+  // 400 ms after the silent one's last activity: it is closed; the answering one is pinged again.
+  clock.advance(250);
+  await until(() => sessions.count() === 1, 2000, 'the silent session closed');
+  t.equal(sessions.count(), 1, 'the silent session was closed after pong wait');
+  clock.advance(10);
+  await until(() => pings === 2, 2000, 'the second ping');
+  t.equal(pings, 2, 'the answering client is pinged once per idle period');
+  t.equal(alive.closeCode, undefined, 'the answering client is untouched');
+  t.equal((await alive.request({ type: 'ping' })).type, 'pong');
 });
 
 t.test('subscription limit per connection is owned by the actor', async (t) => {

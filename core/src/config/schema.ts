@@ -28,7 +28,7 @@ export interface WebSocketConfig {
   maxBackpressure: number;
   /** What happens to a receiver past `maxBackpressure`: drop its messages, or close it. */
   slowConsumer: 'drop' | 'close';
-  /** How often deadlines (heartbeat, token expiry) are checked (ms). */
+  /** Resolution of the shared timer wheel that runs every session deadline (auth, heartbeat, token expiry), ms. */
   sweepInterval: number;
   rateLimit: RateLimitConfig;
 }

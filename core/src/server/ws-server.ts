@@ -17,7 +17,8 @@ import type { InboundHandler } from '../sessions/inbound.js';
 import type { Sessions } from '../sessions/registry.js';
 import { SessionImpl, type SessionEnv } from '../sessions/session.js';
 import type { Topics } from '../topics.js';
-import type { AuthMode, Frame, WsRouteOptions } from '../types.js';
+import type { AuthMode, Clock, Frame, WsRouteOptions } from '../types.js';
+import type { SessionMachine } from '../sessions/machine.js';
 import type { KernelMetrics } from '../telemetry/metrics.js';
 import { UpgradeRequestImpl } from './upgrade-request.js';
 
@@ -41,6 +42,9 @@ export interface WsServerDeps {
   broadcastTopic: string;
   /** Root actor whose system every session actor shares. */
   sessionParent: AnyActorRef;
+  sessionMachine: SessionMachine;
+  /** The kernel clock: activity stamps are compared against the session timers on it. */
+  clock: Clock;
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -65,19 +69,19 @@ function fillTemplate(template: string, params: Record<string, string>): string 
 }
 
 export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsRouteOptions>, deps: WsServerDeps): void {
-  const { config, hooks, sessions, topics, inbound, logger, tracer, metrics } = deps;
+  const { config, hooks, sessions, topics, inbound, logger, tracer, metrics, clock } = deps;
   const broadcastTopic = deps.broadcastTopic;
   const ws = config.websocket;
-  const idleTimeout = Math.max(8, Math.ceil(ws.pongWait / 1000 / 4) * 4 + 8);
+  // uWS's own idle guard, a backstop behind the session machine's heartbeat; uWS refuses more than 960 s.
+  const idleTimeout = Math.min(960, Math.max(8, Math.ceil(ws.pongWait / 1000 / 4) * 4 + 8));
 
   for (const [pattern, options] of routes) {
     const names = paramNames(pattern);
     const authMode = deps.authMode(options);
     const sessionEnv: SessionEnv = {
+      machine: deps.sessionMachine,
       parent: deps.sessionParent,
       authRequired: authMode === 'required',
-      authTimeout: ws.authTimeout,
-      maxSubscriptions: ws.maxSubscriptionsPerConnection,
       maxBackpressure: ws.maxBackpressure,
       closeSlowConsumers: ws.slowConsumer === 'close',
       onClosed: onSessionClosed,
@@ -167,7 +171,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
           remoteAddress: up.remoteAddress,
           identity: up.identity,
           data: up.data,
-          now: Date.now(),
+          now: clock.now(),
         });
         data.session = session;
         sessions.add(session);
@@ -197,7 +201,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
 
       pong: (socket: WebSocket<SocketData>) => {
         const s = socket.getUserData().session;
-        if (s) s.lastSeen = Date.now();
+        if (s) s.lastSeen = clock.now();
       },
 
       close: (socket: WebSocket<SocketData>, code: number, message: ArrayBuffer) => {

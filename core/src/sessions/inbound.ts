@@ -12,7 +12,7 @@ import { CloseCodes, isActorwireError, protocolError, type ActorwireError } from
 import type { HookRegistry } from '../hooks.js';
 import type { Messages, CompiledMessage } from '../messages.js';
 import type { WebSocketConfig } from '../config/schema.js';
-import type { Frame, InboundMessage, MessageContext } from '../types.js';
+import type { Clock, Frame, InboundMessage, MessageContext } from '../types.js';
 import { describeErrors } from '../validation.js';
 import type { SessionImpl } from './session.js';
 
@@ -23,6 +23,8 @@ export interface InboundDeps {
   container: AwilixContainer;
   logger: Logger;
   tracer: Tracer;
+  /** The kernel clock (rate limit, activity for the heartbeat). */
+  clock: Clock;
   stats: { received(type: string): void; error(code: string): void };
 }
 
@@ -34,7 +36,7 @@ function idOf(raw: Record<string, unknown>): string | undefined {
 }
 
 export function createInboundPipeline(deps: InboundDeps): InboundHandler {
-  const { config, messages, hooks, container, logger, tracer, stats } = deps;
+  const { config, messages, hooks, container, logger, tracer, stats, clock } = deps;
   const rl = config.rateLimit;
   const ratePerMs = rl.messagesPerSecond / 1000;
 
@@ -100,7 +102,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
   };
 
   return (s: SessionImpl, data: ArrayBuffer): void => {
-    const now = Date.now();
+    const now = clock.now();
     s.lastSeen = now;
     if (data.byteLength > config.maxMessageSize) {
       const hard = data.byteLength > config.hardMaxMessageSize;

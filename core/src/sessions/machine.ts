@@ -1,140 +1,197 @@
 /**
- * The session actor: lifecycle and control decisions of one connection.
+ * The session machine: the lifecycle of one connection, and the only place it is decided.
  *
- *   connecting → authenticating → ready (heartbeat ∥ subscriptions) → closing → closed
+ *   connecting → authenticating → ready ( heartbeat ∥ credential ∥ subscriptions ) → closing → closed
  *
- * The actor is never on the data path (the hot-path rule in core/README.md): data messages read
- * `session.phase`, which entry actions keep current; the actor only gets events when
- * something changes (auth, heartbeat state, subscription count, expiry, close).
+ * - authenticating: closes with 4408 when the auth deadline passes first.
+ * - heartbeat: alive → (silent for pingInterval) awaitingPong, which pings → (silent for
+ *   pongWait) closing 1001; any inbound activity in between returns it to alive.
+ * - credential: closes with 4401 when the identity's `expiresAt` passes; a refresh
+ *   (AUTHENTICATED again) re-arms it.
+ * - subscriptions: open ⇄ full at the per-connection limit.
+ *
+ * Deadlines are XState delayed transitions (`after`), scheduled on the kernel's shared timer
+ * wheel (see actor-system.ts). The machine is never on the data path (the hot-path rule):
+ * inbound frames only stamp the session's last-activity time, which the heartbeat reads when
+ * its timer fires; data messages read the actor's state, they send it no event.
+ *
+ * The context is plain data (ids, flags, numbers), so a snapshot can be inspected and
+ * persisted. What the machine does to the world goes through a `SessionHost`, one per
+ * kernel, which finds the session by id.
  */
-import { assign, setup } from 'xstate';
-import { CloseCodes, protocolError } from '../errors.js';
+import { assign, not, setup } from 'xstate';
+import { CloseCodes, protocolError, type ActorwireError } from '../errors.js';
 
-/** What the machine needs from the session it controls. */
-export interface SessionControl {
-  phase: string;
-  heartbeat: 'alive' | 'awaitingPong';
-  readonly subscriptionCount: number;
-  readonly authenticated: boolean;
-  setPhase(phase: 'connecting' | 'authenticating' | 'ready' | 'closing' | 'closed'): void;
-  ping(): void;
-  reportError(err: ReturnType<typeof protocolError>): void;
-  endSocket(code: number, reason: string): void;
-  onClosed(): void;
+/** What the machine asks of the server, for the session `id`. */
+export interface SessionHost {
+  /** The time, on the clock the timers run on. */
+  now(): number;
+  /** When the session last showed activity (a message or a pong), on the same clock. */
+  lastActivity(id: string): number;
+  /** Send a WebSocket ping. */
+  ping(id: string): void;
+  /** Tell the client why it is about to be closed. */
+  report(id: string, err: ActorwireError): void;
+  /** Close the socket (idempotent). */
+  endSocket(id: string, code: number, reason: string): void;
+  /** The session reached `closed`: release it. */
+  closed(id: string): void;
 }
 
-export interface SessionMachineInput {
-  control: SessionControl;
-  authRequired: boolean;
+/** Kernel-wide limits: the same for every session, so they live in the machine, not in each context. */
+export interface SessionTiming {
   authTimeout: number;
+  pingInterval: number;
+  pongWait: number;
+  /** 0: no limit. */
   maxSubscriptions: number;
 }
 
-export type SessionEvent =
-  | { type: 'OPEN' }
-  | { type: 'AUTHENTICATED' }
-  | { type: 'HEARTBEAT_IDLE' }
-  | { type: 'HEARTBEAT_OK' }
-  | { type: 'HEARTBEAT_DEAD' }
-  | { type: 'TOKEN_EXPIRED' }
-  | { type: 'SUBSCRIPTIONS_CHANGED' }
-  | { type: 'CLOSE'; code: number; reason: string }
-  | { type: 'SOCKET_CLOSED' };
+export interface SessionMachineInput {
+  sessionId: string;
+  authRequired: boolean;
+  /** An identity was established before the socket opened (at the upgrade). */
+  authenticated: boolean;
+  /** Unix epoch ms after which the identity is no longer valid. */
+  expiresAt?: number;
+}
 
-interface Ctx extends SessionMachineInput {
+export interface SessionContext extends SessionMachineInput {
+  subscriptions: number;
   closeCode: number;
   closeReason: string;
 }
 
-export const sessionMachine = setup({
-  types: {} as { context: Ctx; events: SessionEvent; input: SessionMachineInput },
-  delays: {
-    authTimeout: ({ context }) => context.authTimeout,
-  },
-  guards: {
-    mayProceed: ({ context }) => !context.authRequired || context.control.authenticated,
-    atLimit: ({ context }) => context.maxSubscriptions > 0 && context.control.subscriptionCount >= context.maxSubscriptions,
-  },
-  actions: {
-    phase: ({ context }, p: { phase: 'connecting' | 'authenticating' | 'ready' | 'closing' | 'closed' }) => context.control.setPhase(p.phase),
-    endSocket: ({ context }) => context.control.endSocket(context.closeCode, context.closeReason),
-    finish: ({ context }) => context.control.onClosed(),
-  },
-}).createMachine({
-  id: 'session',
-  context: ({ input }) => ({ ...input, closeCode: CloseCodes.NORMAL, closeReason: '' }),
-  initial: 'connecting',
-  on: {
-    CLOSE: { target: '.closing', actions: assign({ closeCode: ({ event }) => event.code, closeReason: ({ event }) => event.reason }) },
-    SOCKET_CLOSED: { target: '.closed' },
-  },
-  states: {
-    connecting: {
-      entry: { type: 'phase', params: { phase: 'connecting' } },
-      on: { OPEN: 'authenticating' },
+export type SessionEvent =
+  | { type: 'OPEN' }
+  | { type: 'AUTHENTICATED'; expiresAt?: number }
+  | { type: 'SUBSCRIPTIONS_CHANGED'; count: number }
+  | { type: 'CLOSE'; code: number; reason: string }
+  | { type: 'SOCKET_CLOSED' };
+
+export type SessionPhaseName = 'connecting' | 'authenticating' | 'ready' | 'closing' | 'closed';
+
+export function createSessionMachine(host: SessionHost, timing: SessionTiming) {
+  const silentFor = (id: string): number => host.now() - host.lastActivity(id);
+  const closeWith = (code: number, reason: string) => ({ type: 'closeWith', params: { code, reason } }) as const;
+
+  return setup({
+    types: {} as { context: SessionContext; events: SessionEvent; input: SessionMachineInput },
+    delays: {
+      authDeadline: () => timing.authTimeout,
+      // When the session will have been silent for pingInterval (0: already).
+      idleAt: ({ context }) => Math.max(0, timing.pingInterval - silentFor(context.sessionId)),
+      deadAt: ({ context }) => Math.max(0, timing.pongWait - silentFor(context.sessionId)),
+      expiry: ({ context }) => Math.max(0, (context.expiresAt ?? 0) - host.now()),
     },
-    authenticating: {
-      entry: { type: 'phase', params: { phase: 'authenticating' } },
-      always: { guard: 'mayProceed', target: 'ready' },
-      on: { AUTHENTICATED: 'ready' },
-      after: {
-        authTimeout: {
-          target: 'closing',
-          actions: [
-            ({ context }) => context.control.reportError(protocolError('UNAUTHORIZED', 'authentication timeout')),
-            assign({ closeCode: CloseCodes.AUTH_TIMEOUT, closeReason: 'authentication timeout' }),
-          ],
+    guards: {
+      mayProceed: ({ context }) => !context.authRequired || context.authenticated,
+      idle: ({ context }) => silentFor(context.sessionId) >= timing.pingInterval,
+      dead: ({ context }) => silentFor(context.sessionId) >= timing.pongWait,
+      expires: ({ context }) => context.expiresAt !== undefined,
+      full: ({ context }) => timing.maxSubscriptions > 0 && context.subscriptions >= timing.maxSubscriptions,
+    },
+    actions: {
+      ping: ({ context }) => host.ping(context.sessionId),
+      report: ({ context }, err: ActorwireError) => host.report(context.sessionId, err),
+      endSocket: ({ context }) => host.endSocket(context.sessionId, context.closeCode, context.closeReason),
+      finish: ({ context }) => host.closed(context.sessionId),
+      closeWith: assign((_, p: { code: number; reason: string }) => ({ closeCode: p.code, closeReason: p.reason })),
+      storeCredential: assign(({ context, event }) =>
+        event.type === 'AUTHENTICATED' ? { authenticated: true, expiresAt: event.expiresAt } : context),
+      countSubscriptions: assign(({ context, event }) =>
+        event.type === 'SUBSCRIPTIONS_CHANGED' ? { subscriptions: event.count } : context),
+    },
+  }).createMachine({
+    id: 'session',
+    context: ({ input }) => ({ ...input, subscriptions: 0, closeCode: CloseCodes.NORMAL, closeReason: '' }),
+    initial: 'connecting',
+    on: {
+      CLOSE: { target: '.closing', actions: assign({ closeCode: ({ event }) => event.code, closeReason: ({ event }) => event.reason }) },
+      SOCKET_CLOSED: { target: '.closed' },
+    },
+    states: {
+      connecting: {
+        on: { OPEN: 'authenticating' },
+      },
+      authenticating: {
+        always: { guard: 'mayProceed', target: 'ready' },
+        on: { AUTHENTICATED: { target: 'ready', actions: 'storeCredential' } },
+        after: {
+          authDeadline: {
+            target: 'closing',
+            actions: [
+              { type: 'report', params: protocolError('UNAUTHORIZED', 'authentication timeout') },
+              closeWith(CloseCodes.AUTH_TIMEOUT, 'authentication timeout'),
+            ],
+          },
         },
       },
-    },
-    ready: {
-      type: 'parallel',
-      entry: { type: 'phase', params: { phase: 'ready' } },
-      on: {
-        TOKEN_EXPIRED: {
-          target: 'closing',
-          actions: [
-            ({ context }) => context.control.reportError(protocolError('UNAUTHORIZED', 'token expired')),
-            assign({ closeCode: CloseCodes.UNAUTHORIZED, closeReason: 'token expired' }),
-          ],
-        },
-      },
-      states: {
-        heartbeat: {
-          initial: 'alive',
-          states: {
-            alive: {
-              entry: ({ context }) => { context.control.heartbeat = 'alive'; },
-              on: { HEARTBEAT_IDLE: 'awaitingPong' },
-            },
-            awaitingPong: {
-              entry: ({ context }) => { context.control.heartbeat = 'awaitingPong'; context.control.ping(); },
-              on: {
-                HEARTBEAT_OK: 'alive',
-                HEARTBEAT_DEAD: {
-                  target: '#session.closing',
-                  actions: assign({ closeCode: CloseCodes.GOING_AWAY, closeReason: 'heartbeat timeout' }),
+      ready: {
+        type: 'parallel',
+        states: {
+          heartbeat: {
+            initial: 'alive',
+            states: {
+              alive: {
+                after: {
+                  idleAt: [
+                    { guard: 'idle', target: 'awaitingPong' },
+                    // Activity since the timer was set: wait for the new silence to grow.
+                    { target: 'alive', reenter: true },
+                  ],
+                },
+              },
+              awaitingPong: {
+                entry: 'ping',
+                after: {
+                  deadAt: [
+                    { guard: 'dead', target: '#session.closing', actions: closeWith(CloseCodes.GOING_AWAY, 'heartbeat timeout') },
+                    { target: 'alive' },
+                  ],
                 },
               },
             },
           },
-        },
-        subscriptions: {
-          initial: 'open',
-          states: {
-            open: { on: { SUBSCRIPTIONS_CHANGED: { guard: 'atLimit', target: 'full' } } },
-            full: { on: { SUBSCRIPTIONS_CHANGED: { guard: ({ context }) => !(context.maxSubscriptions > 0 && context.control.subscriptionCount >= context.maxSubscriptions), target: 'open' } } },
+          credential: {
+            initial: 'checking',
+            on: { AUTHENTICATED: { target: '.checking', reenter: true, actions: 'storeCredential' } },
+            states: {
+              checking: { always: [{ guard: 'expires', target: 'expiring' }, { target: 'unbounded' }] },
+              unbounded: {},
+              expiring: {
+                after: {
+                  expiry: {
+                    target: '#session.closing',
+                    actions: [
+                      { type: 'report', params: protocolError('UNAUTHORIZED', 'token expired') },
+                      closeWith(CloseCodes.UNAUTHORIZED, 'token expired'),
+                    ],
+                  },
+                },
+              },
+            },
+          },
+          subscriptions: {
+            initial: 'open',
+            on: { SUBSCRIPTIONS_CHANGED: { actions: 'countSubscriptions' } },
+            states: {
+              open: { always: { guard: 'full', target: 'full' } },
+              full: { always: { guard: not('full'), target: 'open' } },
+            },
           },
         },
       },
+      closing: {
+        entry: 'endSocket',
+        on: { CLOSE: {} },
+      },
+      closed: {
+        type: 'final',
+        entry: 'finish',
+      },
     },
-    closing: {
-      entry: [{ type: 'phase', params: { phase: 'closing' } }, 'endSocket'],
-      on: { CLOSE: {} },
-    },
-    closed: {
-      type: 'final',
-      entry: [{ type: 'phase', params: { phase: 'closed' } }, 'finish'],
-    },
-  },
-});
+  });
+}
+
+export type SessionMachine = ReturnType<typeof createSessionMachine>;

@@ -77,7 +77,7 @@ export class Sessions implements SessionRegistry {
       this.indexUser(s, identity.userId);
       s.joinSystemTopic(this.userTopic(identity.userId));
     }
-    s.dispatch({ type: 'AUTHENTICATED' });
+    s.dispatch({ type: 'AUTHENTICATED', expiresAt: identity.expiresAt });
     if (!previous) await s.joinAutoTopics();
     if (this.hooks.has('onAuthenticated')) await this.hooks.run('onAuthenticated', s, identity);
   }

@@ -4,7 +4,7 @@ import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import type { WebSocket } from 'uWebSockets.js';
 import { CloseCodes, ActorwireError } from '../errors.js';
 import type { Frame, Identity, Session, SessionPhase } from '../types.js';
-import { sessionMachine, type SessionControl, type SessionEvent } from './machine.js';
+import type { SessionEvent, SessionMachine } from './machine.js';
 
 /**
  * What every session of one route shares. One object per route, not per connection: closures
@@ -12,15 +12,11 @@ import { sessionMachine, type SessionControl, type SessionEvent } from './machin
  * fresh function into a dictionary-mode object), and there are tens of thousands of sessions.
  */
 export interface SessionEnv {
-  /**
-   * The kernel's root actor. Session actors are created as its children so they share one
-   * actor system (scheduler, registry) instead of each building its own: about 2 KB less per
-   * connection. XState accepts `parent` at runtime; it is not in its public option types.
-   */
+  /** The kernel's session machine (one per kernel: its host finds sessions by id). */
+  machine: SessionMachine;
+  /** The kernel's root actor: session actors share its system (see actor-system.ts). */
   parent: AnyActorRef;
   authRequired: boolean;
-  authTimeout: number;
-  maxSubscriptions: number;
   maxBackpressure: number;
   closeSlowConsumers: boolean;
   /** Called once the actor reaches `closed`. */
@@ -47,16 +43,14 @@ export interface SessionInit {
 
 const NO_TOPICS: ReadonlySet<string> = new Set();
 
-export class SessionImpl implements Session, SessionControl {
+export class SessionImpl implements Session {
   readonly id = randomUUID();
   readonly route: string;
   readonly params: Readonly<Record<string, string>>;
   readonly remoteAddress: string;
   readonly connectedAt: number;
-  phase: SessionPhase = 'connecting';
-  heartbeat: 'alive' | 'awaitingPong' = 'alive';
   identity: Identity | undefined;
-  /** Last inbound activity (message or pong), ms. */
+  /** Last inbound activity (message or pong), ms on the kernel clock; the heartbeat reads it. */
   lastSeen: number;
   /** Token bucket state of the inbound rate limit. */
   tokens = -1;
@@ -70,7 +64,7 @@ export class SessionImpl implements Session, SessionControl {
   opened: Promise<void> | undefined;
   /** Close code and reason as the socket reported them. */
   closeInfo: { code: number; reason: string } | undefined;
-  readonly actor: Actor<typeof sessionMachine>;
+  readonly actor: Actor<SessionMachine>;
   private readonly ws: WebSocket<unknown>;
   private topicSet: Set<string> | undefined;
   private dataMap: Map<string, unknown> | undefined;
@@ -89,10 +83,16 @@ export class SessionImpl implements Session, SessionControl {
     this.connectedAt = init.now;
     this.lastSeen = init.now;
     if (init.data && init.data.size > 0) this.dataMap = init.data;
-    this.actor = createActor(sessionMachine, {
+    this.actor = createActor(env.machine, {
       parent: env.parent,
-      input: { control: this, authRequired: env.authRequired, authTimeout: env.authTimeout, maxSubscriptions: env.maxSubscriptions },
-    } as Parameters<typeof createActor<typeof sessionMachine>>[1]);
+      input: { sessionId: this.id, authRequired: env.authRequired, authenticated: init.identity !== undefined, expiresAt: init.identity?.expiresAt },
+    });
+  }
+
+  /** The lifecycle phase, read from the actor's state (the top-level state is the phase). */
+  get phase(): SessionPhase {
+    const value = this.actor.getSnapshot().value;
+    return typeof value === 'string' ? (value as SessionPhase) : 'ready';
   }
 
   private queryCache: URLSearchParams | undefined;
@@ -201,11 +201,7 @@ export class SessionImpl implements Session, SessionControl {
     return list;
   }
 
-  /* ------------------------------------------------- SessionControl (actor) */
-
-  setPhase(phase: SessionPhase): void {
-    this.phase = phase;
-  }
+  /* --------------------------------------------- what the machine's host calls */
 
   ping(): void {
     if (!this.socketClosed) this.ws.ping();

@@ -2,3 +2,4 @@
 export { startTestServer, type TestServer } from './kernel.js';
 export { connect, expectRefused, TestClient, type ConnectOptions, type ReceivedFrame } from './client.js';
 export { sleep, until } from './wait.js';
+export { ManualClock } from '../sessions/timer-wheel.js';

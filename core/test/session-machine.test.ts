@@ -1,0 +1,181 @@
+/**
+ * The session machine on its own: a simulated clock, a host that records what the machine
+ * asks of it, no sockets and no sleeping.
+ */
+import t from 'tap';
+import { createActor } from 'xstate';
+import { createSessionMachine, type SessionHost, type SessionMachineInput } from '../src/sessions/machine.js';
+import { createSessionRoot } from '../src/sessions/actor-system.js';
+import { ManualClock } from '../src/sessions/timer-wheel.js';
+import type { ActorwireError } from '../src/errors.js';
+
+const timing = { authTimeout: 1_000, pingInterval: 5_000, pongWait: 8_000, maxSubscriptions: 2 };
+
+class RecordingHost implements SessionHost {
+  readonly activity = new Map<string, number>();
+  readonly pings: string[] = [];
+  readonly reports: Array<{ id: string; code: string; error: string }> = [];
+  readonly ended: Array<{ id: string; code: number; reason: string }> = [];
+  readonly closedIds: string[] = [];
+  constructor(readonly clock: ManualClock) {}
+  now() { return this.clock.now(); }
+  lastActivity(id: string) { return this.activity.get(id) ?? this.clock.now(); }
+  ping(id: string) { this.pings.push(id); }
+  report(id: string, err: ActorwireError) { this.reports.push({ id, code: err.code, error: err.message }); }
+  endSocket(id: string, code: number, reason: string) { this.ended.push({ id, code, reason }); }
+  closed(id: string) { this.closedIds.push(id); }
+  /** The client sent something now. */
+  touch(id: string) { this.activity.set(id, this.clock.now()); }
+}
+
+function setupMachine(input: Partial<SessionMachineInput> = {}) {
+  const clock = new ManualClock({ resolution: 100, start: 1_000_000 });
+  const host = new RecordingHost(clock);
+  const root = createSessionRoot(clock);
+  const machine = createSessionMachine(host, timing);
+  const actor = createActor(machine, { parent: root, input: { sessionId: 's1', authRequired: false, authenticated: false, ...input } });
+  host.touch('s1');
+  actor.start();
+  actor.send({ type: 'OPEN' });
+  return { clock, host, actor };
+}
+
+t.test('no auth required: OPEN goes straight to ready with every region at its start', async (t) => {
+  const { actor, clock } = setupMachine();
+  t.same(actor.getSnapshot().value, { ready: { heartbeat: 'alive', credential: 'unbounded', subscriptions: 'open' } });
+  t.equal(clock.pending, 1, 'one timer: the heartbeat');
+});
+
+t.test('auth deadline: authenticating closes with 4408 when the deadline passes', async (t) => {
+  const { actor, clock, host } = setupMachine({ authRequired: true });
+  t.equal(actor.getSnapshot().value, 'authenticating');
+  clock.advance(900);
+  t.equal(actor.getSnapshot().value, 'authenticating', 'not before the deadline');
+  clock.advance(100);
+  t.equal(actor.getSnapshot().value, 'closing');
+  t.same(host.reports, [{ id: 's1', code: 'UNAUTHORIZED', error: 'authentication timeout' }]);
+  t.same(host.ended, [{ id: 's1', code: 4408, reason: 'authentication timeout' }]);
+  actor.send({ type: 'SOCKET_CLOSED' });
+  t.equal(actor.getSnapshot().status, 'done');
+  t.same(host.closedIds, ['s1']);
+  t.equal(clock.pending, 0, 'no timer left behind');
+});
+
+t.test('authenticated before the deadline: ready, and the deadline timer is gone', async (t) => {
+  const { actor, clock, host } = setupMachine({ authRequired: true });
+  clock.advance(500);
+  actor.send({ type: 'AUTHENTICATED' });
+  t.ok(actor.getSnapshot().matches('ready'));
+  clock.advance(2_000);
+  t.ok(actor.getSnapshot().matches('ready'), 'no auth timeout once authenticated');
+  t.same(host.ended, []);
+});
+
+t.test('heartbeat: silent for pingInterval → ping; silent for pongWait → closed 1001', async (t) => {
+  const { actor, clock, host } = setupMachine();
+  clock.advance(4_900);
+  t.same(host.pings, [], 'no ping before pingInterval of silence');
+  clock.advance(100);
+  t.same(host.pings, ['s1'], 'pinged once');
+  t.ok(actor.getSnapshot().matches({ ready: { heartbeat: 'awaitingPong' } }));
+  clock.advance(2_900);
+  t.ok(actor.getSnapshot().matches('ready'), 'still open before pongWait');
+  clock.advance(100);
+  t.equal(actor.getSnapshot().value, 'closing');
+  t.same(host.ended, [{ id: 's1', code: 1001, reason: 'heartbeat timeout' }]);
+  t.same(host.pings, ['s1'], 'pinged only once');
+});
+
+t.test('heartbeat: activity resets the silence without any event; a pong brings it back to alive', async (t) => {
+  const { actor, clock, host } = setupMachine();
+  // Activity every 3 s: never silent for 5 s, never pinged.
+  for (let i = 0; i < 10; i++) {
+    clock.advance(3_000);
+    host.touch('s1');
+  }
+  t.same(host.pings, []);
+  t.ok(actor.getSnapshot().matches({ ready: { heartbeat: 'alive' } }));
+  clock.advance(5_000);
+  t.same(host.pings, ['s1'], 'pinged after 5 s of silence');
+  clock.advance(1_000);
+  host.touch('s1'); // the pong
+  clock.advance(2_000);
+  t.ok(actor.getSnapshot().matches({ ready: { heartbeat: 'alive' } }), 'answered: alive again at the pong deadline');
+  clock.advance(2_900);
+  t.same(host.pings, ['s1'], 'not before 5 s of silence after the pong');
+  clock.advance(100);
+  t.same(host.pings, ['s1', 's1'], 'silent again for 5 s after the pong: pinged again');
+  t.same(host.ended, []);
+});
+
+t.test('token expiry closes 4401; a refresh with a later expiry re-arms the deadline', async (t) => {
+  const start = 1_000_000;
+  const { actor, clock, host } = setupMachine({ authenticated: true, expiresAt: start + 3_000 });
+  t.ok(actor.getSnapshot().matches({ ready: { credential: 'expiring' } }));
+  clock.advance(2_000);
+  host.touch('s1');
+  actor.send({ type: 'AUTHENTICATED', expiresAt: start + 10_000 });
+  clock.advance(2_000);
+  host.touch('s1');
+  t.ok(actor.getSnapshot().matches('ready'), 'the old expiry no longer applies');
+  clock.advance(3_000);
+  host.touch('s1');
+  clock.advance(3_000);
+  t.equal(actor.getSnapshot().value, 'closing');
+  t.same(host.reports, [{ id: 's1', code: 'UNAUTHORIZED', error: 'token expired' }]);
+  t.same(host.ended, [{ id: 's1', code: 4401, reason: 'token expired' }]);
+});
+
+t.test('a refresh without expiry leaves the credential unbounded', async (t) => {
+  const { actor } = setupMachine({ authenticated: true, expiresAt: 1_000_000 + 3_000 });
+  actor.send({ type: 'AUTHENTICATED' });
+  t.ok(actor.getSnapshot().matches({ ready: { credential: 'unbounded' } }));
+});
+
+t.test('subscriptions: full at the limit, open again below it', async (t) => {
+  const { actor } = setupMachine();
+  actor.send({ type: 'SUBSCRIPTIONS_CHANGED', count: 1 });
+  t.ok(actor.getSnapshot().matches({ ready: { subscriptions: 'open' } }));
+  actor.send({ type: 'SUBSCRIPTIONS_CHANGED', count: 2 });
+  t.ok(actor.getSnapshot().matches({ ready: { subscriptions: 'full' } }));
+  actor.send({ type: 'SUBSCRIPTIONS_CHANGED', count: 1 });
+  t.ok(actor.getSnapshot().matches({ ready: { subscriptions: 'open' } }));
+});
+
+t.test('CLOSE: closing with the asked code; a second CLOSE changes nothing; the socket closing ends it', async (t) => {
+  const { actor, host, clock } = setupMachine();
+  actor.send({ type: 'CLOSE', code: 4403, reason: 'bye' });
+  actor.send({ type: 'CLOSE', code: 1000, reason: 'again' });
+  t.same(host.ended, [{ id: 's1', code: 4403, reason: 'bye' }]);
+  t.equal(clock.pending, 0, 'the heartbeat timer went with ready');
+  actor.send({ type: 'SOCKET_CLOSED' });
+  t.equal(actor.getSnapshot().status, 'done');
+  t.same(host.closedIds, ['s1']);
+});
+
+t.test('the snapshot is plain data: it serialises and names its state', async (t) => {
+  const { actor } = setupMachine({ authenticated: true, expiresAt: 1_003_000 });
+  const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot()));
+  t.same(persisted.value, { ready: { heartbeat: 'alive', credential: 'expiring', subscriptions: 'open' } });
+  t.match(persisted.context, { sessionId: 's1', authenticated: true, expiresAt: 1_003_000, subscriptions: 0, closeCode: 1000 });
+});
+
+t.test('the shared scheduler: many sessions, each close cancels only its own timers', async (t) => {
+  const clock = new ManualClock({ resolution: 100, start: 0 });
+  const host = new RecordingHost(clock);
+  const root = createSessionRoot(clock);
+  const machine = createSessionMachine(host, timing);
+  const actors = Array.from({ length: 1_000 }, (_, i) => {
+    const a = createActor(machine, { parent: root, input: { sessionId: `s${i}`, authRequired: false, authenticated: true, expiresAt: 60_000 } });
+    host.touch(`s${i}`);
+    a.start();
+    a.send({ type: 'OPEN' });
+    return a;
+  });
+  t.equal(clock.pending, 2_000, 'heartbeat + expiry per session');
+  for (const a of actors.slice(0, 500)) a.send({ type: 'SOCKET_CLOSED' });
+  t.equal(clock.pending, 1_000, 'closed sessions took exactly their timers');
+  clock.advance(5_000);
+  t.equal(host.pings.length, 500, 'the others are still driven');
+  t.ok(host.pings.every((id) => Number(id.slice(1)) >= 500));
+});
