@@ -1,8 +1,21 @@
 /**
- * Named hooks, run in registration order and awaited one by one (Fastify's model).
- * Vetoable hooks stop at the first `false` or thrown error.
+ * Named hooks, run in registration order and awaited one by one (Fastify's model), with one
+ * error policy for all of them:
+ *
+ * - every function has an owner (the plugin that registered it) and a time limit
+ *   (`hookTimeout`); running past it counts as a failure;
+ * - an ActorwireError thrown by a hook is a decision (refuse with this code) and reaches the
+ *   client as it is; anything else is a bug: it is logged with `{ plugin, hook }` and the
+ *   client gets INTERNAL_ERROR (a `HookFailure`);
+ * - how a failure affects the rest depends on the hook's place: request-like hooks stop at
+ *   the first failure (`run`, `runVetoable`, `runTransform`); notification hooks run every
+ *   function and only log (`runAll`).
+ *
+ * See core/README.md "Hooks" for the table of hooks, their order and what each failure means.
  */
-import { KernelError, KernelErrors } from './errors.js';
+import type { Logger } from 'pino';
+import { ActorwireError, KernelError, KernelErrors, isActorwireError } from './errors.js';
+import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import type { HookMap, HookName, Hooks } from './types.js';
 
 export const HOOK_NAMES: readonly HookName[] = [
@@ -10,14 +23,44 @@ export const HOOK_NAMES: readonly HookName[] = [
   'onSubscribe', 'onUnsubscribe', 'onPublish', 'onDisconnect',
 ];
 
-export class HookRegistry implements Hooks {
-  private readonly lists = new Map<HookName, Function[]>(HOOK_NAMES.map((n) => [n, []]));
+interface HookEntry {
+  fn: (...args: any[]) => unknown;
+  owner: string;
+}
 
-  on<K extends HookName>(name: K, fn: HookMap[K]): void {
+/** A hook that failed with something other than an ActorwireError, or ran out of time. Clients see INTERNAL_ERROR. */
+export class HookFailure extends ActorwireError {
+  constructor(
+    readonly hook: HookName,
+    readonly plugin: string,
+    readonly reason: 'error' | 'timeout',
+    cause: unknown,
+  ) {
+    super('INTERNAL_ERROR', 'internal server error', { status: 500, cause });
+    this.name = 'HookFailure';
+  }
+}
+
+export interface HookOptions {
+  /** ms; 0 disables the limit. */
+  timeout: number;
+  logger: Logger;
+}
+
+export class HookRegistry implements Hooks {
+  private readonly lists = new Map<HookName, HookEntry[]>(HOOK_NAMES.map((n) => [n, []]));
+
+  constructor(
+    private readonly seal: Seal,
+    private readonly opts: HookOptions,
+  ) {}
+
+  on<K extends HookName>(name: K, fn: HookMap[K], owner: string = KERNEL_OWNER): void {
     const list = this.lists.get(name);
-    if (!list) throw new KernelError(KernelErrors.UNKNOWN_HOOK, `unknown hook "${String(name)}" (known: ${HOOK_NAMES.join(', ')})`);
-    if (typeof fn !== 'function') throw new KernelError(KernelErrors.UNKNOWN_HOOK, `hook "${name}" needs a function`);
-    list.push(fn);
+    if (!list) throw new KernelError(KernelErrors.UNKNOWN_HOOK, `${who(owner)} registered unknown hook "${String(name)}" (known: ${HOOK_NAMES.join(', ')})`, owner);
+    if (typeof fn !== 'function') throw new KernelError(KernelErrors.UNKNOWN_HOOK, `${who(owner)}: hook "${name}" needs a function`, owner);
+    this.seal.check(owner, `hook "${name}"`);
+    list.push({ fn: fn as HookEntry['fn'], owner });
   }
 
   /** True when at least one function is registered — lets hot paths skip the hook machinery. */
@@ -25,33 +68,124 @@ export class HookRegistry implements Hooks {
     return this.lists.get(name)!.length > 0;
   }
 
-  /** Run every function in order. */
+  /** Who registered the functions of a hook, in order. */
+  owners(name: HookName): string[] {
+    return this.lists.get(name)!.map((e) => e.owner);
+  }
+
+  /** Stop at the first failure, which is thrown as an ActorwireError (see `failure`). */
   async run<K extends HookName>(name: K, ...args: Parameters<HookMap[K]>): Promise<void> {
-    for (const fn of this.lists.get(name)!) await fn(...args);
+    for (const entry of this.lists.get(name)!) {
+      try {
+        await this.call(name, entry, args);
+      } catch (err) {
+        throw this.failure(name, entry, err);
+      }
+    }
   }
 
-  /** Run in reverse registration order (shutdown). */
-  async runReverse<K extends HookName>(name: K, ...args: Parameters<HookMap[K]>): Promise<void> {
-    const list = this.lists.get(name)!;
-    for (let i = list.length - 1; i >= 0; i--) await list[i]!(...args);
-  }
-
-  /** Run until a function returns `false`; returns false when vetoed. Errors propagate. */
+  /** Stop at the first `false` (returns false) or failure (thrown). */
   async runVetoable<K extends HookName>(name: K, ...args: Parameters<HookMap[K]>): Promise<boolean> {
-    for (const fn of this.lists.get(name)!) {
-      if ((await fn(...args)) === false) return false;
+    for (const entry of this.lists.get(name)!) {
+      let out: unknown;
+      try {
+        out = await this.call(name, entry, args);
+      } catch (err) {
+        throw this.failure(name, entry, err);
+      }
+      if (out === false) return false;
     }
     return true;
   }
 
   /** `onPublish`: each function may veto (false) or replace the frame. */
-  async runTransform<K extends 'onPublish'>(name: K, session: Parameters<HookMap[K]>[0], topic: string, frame: Parameters<HookMap[K]>[2]): Promise<Parameters<HookMap[K]>[2] | false> {
+  async runTransform(
+    name: 'onPublish',
+    session: Parameters<HookMap['onPublish']>[0],
+    topic: string,
+    frame: Parameters<HookMap['onPublish']>[2],
+  ): Promise<Parameters<HookMap['onPublish']>[2] | false> {
     let current = frame;
-    for (const fn of this.lists.get(name)!) {
-      const out = await fn(session, topic, current);
+    for (const entry of this.lists.get(name)!) {
+      let out: unknown;
+      try {
+        out = await this.call(name, entry, [session, topic, current]);
+      } catch (err) {
+        throw this.failure(name, entry, err);
+      }
       if (out === false) return false;
-      if (out && typeof out === 'object') current = out;
+      if (out && typeof out === 'object') current = out as typeof frame;
     }
     return current;
+  }
+
+  /** Run every function even when some fail; failures are logged, never thrown. */
+  async runAll<K extends HookName>(name: K, ...args: Parameters<HookMap[K]>): Promise<void> {
+    for (const entry of this.lists.get(name)!) await this.settle(name, entry, args);
+  }
+
+  /** `runAll` in reverse registration order (shutdown). */
+  async runAllReverse<K extends HookName>(name: K, ...args: Parameters<HookMap[K]>): Promise<void> {
+    const list = this.lists.get(name)!;
+    for (let i = list.length - 1; i >= 0; i--) await this.settle(name, list[i]!, args);
+  }
+
+  /** Startup hooks: the first failure stops the server, as a KernelError naming the plugin. */
+  async runStartup(name: 'onReady'): Promise<void> {
+    for (const entry of this.lists.get(name)!) {
+      try {
+        await this.call(name, entry, []);
+      } catch (err) {
+        const what = err instanceof HookTimeout ? `did not finish within ${this.opts.timeout} ms` : `failed: ${(err as Error)?.message ?? String(err)}`;
+        throw new KernelError(KernelErrors.HOOK_FAILED, `${who(entry.owner)}: ${name} hook ${what}`, entry.owner, err);
+      }
+    }
+  }
+
+  private async settle(name: HookName, entry: HookEntry, args: unknown[]): Promise<void> {
+    try {
+      await this.call(name, entry, args);
+    } catch (err) {
+      this.log(name, entry, err);
+    }
+  }
+
+  /** One function, with the time limit when it returns a promise. */
+  private call(name: HookName, entry: HookEntry, args: unknown[]): unknown {
+    const out = entry.fn(...args);
+    const limit = this.opts.timeout;
+    if (limit <= 0 || !out || typeof (out as Promise<unknown>).then !== 'function') return out;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new HookTimeout(name, entry.owner, limit)), limit);
+      (out as Promise<unknown>).then(
+        (v) => { clearTimeout(timer); resolve(v); },
+        (e) => { clearTimeout(timer); reject(e); },
+      );
+    });
+  }
+
+  /** What the caller throws for a failed hook: the hook's own ActorwireError, or a logged HookFailure. */
+  private failure(name: HookName, entry: HookEntry, err: unknown): ActorwireError {
+    if (isActorwireError(err)) return err;
+    this.log(name, entry, err);
+    return new HookFailure(name, entry.owner, err instanceof HookTimeout ? 'timeout' : 'error', err);
+  }
+
+  private log(name: HookName, entry: HookEntry, err: unknown): void {
+    if (err instanceof HookTimeout) {
+      this.opts.logger.error({ plugin: entry.owner, hook: name, timeoutMs: this.opts.timeout }, 'hook timed out');
+    } else if (isActorwireError(err)) {
+      // A deliberate refusal where nobody can be told (notification hooks): worth a line, not an alarm.
+      this.opts.logger.warn({ plugin: entry.owner, hook: name, code: err.code, detail: err.message }, 'hook refused');
+    } else {
+      this.opts.logger.error({ err, plugin: entry.owner, hook: name }, 'hook failed');
+    }
+  }
+}
+
+class HookTimeout extends Error {
+  constructor(hook: HookName, owner: string, ms: number) {
+    super(`${who(owner)}: ${hook} hook did not finish within ${ms} ms`);
+    this.name = 'HookTimeout';
   }
 }

@@ -13,6 +13,8 @@ export { loadConfig, type LoadConfigOptions, type DeepPartial } from './config/l
 export { defaultConfig, type ActorwireConfig, type WebSocketConfig, type RateLimitConfig } from './config/schema.js';
 export { envString, envInt, envBool, envList, envEnum, envUrl, envDuration, parseDuration } from './config/env.js';
 export { TimerWheel, ManualClock, type TimerClock, type WheelTimer } from './sessions/timer-wheel.js';
+export { readClaim, claimAsId } from './identity.js';
+export { HookFailure } from './hooks.js';
 export { readJsonBody } from './server/json-body.js';
 export { compilePattern } from './topics.js';
 export { createAjv, describeErrors } from './validation.js';

@@ -7,13 +7,16 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
+import { createContainer, InjectionMode, type AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import type HyperExpress from '#hyper-express';
 import uws from 'uWebSockets.js';
 import { loadConfig, checkConfig, deepMerge, type DeepPartial } from './config/load.js';
 import { defaultConfig, type ActorwireConfig } from './config/schema.js';
 import { CloseCodes, KernelError, KernelErrors, isKernelError } from './errors.js';
+import { KERNEL_OWNER, Seal, who } from './registration.js';
+import { Services } from './services.js';
+import { pluginContext } from './plugin/context.js';
 import { HookRegistry } from './hooks.js';
 import { Messages } from './messages.js';
 import { Policies } from './policies.js';
@@ -35,7 +38,7 @@ import { createTracing, type Tracing } from './telemetry/tracing.js';
 import { createLogger } from './logger.js';
 import { resolvePlugins, type ResolvedPlugin } from './plugin/resolve.js';
 import { KERNEL_VERSION } from './version.js';
-import type { AuthMode, Clock, PluginContext, PluginEntry, TransportHealth, WsRouteOptions } from './types.js';
+import type { ActorwireServices, AuthMode, Clock, PluginEntry, TransportHealth, WsRouteOptions } from './types.js';
 
 export interface KernelOptions {
   /** Complete or partial configuration; merged over defaults (and over env when `env` is given). */
@@ -54,7 +57,9 @@ export interface KernelOptions {
 
 export interface Kernel {
   readonly config: ActorwireConfig;
-  readonly container: AwilixContainer;
+  readonly container: AwilixContainer<ActorwireServices>;
+  /** Typed reads of the container. */
+  readonly services: Pick<Services, 'get' | 'find' | 'has'>;
   readonly logger: Logger;
   readonly instanceId: string;
   /** The port actually listened on (after start). */
@@ -77,11 +82,13 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   const resolved: ResolvedPlugin[] = resolvePlugins(opts.plugins ?? [], KERNEL_VERSION);
   const uwsInfo = detectUws();
 
-  const hooks = new HookRegistry();
-  const messages = new Messages();
-  const policies = new Policies();
-  const transports = new Transports();
-  const routes = new Routes();
+  // One seal for every registry: closed when the server starts.
+  const seal = new Seal();
+  const hooks = new HookRegistry(seal, { timeout: config.hookTimeout, logger });
+  const messages = new Messages(seal);
+  const policies = new Policies(seal);
+  const transports = new Transports(seal);
+  const routes = new Routes(seal);
   const listTransports = () => transports.list();
   let metrics!: KernelMetrics;
   const bus = new LocalBus(instanceId, listTransports, {
@@ -90,15 +97,15 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       metrics.delivered += receivers;
     },
   });
-  const sessions = new Sessions(bus, hooks, config.userTopicPrefix, listTransports);
-  const topics = new Topics(policies, hooks, bus, listTransports);
+  const sessions = new Sessions((topic, frame) => topics.publish(null, topic, frame), hooks, config.userTopicPrefix, listTransports);
+  const topics = new Topics(policies, hooks, bus, listTransports, seal);
   metrics = new KernelMetrics(config.otel.serviceName, instanceId, {
     connections: () => sessions.count(),
     topics: () => topics.topicCount(),
     users: () => sessions.userCount(),
   });
   const tracing: Tracing = createTracing({ endpoint: config.otel.endpoint, serviceName: config.otel.serviceName, instanceId });
-  const health = new Map<string, HealthCheck>();
+  const health = new Map<string, { owner: string; check: HealthCheck }>();
   const wheel = opts.clock ?? new TimerWheel(config.websocket.sweepInterval);
   wheel.onError = (err) => logger.error({ err }, 'session timer failed');
   const clock: Clock = wheel;
@@ -119,20 +126,19 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   });
   const sessionParent = createSessionRoot(wheel);
 
-  const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
-  container.register({
-    config: asValue(config),
-    logger: asValue(logger),
-    tracer: asValue(tracing.tracer),
-    meter: asValue(metrics.meter),
-    bus: asValue(bus),
-    sessions: asValue(sessions),
-    topics: asValue(topics),
-    policies: asValue(policies),
-    presence: asValue(new LocalPresence(topics, sessions)),
-    clock: asValue(clock),
-    instanceId: asValue(instanceId),
-  });
+  const container = createContainer<ActorwireServices>({ injectionMode: InjectionMode.PROXY, strict: true });
+  const services = new Services(container, seal);
+  services.kernel('config', config);
+  services.kernel('logger', logger);
+  services.kernel('tracer', tracing.tracer);
+  services.kernel('meter', metrics.meter);
+  services.kernel('bus', bus);
+  services.kernel('sessions', sessions);
+  services.kernel('topics', topics);
+  services.kernel('policies', policies);
+  services.kernel('presence', new LocalPresence(topics, sessions));
+  services.kernel('clock', clock);
+  services.kernel('instanceId', instanceId);
 
   // Kernel messages and routes, declared before plugins so collisions name the plugin.
   messages.define('ping', {
@@ -164,7 +170,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       components[t.name] = h;
       if (h.status !== 'up') degraded = true;
     }
-    for (const [name, check] of health) {
+    for (const [name, { check }] of health) {
       try {
         const h = check();
         components[name] = h;
@@ -190,55 +196,55 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     };
   }
 
-  function contextFor(name: string): PluginContext {
-    const pluginLogger = logger.child({ plugin: name });
-    return {
-      name,
-      config,
-      logger: pluginLogger,
-      container,
-      messages,
-      topics,
-      policies,
-      transports,
-      routes,
-      hooks,
-      sessions,
-      bus,
-      tracer: tracing.tracer,
-      meter: metrics.meter,
-      health: (component, check) => {
-        if (health.has(component)) throw new KernelError(KernelErrors.PLUGIN_REGISTER, `plugin "${name}": health component "${component}" is already registered`, name);
-        health.set(component, check);
-      },
-    };
-  }
+  const parts = {
+    config, logger, container, services, messages, topics, policies, transports, routes, hooks, sessions, bus,
+    tracer: tracing.tracer,
+    meter: metrics.meter,
+    health(owner: string, component: string, check: HealthCheck) {
+      seal.check(owner, `health component "${component}"`);
+      const existing = health.get(component);
+      if (existing) {
+        throw new KernelError(KernelErrors.DUPLICATE_HEALTH, `${who(owner)} reports health component "${component}", already reported by ${who(existing.owner)}`, owner);
+      }
+      health.set(component, { owner, check });
+    },
+  };
 
   async function registerPlugins(): Promise<void> {
     for (const { plugin, options } of resolved) {
-      messages.owner = plugin.name;
-      routes.owner = plugin.name;
       try {
-        await plugin.register(contextFor(plugin.name), options);
+        await plugin.register(pluginContext(plugin, parts), options);
       } catch (err) {
         if (isKernelError(err)) throw err;
         throw new KernelError(KernelErrors.PLUGIN_REGISTER, `plugin "${plugin.name}" failed to register: ${(err as Error).message}`, plugin.name, err);
       }
       logger.info({ plugin: plugin.name, version: plugin.version }, 'plugin loaded');
     }
-    messages.owner = 'kernel';
-    routes.owner = 'kernel';
-    routes.sealed = true;
+    // Declared is not provided: a plugin may provide conditionally (auth in open mode).
+    for (const { plugin } of resolved) {
+      for (const service of plugin.requires ?? []) {
+        if (services.has(service as keyof ActorwireServices)) continue;
+        const by = resolved.find((r) => r.plugin.provides?.includes(service))?.plugin.name;
+        throw new KernelError(
+          KernelErrors.PLUGIN_MISSING_SERVICE,
+          `plugin "${plugin.name}" requires service "${service}"${by ? `, which plugin "${by}" declares but did not provide` : ', which no loaded plugin provides'}`,
+          plugin.name,
+        );
+      }
+    }
+    seal.close();
   }
 
+  /** Authentication is on when some plugin provides the `authenticator` service. */
   function authMode(route: WsRouteOptions): AuthMode {
-    if (!container.hasRegistration('authenticator')) return route.auth === 'required' ? 'required' : 'none';
+    if (!services.has('authenticator')) return route.auth === 'required' ? 'required' : 'none';
     return route.auth ?? config.defaultAuth;
   }
 
   const kernel: Kernel = {
     config,
     container,
+    services,
     logger,
     instanceId,
     uws: uwsInfo,
@@ -254,7 +260,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         logger.warn({ uws: uwsInfo }, 'uWebSockets.js fell back to its pure-JS emulation: performance is degraded (see README: official uWebSockets.js on Node 22+)');
       }
       await registerPlugins();
-      if (!container.hasRegistration('authenticator')) {
+      if (!services.has('authenticator')) {
         logger.warn('no authenticator registered: WebSocket routes accept anonymous sessions (open mode)');
       }
       app = createHttpServer({ maxBodySize: config.maxHttpBodySize });
@@ -301,7 +307,13 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       // A manual clock is driven by its test; the real wheel ticks on its own.
       if (!opts.clock) stopClock = wheel.start();
       state = 'running';
-      await hooks.run('onReady');
+      try {
+        await hooks.runStartup('onReady');
+      } catch (err) {
+        // The server was already listening: stop it before reporting the failure.
+        await kernel.stop();
+        throw err;
+      }
       logger.info(
         { port, host: config.host, plugins: kernel.plugins.map((p) => `${p.name}@${p.version}`), uwsNative: uwsInfo.native },
         'actorwire listening',
@@ -335,7 +347,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
             clearTimeout(timer);
           }
         };
-        await step('onClose hooks', () => hooks.runReverse('onClose'));
+        await step('onClose hooks', () => hooks.runAllReverse('onClose'));
         for (const t of [...transports.list()].reverse()) await step(`transport ${t.name}`, () => t.stop());
         await step('telemetry', async () => { await tracing.shutdown(); await metrics.shutdown(); });
         state = 'stopped';

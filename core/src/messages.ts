@@ -4,6 +4,7 @@
  */
 import type { ValidateFunction } from 'ajv';
 import { KernelError, KernelErrors } from './errors.js';
+import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import { createAjv } from './validation.js';
 import type { AliasNormalizer, InboundMessage, MessageDefinition, MessageRegistry } from './types.js';
 
@@ -24,25 +25,26 @@ export class Messages implements MessageRegistry {
   private readonly ajv = createAjv({ useDefaults: true });
   private readonly byType = new Map<string, CompiledMessage>();
   private readonly aliases = new Map<string, AliasEntry>();
-  /** Set by the kernel to the plugin currently registering, for error messages. */
-  owner = 'kernel';
 
-  define<M extends InboundMessage>(type: string, def: MessageDefinition<M>): void {
+  constructor(private readonly seal: Seal) {}
+
+  define<M extends InboundMessage>(type: string, def: MessageDefinition<M>, owner: string = KERNEL_OWNER): void {
+    this.seal.check(owner, `message type "${type}"`);
     if (typeof type !== 'string' || type.length === 0) {
-      throw new KernelError(KernelErrors.PLUGIN_REGISTER, `plugin "${this.owner}" defined a message type with an empty name`, this.owner);
+      throw new KernelError(KernelErrors.PLUGIN_REGISTER, `${who(owner)} defined a message type with an empty name`, owner);
     }
-    for (const name of [type, ...Object.keys(def.aliases ?? {})]) this.assertFree(name);
+    for (const name of [type, ...Object.keys(def.aliases ?? {})]) this.assertFree(name, owner);
     let validate: ValidateFunction | undefined;
     if (def.schema) {
       try {
         validate = this.ajv.compile(def.schema);
       } catch (err) {
-        throw new KernelError(KernelErrors.INVALID_SCHEMA, `plugin "${this.owner}": schema of message type "${type}" is invalid: ${(err as Error).message}`, this.owner, err);
+        throw new KernelError(KernelErrors.INVALID_SCHEMA, `${who(owner)}: schema of message type "${type}" is invalid: ${(err as Error).message}`, owner, err);
       }
     }
     const compiled: CompiledMessage = {
       type,
-      owner: this.owner,
+      owner,
       def: def as unknown as MessageDefinition,
       validate,
       routes: def.routes ? new Set(def.routes) : undefined,
@@ -51,13 +53,13 @@ export class Messages implements MessageRegistry {
     for (const [alias, normalize] of Object.entries(def.aliases ?? {})) this.aliases.set(alias, { target: compiled, normalize });
   }
 
-  private assertFree(name: string): void {
+  private assertFree(name: string, owner: string): void {
     const existing = this.byType.get(name) ?? this.aliases.get(name)?.target;
     if (existing) {
       throw new KernelError(
         KernelErrors.DUPLICATE_MESSAGE_TYPE,
-        `plugin "${this.owner}" defines message type "${name}", already defined by plugin "${existing.owner}"`,
-        this.owner,
+        `${who(owner)} defines message type "${name}", already defined by ${who(existing.owner)}`,
+        owner,
       );
     }
   }

@@ -1,5 +1,6 @@
 /** HTTP and WebSocket routes declared by plugins (and the kernel), checked for duplicates. */
 import { KernelError, KernelErrors } from './errors.js';
+import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import type { HttpHandler, HttpMethod, RouteRegistry, WsRouteOptions } from './types.js';
 
 export interface HttpRoute {
@@ -14,27 +15,29 @@ const METHODS: readonly HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete',
 export class Routes implements RouteRegistry {
   readonly httpRoutes: HttpRoute[] = [];
   private readonly wsMap = new Map<string, WsRouteOptions & { owner: string }>();
-  owner = 'kernel';
-  /** Routes cannot change once the server listens. */
-  sealed = false;
 
-  private check(key: string, exists: boolean): void {
-    if (this.sealed) throw new KernelError(KernelErrors.LATE_REGISTRATION, `plugin "${this.owner}" declared route ${key} after startup`, this.owner);
-    if (exists) throw new KernelError(KernelErrors.DUPLICATE_ROUTE, `plugin "${this.owner}" declares route ${key}, which is already declared`, this.owner);
+  constructor(private readonly seal: Seal) {}
+
+  private check(owner: string, key: string, existing: string | undefined): void {
+    this.seal.check(owner, `route ${key}`);
+    if (existing !== undefined) {
+      throw new KernelError(KernelErrors.DUPLICATE_ROUTE, `${who(owner)} declares route ${key}, already declared by ${who(existing)}`, owner);
+    }
   }
 
-  ws(path: string, options: WsRouteOptions = {}): void {
-    if (!path.startsWith('/')) throw new KernelError(KernelErrors.PLUGIN_REGISTER, `plugin "${this.owner}": ws route "${path}" must start with /`, this.owner);
-    this.check(`WS ${path}`, this.wsMap.has(path) || this.httpRoutes.some((r) => r.method === 'get' && r.path === path));
-    this.wsMap.set(path, { ...options, owner: this.owner });
+  ws(path: string, options: WsRouteOptions = {}, owner: string = KERNEL_OWNER): void {
+    if (!path.startsWith('/')) throw new KernelError(KernelErrors.PLUGIN_REGISTER, `${who(owner)}: ws route "${path}" must start with /`, owner);
+    this.check(owner, `WS ${path}`, this.wsMap.get(path)?.owner ?? this.httpRoutes.find((r) => r.method === 'get' && r.path === path)?.owner);
+    this.wsMap.set(path, { ...options, owner });
   }
 
-  http(method: HttpMethod, path: string, handler: HttpHandler): void {
+  http(method: HttpMethod, path: string, handler: HttpHandler, owner: string = KERNEL_OWNER): void {
     const m = String(method).toLowerCase() as HttpMethod;
-    if (!METHODS.includes(m)) throw new KernelError(KernelErrors.PLUGIN_REGISTER, `plugin "${this.owner}": unknown HTTP method ${method}`, this.owner);
-    if (!path.startsWith('/')) throw new KernelError(KernelErrors.PLUGIN_REGISTER, `plugin "${this.owner}": route "${path}" must start with /`, this.owner);
-    this.check(`${m.toUpperCase()} ${path}`, this.httpRoutes.some((r) => r.method === m && r.path === path) || (m === 'get' && this.wsMap.has(path)));
-    this.httpRoutes.push({ method: m, path, handler, owner: this.owner });
+    if (!METHODS.includes(m)) throw new KernelError(KernelErrors.PLUGIN_REGISTER, `${who(owner)}: unknown HTTP method ${method}`, owner);
+    if (!path.startsWith('/')) throw new KernelError(KernelErrors.PLUGIN_REGISTER, `${who(owner)}: route "${path}" must start with /`, owner);
+    const existing = this.httpRoutes.find((r) => r.method === m && r.path === path)?.owner ?? (m === 'get' ? this.wsMap.get(path)?.owner : undefined);
+    this.check(owner, `${m.toUpperCase()} ${path}`, existing);
+    this.httpRoutes.push({ method: m, path, handler, owner });
   }
 
   wsRoutes(): ReadonlyMap<string, WsRouteOptions> {

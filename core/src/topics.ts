@@ -4,6 +4,7 @@
  * uWS topic, membership, transports — so every plugin gets the same guarantees.
  */
 import { KernelError, KernelErrors, isActorwireError, protocolError } from './errors.js';
+import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import type { HookRegistry } from './hooks.js';
 import type { SessionImpl } from './sessions/session.js';
 import type {
@@ -12,6 +13,7 @@ import type {
 
 interface CompiledTopic {
   pattern: string;
+  owner: string;
   regex: RegExp;
   specificity: number;
   def: TopicDefinition;
@@ -47,14 +49,17 @@ export class Topics implements TopicRegistry {
     private readonly hooks: HookRegistry,
     private readonly bus: Bus,
     private readonly transports: () => readonly Transport[],
+    private readonly seal: Seal,
   ) {}
 
-  define(pattern: string, def: TopicDefinition): void {
-    if (this.defs.some((d) => d.pattern === pattern)) {
-      throw new KernelError(KernelErrors.DUPLICATE_TOPIC, `topic pattern "${pattern}" is already defined`, pattern);
+  define(pattern: string, def: TopicDefinition, owner: string = KERNEL_OWNER): void {
+    this.seal.check(owner, `topic pattern "${pattern}"`);
+    const existing = this.defs.find((d) => d.pattern === pattern);
+    if (existing) {
+      throw new KernelError(KernelErrors.DUPLICATE_TOPIC, `${who(owner)} defines topic pattern "${pattern}", already defined by ${who(existing.owner)}`, owner);
     }
     const { regex, specificity } = compilePattern(pattern);
-    this.defs.push({ pattern, regex, specificity, def, order: this.defs.length });
+    this.defs.push({ pattern, owner, regex, specificity, def, order: this.defs.length });
     // Most literal characters first; later definitions win ties so plugins can refine.
     this.defs.sort((a, b) => b.specificity - a.specificity || b.order - a.order);
   }
@@ -108,7 +113,7 @@ export class Topics implements TopicRegistry {
     if (!s.leaveTopic(topic)) return false;
     this.dropMember(s, topic);
     s.dispatch({ type: 'SUBSCRIPTIONS_CHANGED', count: s.subscriptionCount });
-    if (this.hooks.has('onUnsubscribe')) await this.hooks.run('onUnsubscribe', s, topic);
+    if (this.hooks.has('onUnsubscribe')) await this.hooks.runAll('onUnsubscribe', s, topic);
     return true;
   }
 

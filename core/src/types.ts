@@ -18,7 +18,6 @@ export type JsonSchema = AnySchema | JSONSchemaType<unknown>;
 export interface Identity {
   userId: string;
   role?: string;
-  sellerId?: string;
   /** Unix epoch milliseconds after which the identity is no longer valid. */
   expiresAt?: number;
   /** Every claim of the credential, for policies. */
@@ -348,8 +347,11 @@ export interface SessionRegistry {
   ofUser(userId: string): ReadonlySet<Session>;
   /** Attach an identity: ends `authenticating`, refreshes expiry, joins the user's topic. */
   authenticate(session: Session, identity: Identity): Promise<void>;
-  /** Reach every connection of a user, on every instance (through the bus). */
-  sendToUser(userId: string, frame: Frame): void;
+  /**
+   * Reach every connection of a user, on every instance: a server-side publish to the user's
+   * topic, through `onPublish` hooks like every publish. Resolves false when a hook vetoed.
+   */
+  sendToUser(userId: string, frame: Frame): Promise<boolean>;
   /** The bus topic that carries a user's frames. */
   userTopic(userId: string): string;
 }
@@ -360,13 +362,100 @@ export interface Clock {
   now(): number;
 }
 
+/* ------------------------------------------------------- authentication */
+
+/** The HTTP request shape an authenticator reads a token from (an `HttpRequest` fits). */
+export interface HttpLikeRequest {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly query_parameters?: Readonly<Record<string, string | undefined>>;
+  readonly path?: string;
+  readonly ip?: string;
+}
+
+/**
+ * The `authenticator` service: what an auth plugin provides and other plugins use to verify
+ * tokens (HTTP routes, admin APIs). Its presence turns authentication on: WebSocket routes
+ * default to `auth: 'required'` (config `defaultAuth`).
+ */
+export interface Authenticator {
+  /** Verify a token; throws an ActorwireError (UNAUTHORIZED 401, or 503 when keys are unavailable). */
+  verify(token: string): Promise<Identity>;
+  /** The token of an HTTP request (e.g. `Authorization: Bearer`, else a query parameter). */
+  tokenFromHttp(req: HttpLikeRequest): string | undefined;
+  /**
+   * Authenticate an HTTP request: 401 without a token or with a bad one; 403 (FORBIDDEN) when
+   * `roles` is given and the token's role is not one of them.
+   */
+  authenticateHttp(req: HttpLikeRequest, opts?: { roles?: readonly string[] }): Promise<Identity>;
+  /** Every algorithm some configured key accepts. */
+  readonly algorithms: readonly string[];
+}
+
+/* --------------------------------------------------------------- services */
+
+/**
+ * Every service in the container, by name. The kernel provides the first group; plugins add
+ * theirs by declaration merging, so lookups are typed wherever the plugin's types are loaded:
+ *
+ *   declare module '@actorwire/core' {
+ *     interface ActorwireServices { notifier: Notifier }
+ *   }
+ */
+export interface ActorwireServices {
+  config: ActorwireConfig;
+  logger: Logger;
+  tracer: Tracer;
+  meter: Meter;
+  bus: Bus;
+  sessions: SessionRegistry;
+  topics: TopicRegistry;
+  policies: PolicyRegistry;
+  /** Replaceable (`replaces: ['presence']`) by a cluster plugin. */
+  presence: Presence;
+  clock: Clock;
+  instanceId: string;
+  /** Provided by an auth plugin (`provides: ['authenticator']`); absent in open mode. */
+  authenticator: Authenticator;
+}
+
+export type ServiceName = Extract<keyof ActorwireServices, string>;
+
+/**
+ * A plugin's view of the container. It may provide only what its manifest declares
+ * (`provides`, `replaces`); it reads any service.
+ */
+export interface ServiceRegistry {
+  /** Provide a value under `name` (declared in `provides` or `replaces`). */
+  provide<K extends ServiceName>(name: K, value: ActorwireServices[K]): void;
+  /** Provide a factory, called once on first use with the registry (for services built from others). */
+  provideFactory<K extends ServiceName>(name: K, factory: (services: ServiceReader) => ActorwireServices[K]): void;
+  /** The service; a KernelError (WS_ERR_PLUGIN_MISSING_SERVICE) when nobody provides it. */
+  get<K extends ServiceName>(name: K): ActorwireServices[K];
+  /** The service, or undefined when nobody provides it (for `uses`: optional services). */
+  find<K extends ServiceName>(name: K): ActorwireServices[K] | undefined;
+  has(name: ServiceName): boolean;
+}
+
+export type ServiceReader = Pick<ServiceRegistry, 'get' | 'find' | 'has'>;
+
 /* ---------------------------------------------------------------- plugins */
 
+/**
+ * What a plugin's `register` gets: a facade over the kernel's registries that records this
+ * plugin as the owner of everything it registers. Registries are sealed once the server
+ * starts: registering later throws WS_ERR_LATE_REGISTRATION.
+ *
+ * Privileged members (they bypass topic authorization and `onPublish`; for transports,
+ * presence and diagnostics, not for application pushes): `bus`, `container`.
+ */
 export interface PluginContext {
   readonly name: string;
   readonly config: ActorwireConfig;
   readonly logger: Logger;
-  readonly container: AwilixContainer;
+  /** Typed services: provide what the manifest declares, read the rest. */
+  readonly services: ServiceRegistry;
+  /** The Awilix container itself (privileged: registering here skips ownership checks). */
+  readonly container: AwilixContainer<ActorwireServices>;
   readonly messages: MessageRegistry;
   readonly topics: TopicRegistry;
   readonly policies: PolicyRegistry;
@@ -374,6 +463,7 @@ export interface PluginContext {
   readonly routes: RouteRegistry;
   readonly hooks: Hooks;
   readonly sessions: SessionRegistry;
+  /** Privileged: publishes here skip authorization and `onPublish`. Use `topics.publish`. */
   readonly bus: Bus;
   readonly tracer: Tracer;
   readonly meter: Meter;
@@ -386,7 +476,16 @@ export interface PluginDefinition<O = Record<string, unknown>> {
   version: string;
   /** Semver range of the kernel API this plugin supports. */
   kernel: string;
-  dependsOn?: string[];
+  /** Plugins that must be loaded (and register) first: names, or names with a semver range of their version. */
+  dependsOn?: readonly string[] | Readonly<Record<string, string>>;
+  /** Services this plugin provides (`ctx.services.provide`); two plugins may not provide the same one. */
+  provides?: readonly string[];
+  /** Services this plugin needs; startup fails when nobody provides one. Their providers register first. */
+  requires?: readonly string[];
+  /** Services this plugin uses when present; their providers, if loaded, register first. */
+  uses?: readonly string[];
+  /** Services provided by the kernel or another plugin that this plugin replaces (e.g. `presence`). */
+  replaces?: readonly string[];
   /** JSON schema of the options; ajv validates (and fills defaults) before `register`. */
   options?: JsonSchema;
   register(ctx: PluginContext, options: O): Awaitable<void>;

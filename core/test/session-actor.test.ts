@@ -3,8 +3,12 @@
  * ManualClock: deadlines pass when the test advances it, not after sleeping.
  */
 import t from 'tap';
-import { ManualClock, startTestServer, until } from '../src/testing/index.js';
+import { ManualClock, startTestServer, until, type TestServer } from '../src/testing/index.js';
+import type { Sessions } from '../src/sessions/registry.js';
 import { headerAuth, miniRooms } from './fixtures/plugins.js';
+
+/** The kernel's own session registry (with the actor of each session), not the plugin-facing interface. */
+const sessionsOf = (srv: TestServer): Sessions => srv.kernel.container.resolve('sessions') as unknown as Sessions;
 
 t.test('auth required: no identity → authenticating; only auth-exempt messages pass; deadline closes 4408', async (t) => {
   const clock = new ManualClock();
@@ -20,7 +24,7 @@ t.test('auth required: no identity → authenticating; only auth-exempt messages
   t.equal(err.code, 'UNAUTHORIZED');
   t.equal(err.error, 'authentication timeout');
   t.equal((await c.closed).code, 4408);
-  await until(() => srv.kernel.container.resolve('sessions').count() === 0, 2000, 'session removed');
+  await until(() => sessionsOf(srv).count() === 0, 2000, 'session removed');
   t.pass('session removed');
 });
 
@@ -48,8 +52,8 @@ t.test('identity from the upgrade → ready at once, user_id in connected; bad c
   t.teardown(() => srv.stop());
   const c = await srv.connect('/ws', { headers: { 'x-user': 'alice' } });
   t.equal(c.connected?.data.user_id, 'alice');
-  const sessions = srv.kernel.container.resolve('sessions');
-  t.equal([...sessions.all()][0].phase, 'ready');
+  const sessions = sessionsOf(srv);
+  t.equal([...sessions.all()][0]!.phase, 'ready');
   t.equal(sessions.ofUser('alice').size, 1);
   const { expectRefused } = await import('../src/testing/index.js');
   const r = await expectRefused(`${srv.wsBase}/ws`, { headers: { 'x-user': 'bad' } });
@@ -86,7 +90,7 @@ t.test('heartbeat: a silent client is pinged, then closed after pong wait; an an
   t.teardown(() => srv.stop());
   const silent = await srv.connect();
   const alive = await srv.connect();
-  const sessions = srv.kernel.container.resolve('sessions');
+  const sessions = sessionsOf(srv);
   const aliveSession = [...sessions.all()].find((s) => s.id === alive.connected?.data.client_id)!;
   // Stop reading on the socket: no pong, as a dead peer.
   (silent.ws as unknown as { _socket: { pause(): void } })._socket.pause();
@@ -116,7 +120,7 @@ t.test('subscription limit per connection is owned by the actor', async (t) => {
   t.equal((await c.request({ type: 'join', room: 'b' })).type, 'joined');
   const full = await c.request({ type: 'join', room: 'c' });
   t.equal(full.code, 'TOO_MANY_SUBSCRIPTIONS');
-  const s = [...srv.kernel.container.resolve('sessions').all()][0];
+  const s = [...sessionsOf(srv).all()][0]!;
   t.ok(s.actor.getSnapshot().matches({ ready: { subscriptions: 'full' } }));
   t.equal((await c.request({ type: 'join', room: 'a' })).type, 'joined', 'rejoining is idempotent');
   await srv.kernel.container.resolve('topics').unsubscribe(s, 'a');
@@ -129,7 +133,7 @@ t.test('close from the server side walks closing → closed and cleans up', asyn
   t.teardown(() => srv.stop());
   const c = await srv.connect();
   await c.request({ type: 'join', room: 'x' });
-  const s = [...srv.kernel.container.resolve('sessions').all()][0];
+  const s = [...sessionsOf(srv).all()][0]!;
   s.close(4403, 'bye');
   const closed = await c.closed;
   t.equal(closed.code, 4403);

@@ -37,6 +37,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
     logLevel: envEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     allowedOrigins: envList(env, 'ALLOWED_ORIGINS'),
     shutdownTimeout: envDuration(env, 'ACTORWIRE_SHUTDOWN_TIMEOUT', { min: 1 }),
+    hookTimeout: envDuration(env, 'ACTORWIRE_HOOK_TIMEOUT', { min: 0 }),
     defaultAuth: envEnum(env, 'ACTORWIRE_DEFAULT_AUTH', ['required', 'optional', 'none'] as const),
     maxHttpBodySize: envInt(env, 'ACTORWIRE_MAX_HTTP_BODY_SIZE', { min: 1 }),
     websocket: {

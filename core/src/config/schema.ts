@@ -43,6 +43,8 @@ export interface ActorwireConfig {
   allowedOrigins: string[];
   /** Max time between SIGTERM and exit (ms). */
   shutdownTimeout: number;
+  /** Longest a hook may take before it counts as failed (ms; 0: no limit). */
+  hookTimeout: number;
   /** Default auth mode of ws routes that do not say: required when an auth plugin is loaded. */
   defaultAuth: 'required' | 'optional' | 'none';
   /** Prefix of the per-user topic every authenticated session joins. */
@@ -61,6 +63,7 @@ export const defaultConfig: ActorwireConfig = {
   logLevel: 'info',
   allowedOrigins: [],
   shutdownTimeout: 10_000,
+  hookTimeout: 10_000,
   defaultAuth: 'required',
   userTopicPrefix: 'user:',
   maxHttpBodySize: 1024 * 1024,
@@ -94,6 +97,7 @@ export const configSchema = {
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     allowedOrigins: { type: 'array', items: { type: 'string', minLength: 1 } },
     shutdownTimeout: positiveInt,
+    hookTimeout: { type: 'integer', minimum: 0 },
     defaultAuth: { enum: ['required', 'optional', 'none'] },
     userTopicPrefix: { type: 'string', minLength: 1 },
     maxHttpBodySize: positiveInt,
@@ -139,6 +143,7 @@ export const envNames: Record<string, string> = {
   '/logLevel': 'LOG_LEVEL',
   '/allowedOrigins': 'ALLOWED_ORIGINS',
   '/shutdownTimeout': 'ACTORWIRE_SHUTDOWN_TIMEOUT',
+  '/hookTimeout': 'ACTORWIRE_HOOK_TIMEOUT',
   '/defaultAuth': 'ACTORWIRE_DEFAULT_AUTH',
   '/maxHttpBodySize': 'ACTORWIRE_MAX_HTTP_BODY_SIZE',
   '/websocket/maxMessageSize': 'WEBSOCKET_MAX_MESSAGE_SIZE',

@@ -10,8 +10,8 @@ import type { Tracer } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
 import uws, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_socket_context_t, type WebSocket } from 'uWebSockets.js';
 import type { ActorwireConfig } from '../config/schema.js';
-import { CloseCodes, isActorwireError, protocolError } from '../errors.js';
-import type { HookRegistry } from '../hooks.js';
+import { CloseCodes, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
+import { HookFailure, type HookRegistry } from '../hooks.js';
 import { paramNames } from '../routes.js';
 import type { InboundHandler } from '../sessions/inbound.js';
 import type { Sessions } from '../sessions/registry.js';
@@ -129,15 +129,10 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         let aborted = false;
         res.onAborted(() => { aborted = true; });
         const span = tracer.startSpan('ws.upgrade', { attributes: { 'http.route': pattern, 'client.address': remote } });
+        // A failed hook answers its ActorwireError's status (the runner logged anything else as 500).
         hooks.run('onUpgrade', up).then(
           () => undefined,
-          (err: unknown) => {
-            if (isActorwireError(err)) up.reject(err.status, { error: err.message, code: err.code });
-            else {
-              logger.error({ err, route: pattern }, 'onUpgrade hook failed');
-              up.reject(500, { error: 'internal server error', code: 'INTERNAL_ERROR' });
-            }
-          },
+          (err: ActorwireError) => up.reject(err.status, { error: err.message, code: err.code }),
         ).then(() => {
           if (up.rejection) span.setStatus({ code: SpanStatusCode.ERROR, message: String(up.rejection.body.error ?? up.rejection.status) });
           if (up.identity) span.setAttribute('enduser.id', up.identity.userId);
@@ -223,7 +218,9 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
       if (session.phase === 'ready') await session.joinAutoTopics();
     } catch (err) {
       if (isActorwireError(err)) session.sendError(err);
-      else logger.error({ err, session: session.id }, 'onOpen failed');
+      else logger.error({ err, session: session.id }, 'opening the session failed');
+      // A session whose open hooks broke is in an unknown state: end it (an ActorwireError may have closed it already).
+      if (!isActorwireError(err) || err instanceof HookFailure) session.close(CloseCodes.INTERNAL_ERROR, 'internal server error');
     } finally {
       const queued = session.pendingFrames ?? [];
       session.pendingFrames = undefined;
@@ -252,14 +249,10 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
     const left = topics.removeSession(s);
     const { code, reason } = s.closeInfo ?? { code: CloseCodes.NORMAL, reason: '' };
     void (async () => {
-      try {
-        // Disconnect hooks never overtake open hooks of the same session.
-        if (s.opened) await s.opened;
-        if (hooks.has('onUnsubscribe')) for (const t of left) await hooks.run('onUnsubscribe', s, t);
-        if (hooks.has('onDisconnect')) await hooks.run('onDisconnect', s, code, reason);
-      } catch (err) {
-        logger.error({ err, session: s.id }, 'onDisconnect hook failed');
-      }
+      // Disconnect hooks never overtake open hooks of the same session. runAll logs failures.
+      if (s.opened) await s.opened;
+      if (hooks.has('onUnsubscribe')) for (const t of left) await hooks.runAll('onUnsubscribe', s, t);
+      if (hooks.has('onDisconnect')) await hooks.runAll('onDisconnect', s, code, reason);
     })();
   }
 }

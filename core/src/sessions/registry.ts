@@ -1,5 +1,5 @@
 /** Every live session of this instance, indexed by id and by user. */
-import type { Bus, Frame, Identity, Session, SessionRegistry, Transport } from '../types.js';
+import type { Frame, Identity, Session, SessionRegistry, Transport } from '../types.js';
 import { protocolError } from '../errors.js';
 import type { HookRegistry } from '../hooks.js';
 import type { SessionImpl } from './session.js';
@@ -12,7 +12,8 @@ export class Sessions implements SessionRegistry {
   private readonly byUser = new Map<string, SessionImpl | Set<SessionImpl>>();
 
   constructor(
-    private readonly bus: Bus,
+    /** Server-side publish (authorization skipped, `onPublish` hooks applied): the topic registry's. */
+    private readonly publish: (topic: string, frame: Frame) => Promise<boolean>,
     private readonly hooks: HookRegistry,
     private readonly userTopicPrefix: string,
     private readonly transports: () => readonly Transport[],
@@ -87,8 +88,8 @@ export class Sessions implements SessionRegistry {
     if (s.identity) s.joinSystemTopic(this.userTopic(s.identity.userId));
   }
 
-  sendToUser(userId: string, frame: Frame): void {
-    this.bus.publish(this.userTopic(userId), frame);
+  sendToUser(userId: string, frame: Frame): Promise<boolean> {
+    return this.publish(this.userTopic(userId), frame);
   }
 
   private indexUser(s: SessionImpl, userId: string): void {

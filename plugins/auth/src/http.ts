@@ -1,25 +1,11 @@
 /**
- * The container's `authenticator`: what other plugins use to verify tokens, e.g. the rooms
- * plugin's `POST /api/notify` (admin or service) and `GET /admin/clients` (admin).
+ * The `authenticator` service (its contract is core's `Authenticator`): what other plugins use
+ * to verify tokens, e.g. the rooms plugin's `POST /api/notify` and `GET /admin/clients`.
  */
-import type { Identity } from '@actorwire/core';
+import type { Authenticator, Identity } from '@actorwire/core';
 import { AuthError } from './errors.js';
 import type { AuthRuntime } from './runtime.js';
 import { tokenFromHttp, type HttpLikeRequest } from './sources.js';
-
-export interface Authenticator {
-  /** Verify a token; throws an AuthError (a ActorwireError, code UNAUTHORIZED, status 401/503, with `reason`). */
-  verify(token: string): Promise<Identity>;
-  /** The token of an HTTP request: `Authorization: Bearer`, else the `?token=` query parameter. */
-  tokenFromHttp(req: HttpLikeRequest): string | undefined;
-  /**
-   * Authenticate an HTTP request. 401 without a token or with a bad one; 403 (code FORBIDDEN,
-   * reason insufficient_role) when `roles` is given and the token's role is not in it.
-   */
-  authenticateHttp(req: HttpLikeRequest, opts?: { roles?: readonly string[] }): Promise<Identity>;
-  /** Every algorithm some configured key accepts. */
-  readonly algorithms: readonly string[];
-}
 
 export function createAuthenticator(rt: AuthRuntime): Authenticator {
   const verifier = rt.verifier!;

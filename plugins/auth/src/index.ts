@@ -1,13 +1,14 @@
 /**
  * @actorwire/plugin-auth — JWT authentication of sessions with jose.
  *
- * With a key (JWT_SECRET, JWT_PUBLIC_KEY or JWKS_URL) it registers `authenticator` in the
- * container (which turns auth on in the kernel: routes default to `auth: 'required'`), an
+ * With a key (JWT_SECRET, JWT_PUBLIC_KEY or JWKS_URL) it provides the `authenticator` service
+ * (which turns auth on in the kernel: routes default to `auth: 'required'`), an
  * `onUpgrade` hook that verifies tokens before the upgrade, and the `auth` message. Without
  * a key it starts in an explicit, logged open mode: sessions are anonymous.
  */
 import { KernelError, KernelErrors, definePlugin, packageInfo, type PluginContext } from '@actorwire/core';
-import { createAuthenticator, type Authenticator } from './http.js';
+import type { Authenticator } from '@actorwire/core';
+import { createAuthenticator } from './http.js';
 import { jwksSource, pemSources, secretSource, type KeySource, type RemoteKeySet } from './keys.js';
 import { defineAuthMessage } from './message.js';
 import { optionsFromEnv, optionsSchema, type AuthOptions } from './options.js';
@@ -17,7 +18,7 @@ import { createVerifier } from './verifier.js';
 import type { AuthError } from './errors.js';
 
 export { AuthError, AuthReasons, isAuthError, type AuthReason } from './errors.js';
-export type { Authenticator } from './http.js';
+export type { Authenticator } from '@actorwire/core';
 export type { AuthOptions, TokenSource } from './options.js';
 export type { HttpLikeRequest } from './sources.js';
 export { HMAC_ALGORITHMS, ASYMMETRIC_ALGORITHMS } from './options.js';
@@ -72,11 +73,7 @@ function register(ctx: PluginContext, options: AuthOptions): void {
   const rt = createRuntime(opts, verifier, log, ctx.meter);
   const authenticator: Authenticator = createAuthenticator(rt);
 
-  if (ctx.container.hasRegistration('authenticator')) {
-    throw new KernelError(KernelErrors.PLUGIN_REGISTER, 'plugin "auth": an authenticator is already registered (two auth plugins?)', 'auth');
-  }
-  // awilix `asValue` is exactly this resolver; core does not re-export awilix.
-  ctx.container.register('authenticator', { resolve: () => authenticator, isLeakSafe: true });
+  ctx.services.provide('authenticator', authenticator);
   ctx.hooks.on('onUpgrade', upgradeHook(rt));
   defineAuthMessage(ctx.messages, ctx.sessions, rt);
 
@@ -118,6 +115,8 @@ const authPlugin = definePlugin<AuthOptions>({
   name: 'auth',
   version: PLUGIN_VERSION,
   kernel: '^0.1.0',
+  // Provided only when a key is configured: in open mode there is no authenticator.
+  provides: ['authenticator'],
   options: optionsSchema,
   optionsFromEnv,
   register,

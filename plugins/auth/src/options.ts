@@ -34,8 +34,6 @@ export interface AuthOptions {
   userIdClaims: string[];
   /** Claim holding the role. Env `JWT_ROLE_CLAIM`. */
   roleClaim: string;
-  /** Claim holding the seller id. Env `JWT_SELLER_ID_CLAIM`. */
-  sellerIdClaim: string;
   /** Where an upgrade request's token is looked for, in order (first match wins). Env `JWT_TOKEN_SOURCES`. */
   sources: TokenSource[];
   /** Query parameter carrying a token. Env `JWT_QUERY_PARAM`. */
@@ -83,7 +81,6 @@ export const optionsSchema = {
     requiredClaims: stringList([]),
     userIdClaims: { ...stringList(['sub', 'user_id']), minItems: 1 },
     roleClaim: { type: 'string', minLength: 1, default: 'role' },
-    sellerIdClaim: { type: 'string', minLength: 1, default: 'seller_id' },
     sources: {
       type: 'array',
       items: { enum: ['header', 'query', 'path', 'subprotocol'] },
@@ -163,7 +160,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<AuthOptions> {
     requiredClaims: envList(env, 'JWT_REQUIRED_CLAIMS'),
     userIdClaims: envList(env, 'JWT_USER_ID_CLAIMS'),
     roleClaim: envString(env, 'JWT_ROLE_CLAIM'),
-    sellerIdClaim: envString(env, 'JWT_SELLER_ID_CLAIM'),
     sources: sourcesFromEnv(env),
     queryParam: envString(env, 'JWT_QUERY_PARAM'),
     subprotocols: envList(env, 'JWT_SUBPROTOCOLS'),

@@ -16,7 +16,6 @@ t.test('valid HS256 → connected with user_id, identity from claims', async (t)
   t.same(who.data.identity, {
     userId: 'u1',
     role: 'seller',
-    sellerId: 's-9',
     expiresAt: exp * 1000,
     claims: { sub: 'u1', role: 'seller', seller_id: 's-9', exp, extra: { a: 1 } },
   });
@@ -39,17 +38,18 @@ t.test('user_id claim when there is no sub; numeric ids become strings', async (
   const c2 = await srv.connect(`/ws?token=${await hs({ user_id: 42, seller_id: 5 })}`);
   t.equal(c2.connected?.data.user_id, '42');
   const who = await c2.request({ type: 'whoami' });
-  t.equal(who.data.identity.sellerId, '5');
+  t.equal(who.data.identity.claims.seller_id, 5, 'other claims stay in claims, as they are (no domain fields on the identity)');
+  t.equal(who.data.identity.sellerId, undefined);
 });
 
 t.test('configurable claim names (including a dotted path)', async (t) => {
-  const srv = await startAuth({ secret: SECRET, userIdClaims: ['uid'], roleClaim: 'app.role', sellerIdClaim: 'shop' });
+  const srv = await startAuth({ secret: SECRET, userIdClaims: ['uid'], roleClaim: 'app.role' });
   t.teardown(() => srv.stop());
   const c = await srv.connect(`/ws?token=${await hs({ sub: 'ignored', uid: 'u-9', app: { role: 'admin' }, shop: 'sh-1' })}`);
   t.equal(c.connected?.data.user_id, 'u-9');
   const who = await c.request({ type: 'whoami' });
   t.equal(who.data.identity.role, 'admin');
-  t.equal(who.data.identity.sellerId, 'sh-1');
+  t.equal(who.data.identity.claims.shop, 'sh-1');
 });
 
 t.test('a token without exp has no expiry; algorithm allow-list can narrow HS', async (t) => {

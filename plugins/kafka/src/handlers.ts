@@ -2,22 +2,19 @@
  * The handler registry in the container (`kafkaHandlers`): other plugins (snapshots,
  * analytics, …) register what to do with records of a topic or topic pattern.
  *
- *   const kafka = ctx.container.resolve<KafkaHandlers>('kafkaHandlers');
+ *   // in your plugin's manifest: requires: ['kafkaHandlers']
+ *   const kafka = ctx.services.get('kafkaHandlers');
  *   kafka.register('orders.events', async (record, { notifier }) => { … });
  *   kafka.register(/^catalog\./, refreshCatalogCache);
  *
- * Register during your plugin's `register` (declare `dependsOn: ['kafka']`): the consumer
- * subscribes to the union of topics when the server is ready.
+ * Register during your plugin's `register` (`requires: ['kafkaHandlers']` orders your plugin
+ * after kafka): the consumer subscribes to the union of topics when the server is ready.
  */
 import type { Bus, SessionRegistry } from '@actorwire/core';
+import type { Notifier } from '@actorwire/plugin-rooms';
 import type { KafkaRecord } from './record.js';
 
-/** The rooms plugin's notifier (resolved from the container when present). */
-export interface Notifier {
-  toUser(userId: string, event: string, data?: unknown): Promise<{ message_id: string; delivered: boolean }>;
-  toRoom(room: string, event: string, data?: unknown): Promise<{ message_id: string; delivered: boolean }>;
-  broadcast(event: string, data?: unknown): Promise<{ message_id: string; delivered: boolean }>;
-}
+export type { Notifier };
 
 export interface HandlerContext {
   notifier: Notifier | undefined;

@@ -8,7 +8,7 @@ import { definePlugin, packageInfo } from '@actorwire/core';
 import { KafkaRuntime } from './consumer.js';
 import { defaultRoute } from './default-route.js';
 import { installForwarder } from './forwarder.js';
-import { KafkaHandlers, type Notifier } from './handlers.js';
+import { KafkaHandlers } from './handlers.js';
 import { entityOfTopics, optionsFromEnv, optionsSchema, type KafkaOptions } from './options.js';
 
 export type { KafkaOptions } from './options.js';
@@ -17,22 +17,32 @@ export type { KafkaRecord } from './record.js';
 export { KafkaHandlers } from './handlers.js';
 export { PoisonRecord } from './record.js';
 
+declare module '@actorwire/core' {
+  interface ActorwireServices {
+    /** Handlers of Kafka records, by topic (provided by @actorwire/plugin-kafka). */
+    kafkaHandlers: KafkaHandlers;
+  }
+}
+
 export default definePlugin<KafkaOptions>({
   name: 'kafka',
   version: packageInfo(import.meta.url).version,
   kernel: '^0.1.0',
-  dependsOn: ['rooms'],
+  dependsOn: { rooms: '^0.1.0' },
+  provides: ['kafkaHandlers'],
+  // The default route delivers through the rooms plugin's notifier.
+  requires: ['notifier'],
   options: optionsSchema,
   optionsFromEnv,
   register(ctx, o) {
     const handlers = new KafkaHandlers();
-    ctx.container.register('kafkaHandlers', { resolve: () => handlers, isLeakSafe: true });
+    ctx.services.provide('kafkaHandlers', handlers);
 
     const entityOf = entityOfTopics(o.entityTopics);
     const route = defaultRoute(entityOf, o.roomTemplate, o.userTemplate);
     for (const [topic, entity] of entityOf) handlers.register(topic, route, `entity:${entity}`);
 
-    const notifier = () => (ctx.container.hasRegistration('notifier') ? ctx.container.resolve<Notifier>('notifier') : undefined);
+    const notifier = () => ctx.services.find('notifier');
     const runtime = new KafkaRuntime(o, handlers, () => ({ notifier: notifier(), bus: ctx.bus, sessions: ctx.sessions }), ctx.tracer, ctx.logger);
     const forward = installForwarder(ctx, o, () => runtime.producer);
 

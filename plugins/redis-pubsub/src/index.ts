@@ -20,6 +20,8 @@ export default definePlugin<RedisPubSubOptions>({
   name: 'redis-pubsub',
   version: packageInfo(import.meta.url).version,
   kernel: '^0.1.0',
+  // Cluster-wide presence instead of the kernel's per-instance one.
+  replaces: ['presence'],
   options: optionsSchema,
   optionsFromEnv,
   register(ctx, o) {
@@ -43,8 +45,7 @@ export default definePlugin<RedisPubSubOptions>({
       ttl: o.presenceTtl,
       logger: ctx.logger,
     });
-    // Replaces the kernel's local presence for every plugin that resolves it at call time.
-    ctx.container.register('presence', { resolve: () => presence, isLeakSafe: true });
+    ctx.services.provide('presence', presence);
     transport.onReconnect = () => void presence.resync();
     ctx.hooks.on('onSubscribe', (_session, topic) => presence.touch(topic));
     ctx.hooks.on('onUnsubscribe', (_session, topic) => presence.touch(topic));

@@ -11,7 +11,7 @@ import { presenceMessage } from './messages/presence.js';
 import { publishMessage } from './messages/publish.js';
 import { subscribeMessage } from './messages/subscribe.js';
 import { unsubscribeMessage } from './messages/unsubscribe.js';
-import { createNotifier } from './notifier.js';
+import { createNotifier, type Notifier } from './notifier.js';
 import { notifyRoute } from './notify-route.js';
 import { optionsFromEnv, optionsSchema, type RoomsOptions } from './options.js';
 import { registerPolicies } from './policies/index.js';
@@ -20,14 +20,23 @@ import { Rooms } from './runtime.js';
 
 export type { RoomsOptions, PublishAccess, BroadcastAccess } from './options.js';
 export type { Notifier, NotifyResult } from './notifier.js';
-export type { Authenticator } from './runtime.js';
 export { POLICY } from './policies/index.js';
 export { RoomNames, DEFAULT_PATTERN } from './room-name.js';
+
+declare module '@actorwire/core' {
+  interface ActorwireServices {
+    /** Push notifications to users, rooms or everyone (provided by @actorwire/plugin-rooms). */
+    notifier: Notifier;
+  }
+}
 
 export default definePlugin<RoomsOptions>({
   name: 'rooms',
   version: packageInfo(import.meta.url).version,
   kernel: '^0.1.0',
+  provides: ['notifier'],
+  // The authenticator guards the HTTP APIs when an auth plugin is loaded; presence may be a cluster one.
+  uses: ['authenticator', 'presence'],
   options: optionsSchema,
   optionsFromEnv,
   register(ctx, options) {
@@ -41,9 +50,7 @@ export default definePlugin<RoomsOptions>({
     ctx.messages.define('broadcast', broadcastMessage(r));
     ctx.messages.define('presence', presenceMessage(r));
 
-    const notifier = createNotifier(r);
-    // asValue without importing awilix (see README "Kernel requests").
-    ctx.container.register('notifier', { resolve: () => notifier, isLeakSafe: true });
+    ctx.services.provide('notifier', createNotifier(r));
 
     if (options.notifyApi) ctx.routes.http('post', '/api/notify', notifyRoute(r));
     if (options.adminApi) ctx.routes.http('get', '/admin/clients', adminRoute(r));

@@ -41,8 +41,8 @@ export function createNotifier(r: Rooms): Notifier {
         throw protocolError('INVALID_MESSAGE', 'user_id must be a non-empty string');
       }
       const frame = notificationFrame(checkEvent(event), data);
-      ctx.sessions.sendToUser(String(userId), frame);
-      return { message_id: frame.message_id as string, delivered: true };
+      const delivered = await ctx.sessions.sendToUser(String(userId), frame);
+      return { message_id: frame.message_id as string, delivered };
     },
     async toRoom(room, event, data) {
       const topic = r.topicFor(r.names.check(room));

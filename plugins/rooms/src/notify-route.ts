@@ -45,7 +45,7 @@ export function notifyRoute(r: Rooms): HttpHandler {
     // One frame (one message_id) for every target.
     const frame = notificationFrame(b.event, b.data);
     let delivered = true;
-    if (userId !== undefined) ctx.sessions.sendToUser(String(userId), frame);
+    if (userId !== undefined) delivered = await ctx.sessions.sendToUser(String(userId), frame);
     if (topic !== undefined) delivered = (await ctx.topics.publish(null, topic, frame)) && delivered;
     if (everyone) delivered = (await ctx.topics.publish(null, ctx.bus.broadcastTopic, frame)) && delivered;
     ctx.logger.debug(

@@ -25,6 +25,8 @@ export interface RoomsOptions {
   backendTimeout: number;
   /** Roles that count as administrators (order/seller rooms, other users' channels, presence of any room, broadcast). */
   adminRoles: string[];
+  /** Claim holding the seller id that `seller-{id}` rooms compare (a dotted path is read as a path). Env `JWT_SELLER_ID_CLAIM`. */
+  sellerIdClaim: string;
   /** Roles allowed on plain rooms (not order-/seller-/user:); empty = every authenticated user. */
   roomRoles: string[];
   /** Anonymous sessions (open mode, or `optional` routes) may join plain rooms. Never order-/seller-/user: rooms. */
@@ -61,6 +63,7 @@ export const optionsSchema = {
     backendTimeout: { type: 'integer', minimum: 1, default: 3000 },
     adminRoles: { ...roles, default: ['admin'] },
     roomRoles: { ...roles, default: [] },
+    sellerIdClaim: { type: 'string', minLength: 1, default: 'seller_id' },
     allowAnonymous: { type: 'boolean', default: true },
     publish: { enum: ['members', 'authenticated', 'admins'], default: 'members' },
     broadcast: { enum: ['auto', 'admins', 'authenticated', 'anyone', 'nobody'], default: 'auto' },
@@ -84,6 +87,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<RoomsOptions> {
     backendTimeout: envDuration(env, 'ROOMS_BACKEND_TIMEOUT', { min: 1 }),
     adminRoles: envList(env, 'ROOMS_ADMIN_ROLES'),
     roomRoles: envList(env, 'ROOMS_ROOM_ROLES'),
+    sellerIdClaim: envString(env, 'JWT_SELLER_ID_CLAIM'),
     allowAnonymous: envBool(env, 'ROOMS_ALLOW_ANONYMOUS'),
     publish: envEnum(env, 'ROOMS_PUBLISH', ['members', 'authenticated', 'admins'] as const),
     broadcast: envEnum(env, 'ROOMS_BROADCAST', ['auto', 'admins', 'authenticated', 'anyone', 'nobody'] as const),

@@ -4,20 +4,13 @@
  * registered or replaced by plugins that register after this one).
  */
 import { randomUUID } from 'node:crypto';
-import type { HttpHandler, Identity, PluginContext, Presence, Session } from '@actorwire/core';
+import type { Authenticator, HttpHandler, Identity, PluginContext, Presence, Session } from '@actorwire/core';
 import type { RoomsOptions } from './options.js';
 import { RoomNames } from './room-name.js';
 
 /** The HTTP request type route handlers receive (hyper-express), without depending on it. */
 export type HttpRequest = Parameters<HttpHandler>[0];
 export type HttpResponse = Parameters<HttpHandler>[1];
-
-/** What the auth plugin registers in the container as `authenticator`. */
-export interface Authenticator {
-  verify(token: string): Promise<Identity>;
-  /** Throws a ActorwireError (UNAUTHORIZED 401 / FORBIDDEN 403, with `.status`) when refused. */
-  authenticateHttp(req: HttpRequest, opts?: { roles?: string[] }): Promise<Identity>;
-}
 
 export class Rooms {
   readonly names: RoomNames;
@@ -30,18 +23,18 @@ export class Rooms {
     this.admins = new Set(opts.adminRoles);
   }
 
-  /** The container's presence, resolved at call time (a cluster plugin may replace it). */
+  /** The presence service, resolved at call time (a cluster plugin may replace it). */
   presence(): Presence {
-    return this.ctx.container.resolve<Presence>('presence');
+    return this.ctx.services.get('presence');
   }
 
   authenticator(): Authenticator | undefined {
-    return this.ctx.container.hasRegistration('authenticator') ? this.ctx.container.resolve<Authenticator>('authenticator') : undefined;
+    return this.ctx.services.find('authenticator');
   }
 
-  /** True when an auth plugin is loaded (otherwise the server runs in open mode). */
+  /** True when an auth plugin provides the authenticator (otherwise the server runs in open mode). */
   authOn(): boolean {
-    return this.ctx.container.hasRegistration('authenticator');
+    return this.ctx.services.has('authenticator');
   }
 
   isAdmin(identity: Identity | undefined): boolean {

@@ -83,3 +83,13 @@ t.test('roomRoles restricts plain rooms', async (t) => {
   t.equal(await outcome(await srv.as({ sub: '3', roles: ['staff', 'x'] }), 'chat'), 'allowed', 'a roles claim counts');
   t.equal(await outcome(await srv.as(users.admin), 'chat'), 'allowed');
 });
+
+t.test('sellerIdClaim: seller rooms compare the configured claim (a dotted path), not a kernel field', async (t) => {
+  const srv = await server({ auth: true, rooms: { sellerIdClaim: 'shop.id' } });
+  t.teardown(() => srv.stop());
+  const owner = await srv.as({ sub: '7', role: 'client', shop: { id: 42 } });
+  const legacy = await srv.as({ sub: '8', role: 'client', seller_id: '42' });
+  t.equal(await outcome(owner, 'seller-42'), 'allowed', 'shop.id 42 (a number) matches seller-42');
+  t.equal(await outcome(owner, 'seller-43'), 'FORBIDDEN');
+  t.equal(await outcome(legacy, 'seller-42'), 'FORBIDDEN', 'seller_id is not read once another claim is configured');
+});

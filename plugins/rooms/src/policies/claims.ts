@@ -1,11 +1,12 @@
 /**
  * The realtime service's claims rules (the default policy set, used when no BACKEND_URL is set):
  *   order-{id}:  the user id is {id}, or the role is admin;
- *   seller-{id}: the seller_id claim is {id}, the role is seller, or the role is admin;
+ *   seller-{id}: the seller claim (`sellerIdClaim`, default seller_id) is {id}, the role is
+ *                seller, or the role is admin;
  *   other rooms: authenticated users (optionally only `roomRoles`), admins; anonymous
  *                sessions when `allowAnonymous` (open mode / optional routes).
  */
-import type { Identity, Policy } from '@actorwire/core';
+import { claimAsId, readClaim, type Identity, type Policy } from '@actorwire/core';
 import { hasAnyRole, type Rooms } from '../runtime.js';
 
 export function orderAllowed(r: Rooms, identity: Identity | undefined, orderId: string): boolean {
@@ -15,9 +16,9 @@ export function orderAllowed(r: Rooms, identity: Identity | undefined, orderId: 
 
 export function sellerAllowed(r: Rooms, identity: Identity | undefined, sellerId: string): boolean {
   if (!identity) return false;
-  if (identity.sellerId !== undefined && String(identity.sellerId) === sellerId) return true;
-  const claim = identity.claims?.seller_id;
-  if (claim !== undefined && claim !== null && String(claim) === sellerId) return true;
+  // The seller claim is this policy pack's business, not the kernel's: read from the raw claims.
+  const claim = claimAsId(readClaim(identity.claims ?? {}, r.opts.sellerIdClaim));
+  if (claim !== undefined && claim === sellerId) return true;
   return identity.role === 'seller' || hasAnyRole(identity, ['seller']) || r.isAdmin(identity);
 }
 

@@ -4,7 +4,7 @@
  * `onUpgrade` hook that attaches the identity of `?token=` / `Authorization: Bearer`.
  * Tokens are `test.<base64url(JSON claims)>` — unsigned, never use outside tests.
  */
-import { definePlugin, protocolError, type HttpHandler, type Identity } from '@actorwire/core';
+import { definePlugin, protocolError, type Authenticator, type Identity } from '@actorwire/core';
 
 export interface Claims {
   sub?: string;
@@ -28,28 +28,33 @@ export async function verify(tok: string): Promise<Identity> {
   }
   const userId = claims.sub ?? claims.user_id;
   if (typeof userId !== 'string' || userId === '') throw protocolError('UNAUTHORIZED', 'invalid token', { closeCode: 4401 });
-  return { userId, role: claims.role, sellerId: claims.seller_id, claims };
+  return { userId, role: claims.role, claims };
 }
 
-type Req = Parameters<HttpHandler>[0];
 
 export const testAuth = (opts: { allowLateAuth?: boolean } = {}) =>
   definePlugin({
     name: 'test-auth',
     version: '0.0.0',
     kernel: '^0.1.0',
+    provides: ['authenticator'],
     register(ctx) {
-      const authenticator = {
+      const authenticator: Authenticator = {
         verify,
-        async authenticateHttp(req: Req, o: { roles?: string[] } = {}): Promise<Identity> {
+        algorithms: ['none'],
+        tokenFromHttp: (req) => {
           const h = req.headers.authorization;
-          if (!h || !h.startsWith('Bearer ')) throw protocolError('UNAUTHORIZED');
+          return typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7) : undefined;
+        },
+        async authenticateHttp(req, o: { roles?: readonly string[] } = {}): Promise<Identity> {
+          const h = req.headers.authorization;
+          if (typeof h !== 'string' || !h.startsWith('Bearer ')) throw protocolError('UNAUTHORIZED');
           const id = await verify(h.slice(7));
           if (o.roles && o.roles.length > 0 && !o.roles.includes(id.role ?? '')) throw protocolError('FORBIDDEN', 'insufficient role');
           return id;
         },
       };
-      ctx.container.register('authenticator', { resolve: () => authenticator, isLeakSafe: true });
+      ctx.services.provide('authenticator', authenticator);
       ctx.hooks.on('onUpgrade', async (req) => {
         const h = req.headers.authorization;
         const tok = h?.startsWith('Bearer ') ? h.slice(7) : req.query.get('token') ?? undefined;

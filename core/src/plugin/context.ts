@@ -1,0 +1,88 @@
+/**
+ * The `ctx` a plugin's `register` gets: the kernel's registries seen through a facade that
+ * records the plugin as the owner of every message type, topic, policy, hook, route,
+ * transport, health check and service it registers. Duplicates name both owners; everything
+ * is sealed once the server starts (the registries check the shared Seal).
+ */
+import type { AwilixContainer } from 'awilix';
+import type { Logger } from 'pino';
+import type { Meter, Tracer } from '@opentelemetry/api';
+import type { ActorwireConfig } from '../config/schema.js';
+import type { HookRegistry } from '../hooks.js';
+import type { Messages } from '../messages.js';
+import type { Policies } from '../policies.js';
+import type { Routes } from '../routes.js';
+import type { Services } from '../services.js';
+import type { Topics } from '../topics.js';
+import type { Transports } from '../bus/transports.js';
+import type {
+  ActorwireServices, Bus, Plugin, PluginContext, SessionRegistry, TopicRegistry, TransportHealth,
+} from '../types.js';
+
+export interface KernelParts {
+  config: ActorwireConfig;
+  logger: Logger;
+  container: AwilixContainer<ActorwireServices>;
+  services: Services;
+  messages: Messages;
+  topics: Topics;
+  policies: Policies;
+  transports: Transports;
+  routes: Routes;
+  hooks: HookRegistry;
+  sessions: SessionRegistry;
+  bus: Bus;
+  tracer: Tracer;
+  meter: Meter;
+  health(owner: string, component: string, check: () => TransportHealth | Record<string, unknown>): void;
+}
+
+export function pluginContext(plugin: Plugin, k: KernelParts): PluginContext {
+  const owner = plugin.name;
+  const { messages, topics, policies, transports, routes, hooks } = k;
+  // Every TopicRegistry method but `define` works on the shared registry as it is.
+  const topicView: TopicRegistry = {
+    define: (pattern, def) => topics.define(pattern, def, owner),
+    authorize: (session, topic, action) => topics.authorize(session, topic, action),
+    subscribe: (session, topic, opts) => topics.subscribe(session, topic, opts),
+    unsubscribe: (session, topic) => topics.unsubscribe(session, topic),
+    publish: (session, topic, frame) => topics.publish(session, topic, frame),
+    localCount: (topic) => topics.localCount(topic),
+    localMembers: (topic) => topics.localMembers(topic),
+    localTopics: () => topics.localTopics(),
+  };
+  return {
+    name: owner,
+    config: k.config,
+    logger: k.logger.child({ plugin: owner }),
+    services: k.services.forPlugin(plugin),
+    container: k.container,
+    messages: {
+      define: (type, def) => messages.define(type, def, owner),
+      has: (type) => messages.has(type),
+      types: () => messages.types(),
+    },
+    topics: topicView,
+    policies: {
+      define: (name, fn) => policies.define(name, fn, owner),
+      override: (name, fn) => policies.override(name, fn, owner),
+      get: (name) => policies.get(name),
+      check: (name, input) => policies.check(name, input),
+    },
+    transports: {
+      add: (transport) => transports.add(transport, owner),
+      list: () => transports.list(),
+    },
+    routes: {
+      ws: (path, options) => routes.ws(path, options, owner),
+      http: (method, path, handler) => routes.http(method, path, handler, owner),
+      wsRoutes: () => routes.wsRoutes(),
+    },
+    hooks: { on: (name, fn) => hooks.on(name, fn, owner) },
+    sessions: k.sessions,
+    bus: k.bus,
+    tracer: k.tracer,
+    meter: k.meter,
+    health: (component, check) => k.health(owner, component, check),
+  };
+}
