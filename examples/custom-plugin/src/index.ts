@@ -17,6 +17,20 @@ export interface DiceOptions {
 
 const { name, version } = packageInfo(import.meta.url);
 
+/** The service this plugin provides, for other plugins (a game plugin could roll through it). */
+export interface DiceRoller {
+  roll(times: number): number[];
+  /** Dice rolled on this instance. */
+  readonly rolls: number;
+}
+
+// Declaration merging: `ctx.services.get('diceRoller')` is typed wherever this package is imported.
+declare module '@actorwire/core' {
+  interface ActorwireServices {
+    diceRoller: DiceRoller;
+  }
+}
+
 interface RollMessage extends InboundMessage {
   type: 'roll';
   times?: number;
@@ -25,6 +39,16 @@ interface RollMessage extends InboundMessage {
 
 function register(ctx: PluginContext, options: DiceOptions): void {
   let rolls = 0;
+  const roller: DiceRoller = {
+    roll(times) {
+      rolls += times;
+      return Array.from({ length: times }, () => 1 + Math.floor(Math.random() * options.sides));
+    },
+    get rolls() {
+      return rolls;
+    },
+  };
+  ctx.services.provide('diceRoller', roller);
 
   ctx.routes.ws('/ws/dice', { autoTopics: ['dice'] });
   ctx.topics.define('dice', { authorize: () => true });
@@ -41,8 +65,7 @@ function register(ctx: PluginContext, options: DiceOptions): void {
       const times = message.times ?? 1;
       // Options bound what a client may ask; the error code reaches the client as it is.
       if (times > options.maxTimes) throw protocolError('INVALID_MESSAGE', `at most ${options.maxTimes} dice per roll`);
-      const data = Array.from({ length: times }, () => 1 + Math.floor(Math.random() * options.sides));
-      rolls += times;
+      const data = roller.roll(times);
       reply({ type: 'rolled', data });
       // Through ctx.topics, not ctx.bus: the topic's authorization and onPublish hooks apply.
       if (message.share) await ctx.topics.publish(session, 'dice', { type: 'rolled', room: 'dice', data, client_id: session.id });
@@ -57,6 +80,8 @@ export default definePlugin<DiceOptions>({
   name: 'dice',
   version,
   kernel: '^0.1.0',
+  // Declared, so no other plugin can provide `diceRoller` too (and ours cannot override theirs).
+  provides: ['diceRoller'],
   options: {
     type: 'object',
     additionalProperties: false,

@@ -39,6 +39,7 @@ t.test('a shared roll reaches every session on the dice route; /dice/stats count
   t.same(shared.data, r.data, 'the other session got the same roll');
   const stats = await fetch(`${srv.httpBase}/dice/stats`).then((res) => res.json());
   t.same(stats, { rolls: 2, sides: 6 });
+  t.equal(srv.kernel.services.get('diceRoller').rolls, 2, 'the diceRoller service other plugins read counts the same rolls');
 });
 
 t.test('options are validated when the kernel starts, naming the plugin', async (t) => {
