@@ -74,6 +74,9 @@ export type SessionPhaseName = 'connecting' | 'authenticating' | 'ready' | 'clos
 export function createSessionMachine(host: SessionHost, timing: SessionTiming) {
   const silentFor = (id: string): number => host.now() - host.lastActivity(id);
   const closeWith = (code: number, reason: string) => ({ type: 'closeWith', params: { code, reason } }) as const;
+  /** Tell the client UNAUTHORIZED `reason`, then close with `code` (auth deadline, token expiry). */
+  const refuse = (code: number, reason: string) =>
+    [{ type: 'report', params: protocolError('UNAUTHORIZED', reason) }, closeWith(code, reason)] as const;
 
   return setup({
     types: {} as { context: SessionContext; events: SessionEvent; input: SessionMachineInput },
@@ -120,10 +123,7 @@ export function createSessionMachine(host: SessionHost, timing: SessionTiming) {
         after: {
           authDeadline: {
             target: 'closing',
-            actions: [
-              { type: 'report', params: protocolError('UNAUTHORIZED', 'authentication timeout') },
-              closeWith(CloseCodes.AUTH_TIMEOUT, 'authentication timeout'),
-            ],
+            actions: refuse(CloseCodes.AUTH_TIMEOUT, 'authentication timeout'),
           },
         },
       },
@@ -163,10 +163,7 @@ export function createSessionMachine(host: SessionHost, timing: SessionTiming) {
                 after: {
                   expiry: {
                     target: '#session.closing',
-                    actions: [
-                      { type: 'report', params: protocolError('UNAUTHORIZED', 'token expired') },
-                      closeWith(CloseCodes.UNAUTHORIZED, 'token expired'),
-                    ],
+                    actions: refuse(CloseCodes.UNAUTHORIZED, 'token expired'),
                   },
                 },
               },
