@@ -27,7 +27,7 @@ import { Routes } from './routes.js';
 import { LocalPresence } from './presence.js';
 import { Sessions } from './sessions/registry.js';
 import { createInboundPipeline } from './sessions/inbound.js';
-import { createSessionRoot } from './sessions/actor-system.js';
+import { SessionRuntime } from './sessions/session-actor.js';
 import { createSessionMachine, type SessionHost } from './sessions/machine.js';
 import { TimerWheel } from './sessions/timer-wheel.js';
 import { createHttpServer, mountHttpRoutes } from './server/http-server.js';
@@ -109,7 +109,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   const wheel = opts.clock ?? new TimerWheel(config.websocket.sweepInterval);
   wheel.onError = (err) => logger.error({ err }, 'session timer failed');
   const clock: Clock = wheel;
-  // One machine and one actor system for every session; the host finds sessions by id.
+  // One machine and one actor runtime for every session; the host finds sessions by id.
   const sessionHost: SessionHost = {
     now: () => wheel.now(),
     lastActivity: (id) => sessions.get(id)?.lastSeen ?? wheel.now(),
@@ -124,7 +124,8 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     pongWait: config.websocket.pongWait,
     maxSubscriptions: config.websocket.maxSubscriptionsPerConnection,
   });
-  const sessionParent = createSessionRoot(wheel);
+  const sessionRuntime = new SessionRuntime(sessionMachine, wheel);
+  sessionRuntime.onError = (err) => logger.error({ err }, 'session action failed');
 
   const container = createContainer<ActorwireServices>({ injectionMode: InjectionMode.PROXY, strict: true });
   const services = new Services(container, seal);
@@ -281,8 +282,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         authMode,
         draining: () => state === 'draining' || state === 'stopped',
         broadcastTopic: bus.broadcastTopic,
-        sessionParent,
-        sessionMachine,
+        sessionRuntime,
         clock,
       });
       mountHttpRoutes(app, routes.httpRoutes, logger);

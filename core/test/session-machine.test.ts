@@ -3,9 +3,8 @@
  * asks of it, no sockets and no sleeping.
  */
 import t from 'tap';
-import { createActor } from 'xstate';
 import { createSessionMachine, type SessionHost, type SessionMachineInput } from '../src/sessions/machine.js';
-import { createSessionRoot } from '../src/sessions/actor-system.js';
+import { SessionActor, SessionRuntime } from '../src/sessions/session-actor.js';
 import { ManualClock } from '../src/sessions/timer-wheel.js';
 import type { ActorwireError } from '../src/errors.js';
 
@@ -31,13 +30,14 @@ class RecordingHost implements SessionHost {
 function setupMachine(input: Partial<SessionMachineInput> = {}) {
   const clock = new ManualClock({ resolution: 100, start: 1_000_000 });
   const host = new RecordingHost(clock);
-  const root = createSessionRoot(clock);
-  const machine = createSessionMachine(host, timing);
-  const actor = createActor(machine, { parent: root, input: { sessionId: 's1', authRequired: false, authenticated: false, ...input } });
+  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
+  const errors: unknown[] = [];
+  runtime.onError = (err) => errors.push(err);
+  const actor = new SessionActor(runtime);
   host.touch('s1');
-  actor.start();
+  actor.start({ sessionId: 's1', authRequired: false, authenticated: false, ...input });
   actor.send({ type: 'OPEN' });
-  return { clock, host, actor };
+  return { clock, host, actor, errors };
 }
 
 t.test('no auth required: OPEN goes straight to ready with every region at its start', async (t) => {
@@ -163,12 +163,11 @@ t.test('the snapshot is plain data: it serialises and names its state', async (t
 t.test('the shared scheduler: many sessions, each close cancels only its own timers', async (t) => {
   const clock = new ManualClock({ resolution: 100, start: 0 });
   const host = new RecordingHost(clock);
-  const root = createSessionRoot(clock);
-  const machine = createSessionMachine(host, timing);
+  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
   const actors = Array.from({ length: 1_000 }, (_, i) => {
-    const a = createActor(machine, { parent: root, input: { sessionId: `s${i}`, authRequired: false, authenticated: true, expiresAt: 60_000 } });
+    const a = new SessionActor(runtime);
     host.touch(`s${i}`);
-    a.start();
+    a.start({ sessionId: `s${i}`, authRequired: false, authenticated: true, expiresAt: 60_000 });
     a.send({ type: 'OPEN' });
     return a;
   });
@@ -178,4 +177,55 @@ t.test('the shared scheduler: many sessions, each close cancels only its own tim
   clock.advance(5_000);
   t.equal(host.pings.length, 500, 'the others are still driven');
   t.ok(host.pings.every((id) => Number(id.slice(1)) >= 500));
+});
+
+t.test('the actor runs one event at a time: an event an action sends waits for the transition in progress', async (t) => {
+  const { actor, host, clock } = setupMachine();
+  const seen: string[] = [];
+  // uWebSockets.js calls the close handler from inside ws.end(): the socket closes while
+  // the actor is still entering `closing`.
+  host.endSocket = (id, code, reason) => {
+    seen.push(`end:${actor.getSnapshot().value as string}`);
+    host.ended.push({ id, code, reason });
+    actor.send({ type: 'SOCKET_CLOSED' });
+    seen.push(`after-send:${actor.getSnapshot().status}`);
+  };
+  actor.send({ type: 'CLOSE', code: 4000, reason: 'x' });
+  t.same(seen, ['end:closing', 'after-send:active'], 'SOCKET_CLOSED was queued, not processed inside endSocket');
+  t.equal(actor.getSnapshot().status, 'done', 'then processed once the CLOSE transition finished');
+  t.same(host.closedIds, ['s1']);
+  t.equal(clock.pending, 0);
+  t.equal(actor.pendingTimers, 0);
+});
+
+t.test('a failing action is reported to the runtime and the actor carries on', async (t) => {
+  const { actor, host, clock, errors } = setupMachine();
+  host.ping = () => {
+    throw new Error('socket exploded');
+  };
+  clock.advance(5_000);
+  t.equal(errors.length, 1);
+  t.match(String(errors[0]), /socket exploded/);
+  t.ok(actor.getSnapshot().matches({ ready: { heartbeat: 'awaitingPong' } }), 'the transition stood');
+  host.touch('s1');
+  clock.advance(3_000);
+  t.ok(actor.getSnapshot().matches({ ready: { heartbeat: 'alive' } }), 'and the heartbeat still runs');
+});
+
+t.test('events before start and after the final state are ignored', async (t) => {
+  const clock = new ManualClock({ resolution: 100, start: 0 });
+  const host = new RecordingHost(clock);
+  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
+  const actor = new SessionActor(runtime);
+  actor.send({ type: 'OPEN' });
+  t.throws(() => actor.getSnapshot(), /not started/);
+  actor.start({ sessionId: 'a', authRequired: false, authenticated: false });
+  t.equal(actor.getSnapshot().value, 'connecting', 'the OPEN before start was not kept');
+  actor.send({ type: 'OPEN' });
+  actor.send({ type: 'SOCKET_CLOSED' });
+  t.equal(actor.getSnapshot().status, 'done');
+  actor.send({ type: 'OPEN' });
+  t.equal(actor.getSnapshot().status, 'done');
+  t.same(host.closedIds, ['a']);
+  t.equal(clock.pending, 0);
 });

@@ -5,7 +5,6 @@
  * wrapper to save memory and reach uWS options it does not expose (see README).
  */
 import type { Logger } from 'pino';
-import type { AnyActorRef } from 'xstate';
 import type { Tracer } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
 import uws, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_socket_context_t, type WebSocket } from 'uWebSockets.js';
@@ -18,7 +17,7 @@ import type { Sessions } from '../sessions/registry.js';
 import { SessionImpl, type SessionEnv } from '../sessions/session.js';
 import type { Topics } from '../topics.js';
 import type { AuthMode, Clock, Frame, WsRouteOptions } from '../types.js';
-import type { SessionMachine } from '../sessions/machine.js';
+import type { SessionRuntime } from '../sessions/session-actor.js';
 import type { KernelMetrics } from '../telemetry/metrics.js';
 import { UpgradeRequestImpl } from './upgrade-request.js';
 
@@ -41,8 +40,7 @@ export interface WsServerDeps {
   draining(): boolean;
   broadcastTopic: string;
   /** Root actor whose system every session actor shares. */
-  sessionParent: AnyActorRef;
-  sessionMachine: SessionMachine;
+  sessionRuntime: SessionRuntime;
   /** The kernel clock: activity stamps are compared against the session timers on it. */
   clock: Clock;
 }
@@ -79,8 +77,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
     const names = paramNames(pattern);
     const authMode = deps.authMode(options);
     const sessionEnv: SessionEnv = {
-      machine: deps.sessionMachine,
-      parent: deps.sessionParent,
+      runtime: deps.sessionRuntime,
       authRequired: authMode === 'required',
       maxBackpressure: ws.maxBackpressure,
       closeSlowConsumers: ws.slowConsumer === 'close',

@@ -11,7 +11,7 @@
  * - subscriptions: open ⇄ full at the per-connection limit.
  *
  * Deadlines are XState delayed transitions (`after`), scheduled on the kernel's shared timer
- * wheel (see actor-system.ts). The machine is never on the data path (the hot-path rule):
+ * wheel (see session-actor.ts). The machine is never on the data path (the hot-path rule):
  * inbound frames only stamp the session's last-activity time, which the heartbeat reads when
  * its timer fires; data messages read the actor's state, they send it no event.
  *

@@ -1,10 +1,10 @@
 /** The live handle of one connection: what plugins call, what the actor controls. */
 import { randomUUID } from 'node:crypto';
-import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import type { WebSocket } from 'uWebSockets.js';
 import { CloseCodes, ActorwireError } from '../errors.js';
 import type { Frame, Identity, Session, SessionPhase } from '../types.js';
-import type { SessionEvent, SessionMachine } from './machine.js';
+import type { SessionEvent } from './machine.js';
+import { SessionActor, type SessionRuntime } from './session-actor.js';
 
 /**
  * What every session of one route shares. One object per route, not per connection: closures
@@ -12,10 +12,8 @@ import type { SessionEvent, SessionMachine } from './machine.js';
  * fresh function into a dictionary-mode object), and there are tens of thousands of sessions.
  */
 export interface SessionEnv {
-  /** The kernel's session machine (one per kernel: its host finds sessions by id). */
-  machine: SessionMachine;
-  /** The kernel's root actor: session actors share its system (see actor-system.ts). */
-  parent: AnyActorRef;
+  /** The kernel's session machine, wheel and actor scope (see session-actor.ts). */
+  runtime: SessionRuntime;
   authRequired: boolean;
   maxBackpressure: number;
   closeSlowConsumers: boolean;
@@ -64,7 +62,7 @@ export class SessionImpl implements Session {
   opened: Promise<void> | undefined;
   /** Close code and reason as the socket reported them. */
   closeInfo: { code: number; reason: string } | undefined;
-  readonly actor: Actor<SessionMachine>;
+  readonly actor: SessionActor;
   private readonly ws: WebSocket<unknown>;
   private topicSet: Set<string> | undefined;
   private dataMap: Map<string, unknown> | undefined;
@@ -83,10 +81,7 @@ export class SessionImpl implements Session {
     this.connectedAt = init.now;
     this.lastSeen = init.now;
     if (init.data && init.data.size > 0) this.dataMap = init.data;
-    this.actor = createActor(env.machine, {
-      parent: env.parent,
-      input: { sessionId: this.id, authRequired: env.authRequired, authenticated: init.identity !== undefined, expiresAt: init.identity?.expiresAt },
-    });
+    this.actor = new SessionActor(env.runtime);
   }
 
   /** The lifecycle phase, read from the actor's state (the top-level state is the phase). */
@@ -127,7 +122,8 @@ export class SessionImpl implements Session {
   }
 
   start(): void {
-    this.actor.start();
+    const identity = this.identity;
+    this.actor.start({ sessionId: this.id, authRequired: this.env.authRequired, authenticated: identity !== undefined, expiresAt: identity?.expiresAt });
     this.actor.send({ type: 'OPEN' });
   }
 
