@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { loadPlugin, pluginEntry, type PluginEntry } from '@actorwire/core';
 
-/** Short names → packages. The first four are dependencies of this package; the rest are optional. */
+/** Short names → packages. The first five are dependencies of this package; the rest are optional. */
 export const BUNDLED: ReadonlyMap<string, string> = new Map([
   ['auth', '@actorwire/plugin-auth'],
   ['rooms', '@actorwire/plugin-rooms'],

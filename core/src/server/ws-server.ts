@@ -111,7 +111,17 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         const headers: Record<string, string> = {};
         req.forEach((k, v) => { headers[k] = v; });
         const params: Record<string, string> = {};
-        for (let i = 0; i < names.length; i++) params[names[i]!] = decodeURIComponent(req.getParameter(i) ?? '');
+        let badParam: string | undefined;
+        for (let i = 0; i < names.length; i++) {
+          const raw = req.getParameter(i) ?? '';
+          try {
+            params[names[i]!] = decodeURIComponent(raw);
+          } catch {
+            // A malformed %-escape: answered below; the name (never the value: it may be a token) is reported.
+            badParam ??= names[i]!;
+            params[names[i]!] = '';
+          }
+        }
         const url = req.getUrl();
         const key = headers['sec-websocket-key'] ?? '';
         const offered = headers['sec-websocket-protocol'] ?? '';
@@ -119,7 +129,8 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
         const up = new UpgradeRequestImpl(pattern, url, req.getQuery() ?? '', params, headers, remote, options, authMode);
 
-        if (deps.draining()) up.reject(503, { error: 'server is shutting down', code: 'SHUTTING_DOWN' });
+        if (badParam !== undefined) up.reject(400, { error: `malformed percent-encoding in path parameter ${badParam}`, code: 'INVALID_MESSAGE' });
+        else if (deps.draining()) up.reject(503, { error: 'server is shutting down', code: 'SHUTTING_DOWN' });
         else if (!originAllowed(config.allowedOrigins, headers.origin)) up.reject(403, { error: 'origin not allowed', code: 'FORBIDDEN' });
         if (up.rejected || !hooks.has('onUpgrade')) return accept(res, up, key, offered, ext, context);
 
@@ -154,6 +165,8 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
           socket.end(CloseCodes.SERVER_FULL, err.message);
           return;
         }
+        // The route's token segment has done its job at the upgrade: the session keeps no copy.
+        if (options.tokenParam !== undefined) delete up.params[options.tokenParam];
         const session = new SessionImpl({
           ws: socket,
           route: pattern,

@@ -1,0 +1,165 @@
+/**
+ * Snapshots per view: fresh for `ttl`, at most `maxEntries` (least recently used go first),
+ * one upstream call per view at a time however many sessions ask (single flight), and, when
+ * configured, an expired snapshot served flagged `stale` while it is refreshed.
+ */
+import type { Snapshot } from './fetcher.js';
+import type { View } from './view.js';
+
+export interface CacheOptions {
+  ttl: number;
+  maxEntries: number;
+  staleWhileRevalidate: boolean;
+}
+
+export type Load = (view: View, token: string | undefined) => Promise<Snapshot>;
+
+interface Entry {
+  readonly view: View;
+  snapshot: Snapshot | undefined;
+  /** When `snapshot` stops being fresh; 0 once a refresh was asked for. */
+  freshUntil: number;
+  inflight: Promise<Snapshot> | undefined;
+  /** The last requester's token: a refresh nobody asked for needs one. */
+  token: string | undefined;
+  /** Bumped when a change is reported: a fetch that started before it is not fresh. */
+  generation: number;
+}
+
+export interface CacheAnswer {
+  snapshot: Snapshot;
+  /** Served from the cache (no upstream call for this request). */
+  cached: boolean;
+  /** Expired, served while a refresh runs. */
+  stale: boolean;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  stale: number;
+  evictions: number;
+}
+
+export class SnapshotCache {
+  private readonly entries = new Map<string, Entry>();
+  readonly stats: CacheStats = { hits: 0, misses: 0, stale: 0, evictions: 0 };
+
+  constructor(
+    private readonly o: CacheOptions,
+    private readonly load: Load,
+    private readonly now: () => number,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** The snapshot of `view`: cached and fresh, stale while refreshing (if allowed), or fetched. */
+  async get(view: View, token: string | undefined): Promise<CacheAnswer> {
+    const entry = this.touch(view, token);
+    const snap = entry.snapshot;
+    if (snap !== undefined && this.now() < entry.freshUntil) {
+      this.stats.hits++;
+      return { snapshot: snap, cached: true, stale: false };
+    }
+    if (snap !== undefined && this.o.staleWhileRevalidate) {
+      this.stats.stale++;
+      this.fetch(entry).catch(() => undefined); // its failure reaches whoever waits on it next
+      return { snapshot: snap, cached: true, stale: true };
+    }
+    const joined = entry.inflight !== undefined;
+    if (joined) this.stats.hits++;
+    else this.stats.misses++;
+    return { snapshot: await this.fetch(entry), cached: joined, stale: false };
+  }
+
+  /**
+   * Fetch `view` again now (a record said it changed). A fetch already in flight may predate
+   * the change, so it is waited for and followed by a new one.
+   */
+  async refresh(view: View, token: string | undefined): Promise<Snapshot> {
+    const entry = this.entries.get(view.key) ?? this.touch(view, token);
+    if (token !== undefined) entry.token = token;
+    entry.freshUntil = 0;
+    entry.generation++;
+    if (entry.inflight !== undefined) {
+      await entry.inflight.catch(() => undefined);
+      // Someone started a fetch after the change: share it.
+      if (entry.inflight !== undefined) return entry.inflight;
+    }
+    return this.fetch(entry);
+  }
+
+  /** Forget `key` (nobody views it: the next request fetches). */
+  invalidate(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    if (entry.inflight === undefined) this.entries.delete(key);
+    else {
+      entry.freshUntil = 0;
+      entry.generation++;
+    }
+  }
+
+  /** Every cached key of an entity (and section, when given). */
+  *keysOf(entity: string, section?: string): IterableIterator<{ key: string; view: View }> {
+    for (const [key, e] of this.entries) {
+      if (e.view.entity === entity && (section === undefined || e.view.section === section)) yield { key, view: e.view };
+    }
+  }
+
+  private touch(view: View, token: string | undefined): Entry {
+    let entry = this.entries.get(view.key);
+    if (entry !== undefined) {
+      // Most recently used last: Map order is the LRU order.
+      this.entries.delete(view.key);
+    } else {
+      entry = { view, snapshot: undefined, freshUntil: 0, inflight: undefined, token: undefined, generation: 0 };
+    }
+    if (token !== undefined) entry.token = token;
+    this.entries.set(view.key, entry);
+    this.evict();
+    return entry;
+  }
+
+  private fetch(entry: Entry): Promise<Snapshot> {
+    if (entry.inflight !== undefined) return entry.inflight;
+    const generation = entry.generation;
+    const p = this.load(entry.view, entry.token).then(
+      (snap) => {
+        entry.inflight = undefined;
+        if (this.o.ttl > 0) {
+          entry.snapshot = snap;
+          // A change reported while this fetch ran may not be in it: serve it, but not as fresh.
+          entry.freshUntil = entry.generation === generation ? snap.fetchedAt + this.o.ttl : 0;
+        } else if (this.entries.get(entry.view.key) === entry) {
+          this.entries.delete(entry.view.key); // no caching: the entry only served the single flight
+        }
+        return snap;
+      },
+      (err: unknown) => {
+        entry.inflight = undefined;
+        // A failed view is not cached; a stale snapshot (if any) stays until evicted.
+        if (entry.snapshot === undefined && this.entries.get(entry.view.key) === entry) this.entries.delete(entry.view.key);
+        throw err;
+      },
+    );
+    entry.inflight = p;
+    return p;
+  }
+
+  private evict(): void {
+    if (this.entries.size <= this.o.maxEntries) return;
+    for (const [key, e] of this.entries) {
+      if (this.entries.size <= this.o.maxEntries) break;
+      if (e.inflight !== undefined) continue; // its waiters still need it
+      this.entries.delete(key);
+      this.stats.evictions++;
+    }
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * @actorwire/plugin-snapshots — live entity snapshots per section (the entity dialect): routes
+ * `/ws/:entity/:section[/:token]`, list/detail actions answered from the upstream REST service
+ * through a single-flight TTL/LRU cache, and Kafka records that refresh exactly the views they
+ * touch and push them to exactly their viewers. See README.md.
+ */
+import { definePlugin, packageInfo, type Frame } from '@actorwire/core';
+import type {} from '@actorwire/plugin-kafka';
+import { Actions, placeOf, type ActionHandler } from './actions.js';
+import { SnapshotCache } from './cache.js';
+import { EntityTable } from './entities.js';
+import { Fetcher } from './fetcher.js';
+import { entityOfTopics, optionsFromEnv, optionsSchema, type SnapshotsOptions } from './options.js';
+import { Refresher, type Change } from './refresh.js';
+import { ROUTE_LIST, sectionTopic, upgradeCheck } from './routes.js';
+import { Viewers } from './viewers.js';
+
+export type { SnapshotsOptions, EntityPaths } from './options.js';
+export type { ActionHandler, ActionRequest, Place } from './actions.js';
+export type { Change } from './refresh.js';
+export type { CacheAnswer } from './cache.js';
+export type { Snapshot } from './fetcher.js';
+export { SnapshotError, SnapshotErrors, type SnapshotErrorCode } from './errors.js';
+export { ROUTES, sectionTopic } from './routes.js';
+export { DEFAULT_ENTITIES } from './options.js';
+
+/** What other plugins use (`uses: ['snapshots']`). */
+export interface SnapshotsService {
+  /** Answer `action` on the routes of `entity` (`*`: every entity) with `{entity}.{action}`. Call from register. */
+  defineAction(entity: string, action: string, handler: ActionHandler): void;
+  /** Publish a `{entity}.{kind}` frame to every session of a section (every instance). */
+  publish(entity: string, section: string, kind: string, payload: unknown): Promise<boolean>;
+  /** Report a change (as a Kafka record would): the touched views are refreshed after the window. */
+  changed(change: Change): void;
+  /** The entity a name stands for (`user` → `users`), or undefined. */
+  normalizeEntity(name: string): string | undefined;
+}
+
+declare module '@actorwire/core' {
+  interface ActorwireServices {
+    /** Entity snapshots (provided by @actorwire/plugin-snapshots). */
+    snapshots: SnapshotsService;
+  }
+}
+
+/** Base kinds every session joins for its section. */
+const BASE_KINDS = ['snapshot', 'list', 'detail', 'error'];
+
+export default definePlugin<SnapshotsOptions>({
+  name: 'snapshots',
+  version: packageInfo(import.meta.url).version,
+  kernel: '^0.1.0',
+  provides: ['snapshots'],
+  // The authenticator verifies tokens before the upgrade; Kafka handlers refresh snapshots. Both optional.
+  uses: ['authenticator', 'kafkaHandlers'],
+  options: optionsSchema,
+  optionsFromEnv,
+  register(ctx, o) {
+    const entities = new EntityTable([...new Set([...o.entities, o.defaultEntity])], o.aliases);
+    const fetcher = new Fetcher(o);
+    const upstream = { calls: 0, errors: new Map<string, number>(), lastError: undefined as string | undefined, lastOkAt: 0 };
+    const latency = ctx.meter.createHistogram('actorwire_snapshots_upstream_seconds', { description: 'Upstream REST latency of snapshot fetches', unit: 's' });
+    const cache = new SnapshotCache(
+      { ttl: o.cacheTtl, maxEntries: o.cacheMaxEntries, staleWhileRevalidate: o.staleWhileRevalidate },
+      async (view, token) => {
+        const started = performance.now();
+        upstream.calls++;
+        try {
+          const snap = await fetcher.fetch(view, token, Date.now);
+          latency.record((performance.now() - started) / 1000, { entity: view.entity, outcome: 'ok' });
+          upstream.lastOkAt = Date.now();
+          upstream.lastError = undefined;
+          return snap;
+        } catch (err) {
+          const code = (err as { code?: string }).code ?? 'UPSTREAM_ERROR';
+          latency.record((performance.now() - started) / 1000, { entity: view.entity, outcome: code });
+          upstream.errors.set(code, (upstream.errors.get(code) ?? 0) + 1);
+          upstream.lastError = `${code}: ${(err as Error).message}`;
+          throw err;
+        }
+      },
+      Date.now,
+    );
+    const viewers = new Viewers(o.maxViewsPerSession);
+    const refresher = new Refresher(
+      { refreshWindow: o.refreshWindow, refreshMaxDelay: Math.max(o.refreshWindow, o.refreshMaxDelay), sectionFields: o.sectionFields, idFields: o.idFields, serviceToken: o.serviceToken },
+      cache, viewers, ctx.logger,
+    );
+    const actions = new Actions({ ctx, routes: ROUTE_LIST, entities, cache, viewers, maxQueryParams: o.maxQueryParams, serviceToken: o.serviceToken, logger: ctx.logger });
+    actions.defineBuiltins();
+
+    // The token is checked before the upgrade (the auth plugin reads `meta.lateAuth`) unless late auth is on.
+    const meta = { lateAuth: o.lateAuth, snapshots: true };
+    for (const path of ROUTE_LIST) ctx.routes.ws(path, path.endsWith('/:token') ? { tokenParam: 'token', meta } : { meta });
+    // Section topics are the server's to publish on: clients cannot join or publish to them.
+    const refuse = () => false;
+    ctx.topics.define('snapshots:*', { authorize: refuse, authorizePublish: refuse });
+
+    const kinds = [...BASE_KINDS, ...o.allowedActions.filter((a) => !BASE_KINDS.includes(a))];
+    ctx.hooks.on('onUpgrade', upgradeCheck({ entities, defaultEntity: o.defaultEntity, forwardToken: o.forwardToken }));
+    ctx.hooks.on('onOpen', async (session) => {
+      const place = placeOf(session);
+      if (place === undefined || session.phase !== 'ready') return;
+      await joinSection(session, place.entity, place.section);
+    });
+    ctx.hooks.on('onAuthenticated', async (session) => {
+      // Authenticated by an `auth` message after the upgrade: join now.
+      const place = placeOf(session);
+      if (place === undefined) return;
+      await joinSection(session, place.entity, place.section);
+    });
+    ctx.hooks.on('onDisconnect', (session) => viewers.forget(session));
+    async function joinSection(session: Parameters<typeof placeOf>[0], entity: string, section: string): Promise<void> {
+      for (const kind of kinds) await ctx.topics.subscribe(session, sectionTopic(entity, section, kind), { skipAuthorization: true });
+    }
+
+    const entityOf = entityOfTopics(o.entityTopics);
+    const kafka = ctx.services.find('kafkaHandlers');
+    if (kafka !== undefined) {
+      for (const [topic, entity] of entityOf) {
+        const target = entities.normalize(entity);
+        if (target === undefined) {
+          ctx.logger.warn({ topic, entity }, 'WS_ENTITY_TOPICS names an entity this plugin does not serve: its records refresh nothing');
+          continue;
+        }
+        kafka.register(topic, (rec) => refresher.record(refresher.changeOf(target, rec)), `snapshots:${target}`);
+      }
+    }
+
+    const service: SnapshotsService = {
+      defineAction: (entity, action, handler) => actions.define(entity, action, handler),
+      publish: (entity, section, kind, payload) => {
+        const e = entities.normalize(entity);
+        if (e === undefined) return Promise.reject(new Error(`unknown entity ${JSON.stringify(entity)}`));
+        const topic = `${e}.${kind}`;
+        const frame: Frame & Record<string, unknown> = { type: topic, topic, entity: e, section, payload, metadata: null, timestamp: Date.now() };
+        return ctx.topics.publish(null, sectionTopic(e, section, kind), frame);
+      },
+      changed: (change) => {
+        const e = entities.normalize(change.entity);
+        if (e !== undefined) refresher.record({ ...change, entity: e });
+      },
+      normalizeEntity: (name) => entities.normalize(name),
+    };
+    ctx.services.provide('snapshots', service);
+
+    ctx.health('snapshots', () => ({
+      status: upstream.lastError === undefined ? 'up' : 'degraded',
+      upstream: o.restBaseUrl,
+      cached: cache.size,
+      viewed: viewers.size,
+      ...(upstream.lastError !== undefined ? { detail: upstream.lastError } : {}),
+    }));
+    ctx.meter.createObservableCounter('actorwire_snapshots_cache_requests', { description: 'Snapshot requests by cache result: hit (incl. joined an upstream call in flight), miss, stale' }).addCallback((r) => {
+      r.observe(cache.stats.hits, { result: 'hit' });
+      r.observe(cache.stats.misses, { result: 'miss' });
+      r.observe(cache.stats.stale, { result: 'stale' });
+    });
+    ctx.meter.createObservableCounter('actorwire_snapshots_upstream_calls', { description: 'Upstream REST calls for snapshots' }).addCallback((r) => r.observe(upstream.calls));
+    ctx.meter.createObservableCounter('actorwire_snapshots_upstream_errors', { description: 'Failed upstream REST calls, by code' }).addCallback((r) => {
+      for (const [code, n] of upstream.errors) r.observe(n, { code });
+    });
+    ctx.meter.createObservableCounter('actorwire_snapshots_refresh', { description: 'Change records seen, views refreshed, snapshots pushed, refreshes failed' }).addCallback((r) => {
+      const s = refresher.stats;
+      r.observe(s.records, { kind: 'records' });
+      r.observe(s.refreshes, { kind: 'refreshes' });
+      r.observe(s.pushed, { kind: 'pushed' });
+      r.observe(s.failed, { kind: 'failed' });
+    });
+
+    ctx.hooks.on('onReady', () => {
+      ctx.logger.info({ upstream: o.restBaseUrl, entities: [...entities.entities], defaultEntity: o.defaultEntity, kafkaTopics: kafka ? [...entityOf.keys()] : [] }, 'snapshots ready');
+      if (kafka === undefined && entityOf.size > 0) ctx.logger.warn('WS_ENTITY_TOPICS is set but the kafka plugin is not loaded: records will not refresh snapshots');
+    });
+    ctx.hooks.on('onClose', () => refresher.idle());
+  },
+});

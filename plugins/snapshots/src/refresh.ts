@@ -1,0 +1,177 @@
+/**
+ * Records say what changed; the views they touch are refreshed, and only their viewers are told.
+ *
+ * A record names an entity (the one WS_ENTITY_TOPICS maps its topic to), a section and maybe an
+ * entity id (read from the configured header/value fields). Records are coalesced: the views
+ * they touch are marked, and marked views are refreshed once the records stop for
+ * `refreshWindow` ms (or `refreshMaxDelay` after the first, under a steady stream). So a burst of
+ * 1,000 records about one section costs one upstream call per affected view. A touched view
+ * nobody on this instance views is dropped from the cache instead (the next request fetches it).
+ */
+import type { PluginContext } from '@actorwire/core';
+import type { SnapshotCache } from './cache.js';
+import { SnapshotError } from './errors.js';
+import { errorFrame, snapshotFrame } from './frames.js';
+import type { Viewers } from './viewers.js';
+import type { View } from './view.js';
+
+type Logger = PluginContext['logger'];
+
+/** The parts of a Kafka record the refresher reads. */
+export interface ChangeRecord {
+  topic: string;
+  headers: Record<string, string>;
+  value: unknown;
+}
+
+export interface Change {
+  entity: string;
+  /** Undefined: every section of the entity. */
+  section: string | undefined;
+  /** Undefined: every detail view of the entity (in the section). */
+  id: string | undefined;
+}
+
+export interface RefreshOptions {
+  refreshWindow: number;
+  refreshMaxDelay: number;
+  sectionFields: readonly string[];
+  idFields: readonly string[];
+  serviceToken: string | undefined;
+}
+
+export interface RefreshStats {
+  records: number;
+  /** Views refreshed (one upstream call each, unless shared with a request in flight). */
+  refreshes: number;
+  /** Snapshots pushed to sessions (one per viewer per refresh). */
+  pushed: number;
+  failed: number;
+}
+
+/** `header:ws-section` / `value.section_id` → the field's value as a string, if present. */
+export function readField(rec: ChangeRecord, field: string): string | undefined {
+  let v: unknown;
+  if (field.startsWith('header:')) v = rec.headers[field.slice(7)];
+  else {
+    v = rec.value;
+    for (const part of field.slice(6).split('.')) {
+      if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, part)) return undefined;
+      v = (v as Record<string, unknown>)[part];
+    }
+  }
+  if (typeof v === 'string' && v.length > 0) return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+export class Refresher {
+  readonly stats: RefreshStats = { records: 0, refreshes: 0, pushed: 0, failed: 0 };
+  /** Views to refresh at the next flush, by key. */
+  private readonly marked = new Map<string, View>();
+  /** Places touched since the last flush (for cached views nobody watches). */
+  private readonly touched = new Map<string, Change>();
+  private timer: NodeJS.Timeout | undefined;
+  private firstMarkAt = 0;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly o: RefreshOptions,
+    private readonly cache: SnapshotCache,
+    private readonly viewers: Viewers,
+    private readonly logger: Logger,
+  ) {}
+
+  /** What a record on `topic` (an entity topic) says changed. */
+  changeOf(entity: string, rec: ChangeRecord): Change {
+    let section: string | undefined;
+    for (const f of this.o.sectionFields) if ((section = readField(rec, f)) !== undefined) break;
+    let id: string | undefined;
+    for (const f of this.o.idFields) if ((id = readField(rec, f)) !== undefined) break;
+    return { entity, section, id };
+  }
+
+  /** Mark what `change` touches; the refresh happens after the window. */
+  record(change: Change): void {
+    this.stats.records++;
+    for (const w of this.viewers.views(change.entity, change.section)) {
+      if (!touches(w.view, change)) continue;
+      this.marked.set(w.view.key, w.view);
+    }
+    this.touched.set(`${change.entity}\u0000${change.section ?? '*'}\u0000${change.id ?? '*'}`, change);
+    this.schedule();
+  }
+
+  /** Refresh what is marked now (tests and shutdown). */
+  async flush(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const views = [...this.marked.values()];
+    this.marked.clear();
+    const touched = [...this.touched.values()];
+    this.touched.clear();
+    // Cached views nobody here watches: drop them, the next request fetches.
+    if (touched.length > 0) {
+      for (const change of touched) {
+        for (const { key, view } of [...this.cache.keysOf(change.entity, change.section)]) {
+          if (touches(view, change) && this.viewers.get(key) === undefined) this.cache.invalidate(key);
+        }
+      }
+    }
+    const work = Promise.all(views.map((v) => this.refreshOne(v))).then(() => undefined);
+    this.running.add(work);
+    try {
+      await work;
+    } finally {
+      this.running.delete(work);
+    }
+  }
+
+  /** Wait for refreshes under way (shutdown). */
+  async idle(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.all([...this.running]);
+  }
+
+  private schedule(): void {
+    const now = Date.now();
+    if (this.timer === undefined) this.firstMarkAt = now;
+    else clearTimeout(this.timer);
+    // Quiet for the window, but never later than maxDelay after the first record.
+    const wait = Math.max(0, Math.min(this.o.refreshWindow, this.firstMarkAt + this.o.refreshMaxDelay - now));
+    this.timer = setTimeout(() => void this.flush(), wait);
+    this.timer.unref();
+  }
+
+  private async refreshOne(view: View): Promise<void> {
+    const watched = this.viewers.get(view.key);
+    if (watched === undefined) return; // everybody left meanwhile
+    this.stats.refreshes++;
+    let frame: string;
+    try {
+      const snap = await this.cache.refresh(view, watched.token ?? this.o.serviceToken);
+      frame = snapshotFrame(view.kind === 'list' ? 'snapshot' : 'detail', view, snap);
+    } catch (err) {
+      this.stats.failed++;
+      const e = err instanceof SnapshotError ? err : new SnapshotError('UPSTREAM_ERROR', 'refresh failed');
+      if (!(err instanceof SnapshotError)) this.logger.error({ err, entity: view.entity, section: view.section }, 'snapshot refresh failed');
+      frame = errorFrame(view.entity, view.section, e, { action: 'refresh', entityId: view.id });
+    }
+    // Viewers as of now: whoever left meanwhile is not sent to; whoever came gets it too.
+    const now = this.viewers.get(view.key);
+    if (now === undefined) return;
+    for (const s of now.sessions) {
+      s.sendRaw(frame);
+      this.stats.pushed++;
+    }
+  }
+}
+
+/** Does `change` concern `view`? List views of the section always; detail views when the id matches (or is unknown). */
+function touches(view: View, change: Change): boolean {
+  if (view.entity !== change.entity) return false;
+  if (change.section !== undefined && view.section !== change.section) return false;
+  if (view.kind === 'detail' && change.id !== undefined) return view.id === change.id;
+  return true;
+}
