@@ -128,3 +128,21 @@ t.test('WIRESTATE_* variables still work for one release, with a deprecation war
   child.kill('SIGTERM');
   await c.closed;
 });
+
+t.test('REST_BASE_URL: the server loads snapshots and serves /ws/:entity/:section from the upstream', async (t) => {
+  const { createServer } = await import('node:http');
+  const { SignJWT } = await import('jose');
+  const upstream = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ url: req.url })));
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  t.teardown(() => upstream.close());
+  const secret = 'cli-snapshots-secret-0123456789-abcdefghij';
+  const { child, port, logs } = await startCli({ JWT_SECRET: secret, REST_BASE_URL: `http://127.0.0.1:${(upstream.address() as { port: number }).port}`, WS_DEFAULT_ENTITY: 'tables' });
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  t.ok(logs.some((l) => l.includes('"plugin":"snapshots"')), 'the startup log lists snapshots');
+  const token = await new SignJWT({ sub: 'u1', exp: Math.floor(Date.now() / 1000) + 60 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+  const c = await connect(`ws://127.0.0.1:${port}/ws/section/s1/${token}`);
+  const f = await c.request({ action: 'list' });
+  t.equal(f.type, 'tables.list');
+  t.same(f.payload, { url: '/tables?section=s1' });
+  await c.close();
+});

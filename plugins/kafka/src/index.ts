@@ -39,7 +39,7 @@ export default definePlugin<KafkaOptions>({
     ctx.services.provide('kafkaHandlers', handlers);
 
     const entityOf = entityOfTopics(o.entityTopics);
-    const route = defaultRoute(entityOf, o.roomTemplate, o.userTemplate);
+    const route = defaultRoute(entityOf, o.roomTemplate, o.userTemplate, (topic) => handlers.for(topic).length);
     for (const [topic, entity] of entityOf) handlers.register(topic, route, `entity:${entity}`);
 
     const notifier = () => ctx.services.find('notifier');
