@@ -7,6 +7,7 @@
 import { definePlugin, packageInfo, type Frame } from '@actorwire/core';
 import type {} from '@actorwire/plugin-kafka';
 import { Actions, placeOf, type ActionHandler } from './actions.js';
+import { changesRoute } from './changes-route.js';
 import { SnapshotCache } from './cache.js';
 import { EntityTable } from './entities.js';
 import { Fetcher } from './fetcher.js';
@@ -143,6 +144,7 @@ export default definePlugin<SnapshotsOptions>({
       normalizeEntity: (name) => entities.normalize(name),
     };
     ctx.services.provide('snapshots', service);
+    if (o.changesApi) ctx.routes.http('post', '/api/snapshots/changes', changesRoute(ctx, entities, o.changesRoles, o.changesMaxBody, (c) => refresher.record(c)));
 
     ctx.health('snapshots', () => ({
       status: upstream.lastError === undefined ? 'up' : 'degraded',

@@ -53,6 +53,12 @@ export interface SnapshotsOptions {
   refreshMaxDelay: number;
   /** Views one session keeps receiving refreshes for (oldest dropped first). Env SNAPSHOTS_MAX_VIEWS. */
   maxViewsPerSession: number;
+  /** Serve POST /api/snapshots/changes. Env SNAPSHOTS_CHANGES_API. */
+  changesApi: boolean;
+  /** Roles whose token may post changes. Env SNAPSHOTS_CHANGES_ROLES. */
+  changesRoles: string[];
+  /** Largest body of a changes request (bytes). */
+  changesMaxBody: number;
   /** Query parameters a request may carry. Env SNAPSHOTS_MAX_QUERY_PARAMS. */
   maxQueryParams: number;
 }
@@ -103,6 +109,9 @@ export const optionsSchema = {
     refreshMaxDelay: { type: 'integer', minimum: 0, default: 1000 },
     maxViewsPerSession: { type: 'integer', minimum: 1, maximum: 1000, default: 16 },
     maxQueryParams: { type: 'integer', minimum: 0, maximum: 256, default: 32 },
+    changesApi: { type: 'boolean', default: true },
+    changesRoles: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, default: ['admin', 'service'] },
+    changesMaxBody: { type: 'integer', minimum: 1, default: 256 * 1024 },
   },
 } as const;
 
@@ -146,6 +155,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<SnapshotsOptions
     refreshMaxDelay: envDuration(env, 'SNAPSHOTS_REFRESH_MAX_DELAY', { min: 0 }),
     maxViewsPerSession: envInt(env, 'SNAPSHOTS_MAX_VIEWS', { min: 1, max: 1000 }),
     maxQueryParams: envInt(env, 'SNAPSHOTS_MAX_QUERY_PARAMS', { min: 0, max: 256 }),
+    changesApi: envBool(env, 'SNAPSHOTS_CHANGES_API'),
+    changesRoles: envList(env, 'SNAPSHOTS_CHANGES_ROLES'),
   };
 }
 
