@@ -21,6 +21,11 @@ export interface Options {
   settleMs: number;
   echoClients: number;
   churnConcurrency: number;
+  /** Snapshots scenario: sessions, sections, bursts, change records per burst. */
+  snapshotSessions: number;
+  sections: number;
+  bursts: number;
+  recordsPerBurst: number;
   pin: boolean;
   /** JSON output path; null = don't write one. */
   out: string | null;
@@ -30,7 +35,7 @@ export interface Options {
   jwtSecret: string;
 }
 
-const ALL_SCENARIOS: ScenarioId[] = ['idle', 'fanout', 'echo', 'churn'];
+const ALL_SCENARIOS: ScenarioId[] = ['idle', 'fanout', 'echo', 'churn', 'snapshots'];
 
 export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx bench/src/run.ts [flags])
 
@@ -43,6 +48,8 @@ export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx b
   --window N           fan-out publishes in flight (default 16)
   --echo-clients N     (default 100)
   --churn-concurrency N  parallel churn loops (default 32)
+  --snapshot-sessions N  snapshots scenario sessions, on 10 sections (default 1000)
+  --bursts N           snapshots scenario bursts of 1,000 change records (default 10)
   --warmup S           un-measured warm-up before fan-out and echo windows (default 0.5)
   --no-pin             don't pin server to core 0 and load generator to core 1
   --out FILE           JSON output path (default bench/results/<timestamp>.json; none in --smoke)
@@ -77,6 +84,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
       window: { type: 'string' },
       'echo-clients': { type: 'string' },
       'churn-concurrency': { type: 'string' },
+      'snapshot-sessions': { type: 'string' },
+      bursts: { type: 'string' },
       warmup: { type: 'string' },
       'no-pin': { type: 'boolean' },
       out: { type: 'string' },
@@ -113,6 +122,10 @@ export function parseOptions(argv: string[]): Options | 'help' {
     settleMs: smoke ? 200 : 1000,
     echoClients: num('echo-clients', values['echo-clients'], 1) ?? (smoke ? 10 : 100),
     churnConcurrency: num('churn-concurrency', values['churn-concurrency'], 1) ?? 32,
+    snapshotSessions: num('snapshot-sessions', values['snapshot-sessions'], 10) ?? (smoke ? 50 : 1000),
+    sections: 10,
+    bursts: num('bursts', values.bursts, 1) ?? (smoke ? 2 : 10),
+    recordsPerBurst: 1000,
     pin: !values['no-pin'],
     out: values.out ?? (smoke ? null : ''),
     smoke,

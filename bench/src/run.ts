@@ -71,6 +71,7 @@ async function main(): Promise<number> {
   const records: RoundRecord[] = [];
   const runOne = async (t: TargetDef, rounds: number[], scenario: (typeof SCENARIOS)[keyof typeof SCENARIOS]) => {
     if (unavailable.has(t.name)) return;
+    if (scenario.onlyFor && !scenario.onlyFor.includes(t.name)) return;
     try {
       records.push(...(await runSession(t, scenario, rounds, o, limits, log)));
     } catch (e) {

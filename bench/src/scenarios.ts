@@ -34,6 +34,8 @@ export interface ScenarioDef {
   /** The metric the ratio columns compare. */
   primary(o: Options): string;
   evaluate(r: LoadgenResult, s: Map<string, Sample>): Evaluation;
+  /** Only these targets can run it (a plugin feature the peers do not have). */
+  onlyFor?: readonly string[];
 }
 
 function sample(s: Map<string, Sample>, name: string): Sample {
@@ -190,5 +192,36 @@ const churn: ScenarioDef = {
   },
 };
 
-export const SCENARIOS: Record<ScenarioId, ScenarioDef> = { idle, fanout, echo, churn };
+const snapshots: ScenarioDef = {
+  id: 'snapshots',
+  title: (o) =>
+    `snapshots — ${o.snapshotSessions} sessions on ${o.sections} sections viewing their list, ${o.bursts} bursts of ${o.recordsPerBurst} change records over every section (Actorwire only)`,
+  roundsInOneProcess: false,
+  onlyFor: ['actorwire'],
+  spec: (o) => ({ kind: 'snapshots', sessions: o.snapshotSessions, sections: o.sections, bursts: o.bursts, recordsPerBurst: o.recordsPerBurst, upstreamPort: 0 }),
+  timeoutMs: (o) => 60_000 + o.bursts * 35_000,
+  metrics: () => [
+    { key: 'upstream_calls_per_record', label: 'upstream calls/record', better: 'lower' },
+    { key: 'record_to_last_ms', label: 'record → last session ms (median burst)', better: 'lower' },
+    { key: 'cpu_us_per_snapshot', label: 'server CPU µs/delivered snapshot', better: 'lower' },
+  ],
+  primary: () => 'cpu_us_per_snapshot',
+  evaluate(r, s) {
+    if (r.kind !== 'snapshots') throw new Error('expected snapshots result');
+    const a = sample(s, 'start');
+    const b = sample(s, 'end');
+    const sorted = [...r.lastSessionMs].sort((x, y) => x - y);
+    return {
+      metrics: {
+        upstream_calls_per_record: r.upstreamCalls / r.records,
+        record_to_last_ms: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : NaN,
+        cpu_us_per_snapshot: r.pushes > 0 ? ((b.serverCpuS - a.serverCpuS) / r.pushes) * 1e6 : NaN,
+      },
+      cpu: cpuOver(s, [['start', 'end']]),
+      notes: errorNote(r.errors, r.firstError),
+    };
+  },
+};
+
+export const SCENARIOS: Record<ScenarioId, ScenarioDef> = { idle, fanout, echo, churn, snapshots };
 export const SCENARIO_IDS = Object.keys(SCENARIOS) as ScenarioId[];

@@ -35,6 +35,8 @@ const LOADGEN_CPU = 1;
 let portSeq = 0;
 /** A fresh port per session (below the ephemeral range), so a dying process never collides. */
 const nextPort = () => 21_000 + (portSeq++ % 2000);
+/** Where the load generator serves the snapshots scenario's REST stand-in for the server on `port`. */
+const upstreamPortFor = (port: number) => port + 2000;
 
 class LoadgenLink {
   private handlers: ((m: FromLoadgen) => void)[] = [];
@@ -106,9 +108,9 @@ function sampleBoth(server: ProcHandle, loadgen: ProcHandle): Sample {
 }
 
 /** Start the target; throws StartError when it does not come up. */
-async function startTarget(target: TargetDef, o: Options, nofile: number | undefined): Promise<{ proc: ProcHandle; port: number }> {
+async function startTarget(target: TargetDef, o: Options, nofile: number | undefined, scenario: ScenarioId): Promise<{ proc: ProcHandle; port: number }> {
   const port = nextPort();
-  const spec = target.launch({ port, jwtSecret: o.jwtSecret });
+  const spec = target.launch({ port, jwtSecret: o.jwtSecret, scenario, upstreamUrl: `http://127.0.0.1:${upstreamPortFor(port)}` });
   const proc = launch({ args: spec.args, cwd: spec.cwd, env: { ...process.env, ...spec.env }, cpu: o.pin ? SERVER_CPU : undefined, nofile });
   try {
     if (target.ready.kind === 'line') await waitForReadyLine(proc, target.startTimeoutMs);
@@ -143,13 +145,15 @@ export async function runSession(
   let server: ProcHandle | undefined;
   try {
     // allSettled: whichever side fails, the other must still be killed in `finally`.
-    const [srv, lg] = await Promise.allSettled([startTarget(target, o, nofile), link.ready]);
+    const [srv, lg] = await Promise.allSettled([startTarget(target, o, nofile, scenario.id), link.ready]);
     if (srv.status === 'fulfilled') server = srv.value.proc;
     if (srv.status === 'rejected') throw srv.reason;
     if (lg.status === 'rejected') throw lg.reason;
     const started = srv.value;
     const serverProc = started.proc;
-    const job: LoadgenJob = { url: target.url(started.port), client: target.client, jwtSecret: o.jwtSecret, spec: scenario.spec(o) };
+    const spec = scenario.spec(o);
+    if (spec.kind === 'snapshots') spec.upstreamPort = upstreamPortFor(started.port);
+    const job: LoadgenJob = { url: target.url(started.port), client: target.client, jwtSecret: o.jwtSecret, spec };
     const records: RoundRecord[] = [];
     for (const round of rounds) {
       const samples = new Map<string, Sample>();

@@ -70,7 +70,8 @@ export function summarize(
   unavailable: Map<string, string>,
 ): ScenarioSummary {
   const metrics = def.metrics(o);
-  const rows = targets.map((target): TargetRow => {
+  // Targets that cannot run the scenario (a plugin feature the peers lack) get no row.
+  const rows = targets.filter((target) => !def.onlyFor || def.onlyFor.includes(target)).map((target): TargetRow => {
     const mine = records.filter((r) => r.target === target && r.scenario === def.id).sort((a, b) => a.round - b.round);
     const ok = mine.filter((r) => r.ok);
     const row: TargetRow = {

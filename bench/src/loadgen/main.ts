@@ -9,6 +9,7 @@ import { churn } from './churn.js';
 import { echo } from './echo.js';
 import { fanout } from './fanout.js';
 import { idle } from './idle.js';
+import { snapshots } from './snapshots.js';
 import { errorText } from './util.js';
 
 if (!process.send) {
@@ -38,6 +39,8 @@ function run(job: LoadgenJob): Promise<LoadgenResult> {
       return echo(spec, ctx);
     case 'churn':
       return churn(spec, ctx);
+    case 'snapshots':
+      return snapshots(spec, ctx, job.url);
   }
 }
 

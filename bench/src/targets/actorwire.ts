@@ -1,6 +1,6 @@
 /**
  * Actorwire target: the real entry point with the default plugins (auth with HS256 per
- * connection, rooms) and the in-memory bus. Limits are lifted so the benchmark measures
+ * connection, rooms; plus snapshots for the snapshots scenario) and the in-memory bus. Limits are lifted so the benchmark measures
  * cost rather than policy. Adjust here when the kernel's entry point or env changes.
  */
 import { existsSync } from 'node:fs';
@@ -19,7 +19,7 @@ export const actorwire: TargetDef = {
   client: 'ws',
   authenticates: true,
   unavailable: () => (existsSync(join(REPO_ROOT, ENTRY)) ? null : `entry point ${ENTRY} not found (run npm run build)`),
-  launch: ({ port, jwtSecret }) => ({
+  launch: ({ port, jwtSecret, scenario, upstreamUrl }) => ({
     args: [...NODE_FLAGS, ENTRY],
     cwd: REPO_ROOT,
     env: {
@@ -33,6 +33,10 @@ export const actorwire: TargetDef = {
       WEBSOCKET_MAX_MESSAGE_SIZE: '65536',
       ACTORWIRE_RATE_LIMIT: '0', // no per-connection inbound rate limit
       NODE_ENV: 'production',
+      // Only the snapshots scenario loads the snapshots plugin: its hooks would change every other figure.
+      ...(scenario === 'snapshots'
+        ? { ACTORWIRE_PLUGINS: 'auth,rooms,snapshots', REST_BASE_URL: upstreamUrl, SNAPSHOTS_CACHE_TTL: '10m', SNAPSHOTS_CHANGES_ROLES: 'service' }
+        : {}),
     },
   }),
   ready: { kind: 'http', path: '/health' },

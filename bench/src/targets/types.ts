@@ -1,4 +1,4 @@
-import type { ClientKind } from '../types.js';
+import type { ClientKind, ScenarioId } from '../types.js';
 
 export interface LaunchSpec {
   /** Arguments after the node binary. */
@@ -16,7 +16,8 @@ export interface TargetDef {
   authenticates: boolean;
   /** Why it cannot run on this checkout, or null. */
   unavailable(): string | null;
-  launch(ctx: { port: number; jwtSecret: string }): LaunchSpec;
+  /** `upstreamUrl`: the REST stand-in of the snapshots scenario (served by the load generator). */
+  launch(ctx: { port: number; jwtSecret: string; scenario: ScenarioId; upstreamUrl: string }): LaunchSpec;
   ready: { kind: 'line' } | { kind: 'http'; path: string };
   startTimeoutMs: number;
   url(port: number): string;
