@@ -32,6 +32,7 @@ import { createSessionMachine, type SessionHost } from './sessions/machine.js';
 import { TimerWheel } from './sessions/timer-wheel.js';
 import { createHttpServer, mountHttpRoutes } from './server/http-server.js';
 import { mountWsRoutes } from './server/ws-server.js';
+import type { CorkAnchor } from './server/cork-anchor.js';
 import { detectUws, type UwsInfo } from './server/uws-info.js';
 import { KernelMetrics } from './telemetry/metrics.js';
 import { createTracing, type Tracing } from './telemetry/tracing.js';
@@ -160,6 +161,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   let port = 0;
   let app: HyperExpress.Server | undefined;
   let listenSocket: unknown;
+  let corkAnchor: CorkAnchor | undefined;
   let stopClock: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -277,7 +279,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         clock,
         stats: { received: (t) => metrics.countReceived(t), error: (c) => metrics.countError(c) },
       });
-      mountWsRoutes(uwsApp, routes.wsRoutes(), {
+      corkAnchor = mountWsRoutes(uwsApp, routes.wsRoutes(), {
         config, hooks, sessions, topics, inbound, logger, tracer: tracing.tracer, metrics,
         authMode,
         draining: () => state === 'draining' || state === 'stopped',
@@ -304,6 +306,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         throw new KernelError(KernelErrors.LISTEN, `cannot listen on ${config.host}:${config.port}: ${String((err as Error)?.message ?? err)}`, 'PORT', err);
       }
       port = uws.us_socket_local_port(listenSocket as uws.us_listen_socket);
+      if (hooks.has('onUpgrade')) await corkAnchor?.connect(port, config.host);
       // A manual clock is driven by its test; the real wheel ticks on its own.
       if (!opts.clock) stopClock = wheel.start();
       state = 'running';
@@ -332,6 +335,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         // Stop accepting connections first, then ask every session to leave.
         // Through hyper-express, which owns the listen socket: closing it twice (once here,
         // once by hyper-express) aborts the process in libuv (uv_poll_stop on a closing handle).
+        corkAnchor?.close();
         if (listenSocket) app?.close();
         listenSocket = undefined;
         for (const s of sessions.all()) s.close(CloseCodes.GOING_AWAY, 'server shutting down');

@@ -19,6 +19,7 @@ import type { Topics } from '../topics.js';
 import type { AuthMode, Clock, Frame, WsRouteOptions } from '../types.js';
 import type { SessionRuntime } from '../sessions/session-actor.js';
 import type { KernelMetrics } from '../telemetry/metrics.js';
+import { CorkAnchor } from './cork-anchor.js';
 import { UpgradeRequestImpl } from './upgrade-request.js';
 
 interface SocketData {
@@ -62,16 +63,30 @@ function originAllowed(allowed: string[], origin: string | undefined): boolean {
   return allowed.includes(origin);
 }
 
+/**
+ * RFC 6455 §4.2.1: the Connection header must carry the `upgrade` token. Beyond correctness this
+ * matters to uWS: `Connection: close` marks the response to close when done, and an upgrade
+ * completed later outside uWS's own cork would then run on a socket that was just closed.
+ */
+function connectionUpgrades(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  for (const token of value.split(',')) if (token.trim().toLowerCase() === 'upgrade') return true;
+  return false;
+}
+
 function fillTemplate(template: string, params: Record<string, string>): string {
   return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, k: string) => params[k] ?? '');
 }
 
-export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsRouteOptions>, deps: WsServerDeps): void {
+export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsRouteOptions>, deps: WsServerDeps): CorkAnchor {
   const { config, hooks, sessions, topics, inbound, logger, tracer, metrics, clock } = deps;
   const broadcastTopic = deps.broadcastTopic;
   const ws = config.websocket;
   // uWS's own idle guard, a backstop behind the session machine's heartbeat; uWS refuses more than 960 s.
   const idleTimeout = Math.min(960, Math.max(8, Math.ceil(ws.pongWait / 1000 / 4) * 4 + 8));
+
+  const anchor = new CorkAnchor(logger);
+  if (hooks.has('onUpgrade')) anchor.mount(app);
 
   for (const [pattern, options] of routes) {
     const names = paramNames(pattern);
@@ -95,6 +110,14 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
       // Browsers fail the handshake if they offered subprotocols and none is echoed.
       const protocol = up.protocol ?? (offered ? offered.split(',')[0]!.trim() : '');
       res.upgrade<SocketData>({ req: up }, key, protocol, ext, context);
+    };
+
+    // An upgrade finished after an await runs under another socket's cork: see CorkAnchor.
+    const upgradeLater = (res: HttpResponse, fn: () => void): void => {
+      const corked = () => { res.cork(fn); };
+      if (anchor.cork(corked)) return;
+      for (const s of sessions.all()) if (s.corkWith(corked)) return;
+      corked();
     };
 
     app.ws<SocketData>(pattern, {
@@ -129,7 +152,8 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
         const up = new UpgradeRequestImpl(pattern, url, req.getQuery() ?? '', params, headers, remote, options, authMode);
 
-        if (badParam !== undefined) up.reject(400, { error: `malformed percent-encoding in path parameter ${badParam}`, code: 'INVALID_MESSAGE' });
+        if (!connectionUpgrades(headers.connection)) up.reject(400, { error: 'a WebSocket upgrade needs "Connection: Upgrade"', code: 'INVALID_MESSAGE' });
+        else if (badParam !== undefined) up.reject(400, { error: `malformed percent-encoding in path parameter ${badParam}`, code: 'INVALID_MESSAGE' });
         else if (deps.draining()) up.reject(503, { error: 'server is shutting down', code: 'SHUTTING_DOWN' });
         else if (!originAllowed(config.allowedOrigins, headers.origin)) up.reject(403, { error: 'origin not allowed', code: 'FORBIDDEN' });
         if (up.rejected || !hooks.has('onUpgrade')) return accept(res, up, key, offered, ext, context);
@@ -146,7 +170,8 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
           if (up.identity) span.setAttribute('enduser.id', up.identity.userId);
           span.end();
           if (aborted) return;
-          res.cork(() => accept(res, up, key, offered, ext, context));
+          if (up.rejection) res.cork(() => accept(res, up, key, offered, ext, context));
+          else upgradeLater(res, () => accept(res, up, key, offered, ext, context));
         });
       },
 
@@ -249,6 +274,8 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
       else logger.error({ err, session: session.id }, 'joining automatic topics failed');
     }
   }
+
+  return anchor;
 
   function countDirectSend(): void {
     metrics.direct++;

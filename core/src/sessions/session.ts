@@ -208,6 +208,13 @@ export class SessionImpl implements Session {
     this.send(frame);
   }
 
+  /** Runs `fn` inside this socket's cork; false (and `fn` not run) when the socket is gone. */
+  corkWith(fn: () => void): boolean {
+    if (this.socketClosed) return false;
+    this.ws.cork(fn);
+    return true;
+  }
+
   endSocket(code: number, reason: string): void {
     if (this.socketClosed) return;
     this.socketClosed = true;
