@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { loadPlugin, pluginEntry, type PluginEntry } from '@actorwire/core';
 
-/** Short names → packages. The first five are dependencies of this package; the rest are optional. */
+/** Short names → packages, all dependencies of this package (a trimmed install may leave the optional ones out). */
 export const BUNDLED: ReadonlyMap<string, string> = new Map([
   ['auth', '@actorwire/plugin-auth'],
   ['rooms', '@actorwire/plugin-rooms'],

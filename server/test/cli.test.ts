@@ -129,7 +129,7 @@ t.test('WIRESTATE_* variables still work for one release, with a deprecation war
   await c.closed;
 });
 
-t.test('REST_BASE_URL: the server loads snapshots and serves /ws/:entity/:section from the upstream', async (t) => {
+t.test('REST_BASE_URL: the server loads snapshots and analytics and serves both from the upstream', async (t) => {
   const { createServer } = await import('node:http');
   const { SignJWT } = await import('jose');
   const upstream = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ url: req.url })));
@@ -145,4 +145,9 @@ t.test('REST_BASE_URL: the server loads snapshots and serves /ws/:entity/:sectio
   t.equal(f.type, 'tables.list');
   t.same(f.payload, { url: '/tables?section=s1' });
   await c.close();
+  t.ok(logs.some((l) => l.includes('"plugin":"analytics"')), 'the startup log lists analytics');
+  const a = await connect(`ws://127.0.0.1:${port}/ws/analytics/public/users?startDate=2024-01-01`);
+  const snap = await a.next('analytics-public-users.snapshot');
+  t.same(snap.payload, { url: '/analytics/public/users?startDate=2024-01-01' });
+  await a.close();
 });

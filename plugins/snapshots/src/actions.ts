@@ -51,7 +51,7 @@ export interface ActionsDeps {
   ctx: PluginContext;
   routes: readonly string[];
   entities: EntityTable;
-  cache: SnapshotCache;
+  cache: SnapshotCache<View>;
   viewers: Viewers;
   maxQueryParams: number;
   serviceToken: string | undefined;

@@ -3,8 +3,12 @@
  * one upstream call per view at a time however many sessions ask (single flight), and, when
  * configured, an expired snapshot served flagged `stale` while it is refreshed.
  */
-import type { Snapshot } from './fetcher.js';
-import type { View } from './view.js';
+import type { Snapshot } from './upstream.js';
+
+/** What the cache needs of a view: the key that names it. */
+export interface Keyed {
+  readonly key: string;
+}
 
 export interface CacheOptions {
   ttl: number;
@@ -12,10 +16,10 @@ export interface CacheOptions {
   staleWhileRevalidate: boolean;
 }
 
-export type Load = (view: View, token: string | undefined) => Promise<Snapshot>;
+export type Load<V extends Keyed> = (view: V, token: string | undefined) => Promise<Snapshot>;
 
-interface Entry {
-  readonly view: View;
+interface Entry<V extends Keyed> {
+  readonly view: V;
   snapshot: Snapshot | undefined;
   /** When `snapshot` stops being fresh; 0 once a refresh was asked for. */
   freshUntil: number;
@@ -41,13 +45,13 @@ export interface CacheStats {
   evictions: number;
 }
 
-export class SnapshotCache {
-  private readonly entries = new Map<string, Entry>();
+export class SnapshotCache<V extends Keyed> {
+  private readonly entries = new Map<string, Entry<V>>();
   readonly stats: CacheStats = { hits: 0, misses: 0, stale: 0, evictions: 0 };
 
   constructor(
     private readonly o: CacheOptions,
-    private readonly load: Load,
+    private readonly load: Load<V>,
     private readonly now: () => number,
   ) {}
 
@@ -60,7 +64,7 @@ export class SnapshotCache {
   }
 
   /** The snapshot of `view`: cached and fresh, stale while refreshing (if allowed), or fetched. */
-  async get(view: View, token: string | undefined): Promise<CacheAnswer> {
+  async get(view: V, token: string | undefined): Promise<CacheAnswer> {
     const entry = this.touch(view, token);
     const snap = entry.snapshot;
     if (snap !== undefined && this.now() < entry.freshUntil) {
@@ -82,7 +86,7 @@ export class SnapshotCache {
    * Fetch `view` again now (a record said it changed). A fetch already in flight may predate
    * the change, so it is waited for and followed by a new one.
    */
-  async refresh(view: View, token: string | undefined): Promise<Snapshot> {
+  async refresh(view: V, token: string | undefined): Promise<Snapshot> {
     const entry = this.entries.get(view.key) ?? this.touch(view, token);
     if (token !== undefined) entry.token = token;
     entry.freshUntil = 0;
@@ -106,14 +110,14 @@ export class SnapshotCache {
     }
   }
 
-  /** Every cached key of an entity (and section, when given). */
-  *keysOf(entity: string, section?: string): IterableIterator<{ key: string; view: View }> {
-    for (const [key, e] of this.entries) {
-      if (e.view.entity === entity && (section === undefined || e.view.section === section)) yield { key, view: e.view };
-    }
+  /** Every cached view `match` accepts (a snapshot: safe to invalidate while iterating). */
+  viewsWhere(match: (view: V) => boolean): V[] {
+    const out: V[] = [];
+    for (const e of this.entries.values()) if (match(e.view)) out.push(e.view);
+    return out;
   }
 
-  private touch(view: View, token: string | undefined): Entry {
+  private touch(view: V, token: string | undefined): Entry<V> {
     let entry = this.entries.get(view.key);
     if (entry !== undefined) {
       // Most recently used last: Map order is the LRU order.
@@ -127,7 +131,7 @@ export class SnapshotCache {
     return entry;
   }
 
-  private fetch(entry: Entry): Promise<Snapshot> {
+  private fetch(entry: Entry<V>): Promise<Snapshot> {
     if (entry.inflight !== undefined) return entry.inflight;
     const generation = entry.generation;
     const p = this.load(entry.view, entry.token).then(

@@ -3,7 +3,7 @@
  * and section; a snapshot carries the upstream body verbatim as `payload` (spliced in as the
  * JSON text it arrived as, never parsed and re-serialised) and `metadata` (null).
  */
-import type { Snapshot } from './fetcher.js';
+import { spliceSnapshot, type Snapshot } from './upstream.js';
 import type { SnapshotError } from './errors.js';
 import type { View } from './view.js';
 
@@ -37,8 +37,7 @@ export function snapshotFrame(kind: string, view: View, snap: Snapshot, x: Frame
   if (x.stale) head.stale = true;
   if (x.id !== undefined) head.id = x.id;
   head.fetched_at = snap.fetchedAt;
-  const json = JSON.stringify(head);
-  return `${json.slice(0, -1)},"payload":${snap.json},"metadata":null,"timestamp":${Date.now()}}`;
+  return spliceSnapshot(head, snap);
 }
 
 /** `{entity}.{kind}` frame with a payload a plugin action returned. */

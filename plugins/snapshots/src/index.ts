@@ -15,12 +15,13 @@ import { entityOfTopics, optionsFromEnv, optionsSchema, type SnapshotsOptions } 
 import { Refresher, type Change } from './refresh.js';
 import { ROUTE_LIST, sectionTopic, upgradeCheck } from './routes.js';
 import { Viewers } from './viewers.js';
+import type { View } from './view.js';
 
 export type { SnapshotsOptions, EntityPaths } from './options.js';
 export type { ActionHandler, ActionRequest, Place } from './actions.js';
 export type { Change } from './refresh.js';
 export type { CacheAnswer } from './cache.js';
-export type { Snapshot } from './fetcher.js';
+export type { Snapshot } from './upstream.js';
 export { SnapshotError, SnapshotErrors, type SnapshotErrorCode } from './errors.js';
 export { ROUTES, sectionTopic } from './routes.js';
 export { DEFAULT_ENTITIES } from './options.js';
@@ -61,7 +62,7 @@ export default definePlugin<SnapshotsOptions>({
     const fetcher = new Fetcher(o);
     const upstream = { calls: 0, errors: new Map<string, number>(), lastError: undefined as string | undefined, lastOkAt: 0 };
     const latency = ctx.meter.createHistogram('actorwire_snapshots_upstream_seconds', { description: 'Upstream REST latency of snapshot fetches', unit: 's' });
-    const cache = new SnapshotCache(
+    const cache = new SnapshotCache<View>(
       { ttl: o.cacheTtl, maxEntries: o.cacheMaxEntries, staleWhileRevalidate: o.staleWhileRevalidate },
       async (view, token) => {
         const started = performance.now();

@@ -11,6 +11,7 @@
 import type { PluginContext } from '@actorwire/core';
 import type { SnapshotCache } from './cache.js';
 import { SnapshotError } from './errors.js';
+import { Coalescer } from './coalescer.js';
 import { errorFrame, snapshotFrame } from './frames.js';
 import type { Viewers } from './viewers.js';
 import type { View } from './view.js';
@@ -68,19 +69,18 @@ export function readField(rec: ChangeRecord, field: string): string | undefined 
 export class Refresher {
   readonly stats: RefreshStats = { records: 0, refreshes: 0, pushed: 0, failed: 0 };
   /** Views to refresh at the next flush, by key. */
-  private readonly marked = new Map<string, View>();
+  private readonly coalescer: Coalescer<View>;
   /** Places touched since the last flush (for cached views nobody watches). */
   private readonly touched = new Map<string, Change>();
-  private timer: NodeJS.Timeout | undefined;
-  private firstMarkAt = 0;
-  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly o: RefreshOptions,
-    private readonly cache: SnapshotCache,
+    private readonly cache: SnapshotCache<View>,
     private readonly viewers: Viewers,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.coalescer = new Coalescer({ window: o.refreshWindow, maxDelay: o.refreshMaxDelay }, (views) => this.refreshAll(views));
+  }
 
   /** What a record on `topic` (an entity topic) says changed. */
   changeOf(entity: string, rec: ChangeRecord): Change {
@@ -96,52 +96,32 @@ export class Refresher {
     this.stats.records++;
     for (const w of this.viewers.views(change.entity, change.section)) {
       if (!touches(w.view, change)) continue;
-      this.marked.set(w.view.key, w.view);
+      this.coalescer.mark(w.view.key, w.view);
     }
     this.touched.set(`${change.entity}\u0000${change.section ?? '*'}\u0000${change.id ?? '*'}`, change);
-    this.schedule();
+    this.coalescer.schedule();
   }
 
   /** Refresh what is marked now (tests and shutdown). */
-  async flush(): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    const views = [...this.marked.values()];
-    this.marked.clear();
-    const touched = [...this.touched.values()];
-    this.touched.clear();
-    // Cached views nobody here watches: drop them, the next request fetches.
-    if (touched.length > 0) {
-      for (const change of touched) {
-        for (const { key, view } of [...this.cache.keysOf(change.entity, change.section)]) {
-          if (touches(view, change) && this.viewers.get(key) === undefined) this.cache.invalidate(key);
-        }
-      }
-    }
-    const work = Promise.all(views.map((v) => this.refreshOne(v))).then(() => undefined);
-    this.running.add(work);
-    try {
-      await work;
-    } finally {
-      this.running.delete(work);
-    }
+  flush(): Promise<void> {
+    return this.coalescer.flush();
   }
 
   /** Wait for refreshes under way (shutdown). */
-  async idle(): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    await Promise.all([...this.running]);
+  idle(): Promise<void> {
+    return this.coalescer.idle();
   }
 
-  private schedule(): void {
-    const now = Date.now();
-    if (this.timer === undefined) this.firstMarkAt = now;
-    else clearTimeout(this.timer);
-    // Quiet for the window, but never later than maxDelay after the first record.
-    const wait = Math.max(0, Math.min(this.o.refreshWindow, this.firstMarkAt + this.o.refreshMaxDelay - now));
-    this.timer = setTimeout(() => void this.flush(), wait);
-    this.timer.unref();
+  private async refreshAll(views: View[]): Promise<void> {
+    const touched = [...this.touched.values()];
+    this.touched.clear();
+    // Cached views nobody here watches: drop them, the next request fetches.
+    for (const change of touched) {
+      for (const view of this.cache.viewsWhere((v) => touches(v, change))) {
+        if (this.viewers.get(view.key) === undefined) this.cache.invalidate(view.key);
+      }
+    }
+    await Promise.all(views.map((v) => this.refreshOne(v)));
   }
 
   private async refreshOne(view: View): Promise<void> {

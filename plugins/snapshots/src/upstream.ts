@@ -1,0 +1,83 @@
+/**
+ * One GET to an upstream REST service: a timeout, the caller's token, a body-size limit, and the
+ * body kept verbatim (checked to be JSON once, never re-serialised). Failures are SnapshotErrors
+ * with stable codes (UPSTREAM_TIMEOUT, UPSTREAM_ERROR with the upstream status, NOT_FOUND).
+ * Shared by every plugin that serves REST snapshots (entity snapshots, analytics dashboards).
+ */
+import { SnapshotError } from './errors.js';
+
+export interface UpstreamOptions {
+  /** ms for the whole exchange, body included. */
+  timeout: number;
+  maxBodyBytes: number;
+}
+
+/** A snapshot as the upstream gave it. */
+export interface Snapshot {
+  /** The body, verbatim: JSON text. */
+  readonly json: string;
+  readonly fetchedAt: number;
+}
+
+export class UpstreamClient {
+  constructor(private readonly o: UpstreamOptions) {}
+
+  /** GET `url` as JSON; `notFound` is the message of the NOT_FOUND error a 404 becomes. */
+  async getJson(url: string, token: string | undefined, notFound: string, now: () => number = Date.now): Promise<Snapshot> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers, signal: AbortSignal.timeout(this.o.timeout) });
+    } catch (err) {
+      const name = (err as Error)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new SnapshotError('UPSTREAM_TIMEOUT', `the upstream did not answer within ${this.o.timeout} ms`);
+      }
+      throw new SnapshotError('UPSTREAM_ERROR', `the upstream could not be reached: ${(err as Error)?.cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error)?.message}`);
+    }
+    const text = await this.readBody(res);
+    if (res.status === 404) throw new SnapshotError('NOT_FOUND', notFound, 404);
+    if (res.status < 200 || res.status > 299) throw new SnapshotError('UPSTREAM_ERROR', `the upstream answered ${res.status}`, res.status);
+    const json = text.trim() === '' ? 'null' : text;
+    try {
+      JSON.parse(json);
+    } catch {
+      throw new SnapshotError('UPSTREAM_ERROR', 'the upstream answered a body that is not JSON', res.status);
+    }
+    return { json, fetchedAt: now() };
+  }
+
+  private async readBody(res: Response): Promise<string> {
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (declared > this.o.maxBodyBytes) {
+      await res.body?.cancel();
+      throw new SnapshotError('UPSTREAM_ERROR', `the upstream body is larger than ${this.o.maxBodyBytes} bytes`, res.status);
+    }
+    if (!res.body) return '';
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        size += chunk.byteLength;
+        if (size > this.o.maxBodyBytes) {
+          await res.body.cancel().catch(() => undefined);
+          throw new SnapshotError('UPSTREAM_ERROR', `the upstream body is larger than ${this.o.maxBodyBytes} bytes`, res.status);
+        }
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      if (err instanceof SnapshotError) throw err;
+      const name = (err as Error)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') throw new SnapshotError('UPSTREAM_TIMEOUT', `the upstream did not answer within ${this.o.timeout} ms`);
+      throw new SnapshotError('UPSTREAM_ERROR', `the upstream body could not be read: ${(err as Error)?.message}`, res.status);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+/** A JSON object frame (serialised head) with the snapshot spliced in as `payload`, verbatim. */
+export function spliceSnapshot(head: Record<string, unknown>, snap: Snapshot): string {
+  const json = JSON.stringify(head);
+  return `${json.slice(0, -1)},"payload":${snap.json},"metadata":null,"timestamp":${Date.now()}}`;
+}
