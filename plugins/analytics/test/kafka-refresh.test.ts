@@ -4,6 +4,7 @@
  * per distinct dashboard however many sessions share it, and pushes only to their sessions.
  */
 import t from 'tap';
+import type { ReceivedFrame } from '@actorwire/core/testing';
 import kafkaPlugin from '@actorwire/plugin-kafka';
 import rooms from '@actorwire/plugin-rooms';
 import { BROKERS, consuming, createTopics, produce, unique } from '../../kafka/test/support.js';
@@ -63,7 +64,7 @@ t.test('an event naming a restaurant re-queries that restaurant\'s dashboards an
   for (const c of [r1, r2, all, sections]) await c.next((f) => f.type.endsWith('.snapshot'));
 
   await produce(tables, [{ value: { id: 't7', restaurant_id: 'r1', status: 'occupied' } }]);
-  const [u1, uAll, uSections] = await Promise.all([r1, all, sections].map((c) => c.next((f) => f.action === 'update', 15_000)));
+  const [u1, uAll, uSections] = await Promise.all([r1, all, sections].map((c) => c.next((f) => f.action === 'update', 15_000))) as [ReceivedFrame, ReceivedFrame, ReceivedFrame];
   t.equal(u1.payload.path, '/analytics/restaurants/r1/tables');
   t.equal(uAll.payload.path, '/analytics/admin/tables');
   t.equal(uSections.payload.path, '/analytics/restaurants/r1/sections', 'tables events affect section dashboards');
