@@ -38,14 +38,33 @@ export async function produce(topic: string, messages: Array<{ key?: string; val
 }
 
 /** Read every record of a topic as {headers, value} (until `count` arrived). */
-export async function readTopic(topic: string, count: number, timeoutMs = 20_000): Promise<Array<{ headers: Record<string, string>; value: string }>> {
+/** Records on `topic` so far (the sum of its partitions' high watermarks). */
+export async function written(topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function readTopic(topic: string, count: number, timeoutMs = 30_000): Promise<Array<{ headers: Record<string, string>; value: string }>> {
+  // First: were they written? A slow reader and a missing record are different failures.
+  const deadline = Date.now() + timeoutMs;
+  let n = 0;
+  while ((n = await written(topic)) < count) {
+    if (Date.now() > deadline) throw new Error(`only ${n}/${count} records were written to ${topic} within ${timeoutMs} ms`);
+    await sleep(100);
+  }
   const c: Consumer = kafka.consumer({ groupId: unique('reader') });
   await c.connect();
   await c.subscribe({ topic, fromBeginning: true });
   const out: Array<{ headers: Record<string, string>; value: string }> = [];
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${out.length}/${count} records on ${topic} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`read only ${out.length} of the ${n} records written to ${topic} within ${timeoutMs} ms`)), timeoutMs);
       void c.run({
         eachMessage: async ({ message }) => {
           const headers: Record<string, string> = {};
