@@ -292,6 +292,9 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       for (const t of transports.list()) {
         try {
           await t.start((msg) => bus.deliver(msg));
+          // Every session is on the broadcast topic, and sessions join it without the topic
+          // registry: it is active for as long as the transport runs.
+          t.topicActive?.(bus.broadcastTopic);
           logger.info({ transport: t.name }, 'transport started');
         } catch (err) {
           // Local delivery works without transports; the transport reports itself degraded.

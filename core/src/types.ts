@@ -190,7 +190,10 @@ export interface Transport {
   start(deliver: (msg: BusMessage) => void): Promise<void>;
   /** Send a local publish to the other instances. Must not throw; must not block local delivery. */
   publish(msg: BusMessage): void;
-  /** First local subscriber of `topic` arrived / last one left: (un)subscribe remotely if the driver filters. */
+  /**
+   * First local subscriber of `topic` arrived / last one left: (un)subscribe remotely if the
+   * driver filters. The bus's broadcast topic is made active once, right after `start`, and stays so.
+   */
   topicActive?(topic: string): void;
   topicInactive?(topic: string): void;
   health(): TransportHealth;
