@@ -1,7 +1,9 @@
 /**
  * POST /api/notify (the realtime service): `{"event":E,"data":D,"user_id":U}` and/or `"room":R` (and/or
  * `"broadcast":true`) → a `notification` frame to that user's connections / that room /
- * everyone. Token of a `notifyRoles` role required (admin or service by default).
+ * everyone. The realtime service's `"to"` is accepted too: `"to":"broadcast"` is everyone, any
+ * other `"to":X` is both the user X and the room X (its callers put either there). Token of a
+ * `notifyRoles` role required (admin or service by default).
  *
  *   202 {"delivered":true,"message_id":"…"}     accepted and handed to the bus
  *   400 {"error":"…","code":"INVALID_JSON"|"INVALID_MESSAGE"|"ROOM_REQUIRED"}
@@ -31,11 +33,20 @@ export function notifyRoute(r: Rooms): HttpHandler {
     const b = body as Record<string, unknown>;
     if (typeof b.event !== 'string' || b.event === '') throw protocolError('INVALID_MESSAGE', '"event" is required (a non-empty string)');
 
-    const userId = present(b.user_id) ? b.user_id : undefined;
-    const room = present(b.room) ? b.room : undefined;
-    const everyone = b.broadcast === true;
+    let userId = present(b.user_id) ? b.user_id : undefined;
+    let room = present(b.room) ? b.room : undefined;
+    let everyone = b.broadcast === true;
+    if (present(b.to)) {
+      if (typeof b.to !== 'string') throw protocolError('INVALID_MESSAGE', '"to" must be a string: a user id, a room, or "broadcast"');
+      if (b.to === 'broadcast') everyone = true;
+      else {
+        userId ??= b.to;
+        // Only a valid room name can be the room reading of "to"; a user id need not be one.
+        if (room === undefined && r.names.problem(b.to) === undefined) room = b.to;
+      }
+    }
     if (userId === undefined && room === undefined && !everyone) {
-      throw protocolError('INVALID_MESSAGE', 'a target is required: "user_id" or "room"');
+      throw protocolError('INVALID_MESSAGE', 'a target is required: "user_id", "room", "to" or "broadcast"');
     }
     if (userId !== undefined && typeof userId !== 'string' && typeof userId !== 'number') {
       throw protocolError('INVALID_MESSAGE', '"user_id" must be a string');

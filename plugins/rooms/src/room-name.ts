@@ -2,8 +2,13 @@
  * Room name rules: required (ROOM_REQUIRED), at most `maxRoomNameLength` characters, only the
  * characters of `roomNamePattern` (INVALID_MESSAGE with the reason). `$` is never allowed:
  * the kernel's system topics (`$broadcast`) use it, so no client can join them as a room.
+ * The owner-scoped rooms `order-{id}` and `seller-{id}` need their id: `order-` alone is
+ * INVALID_ROOM_FORMAT, not a plain room that would escape the owner's policy.
  */
-import { protocolError, type ActorwireError } from '@actorwire/core';
+import { ActorwireError, protocolError } from '@actorwire/core';
+
+/** Prefixes whose rooms belong to an owner (the policies read the id after them). */
+export const OWNER_SCOPED = ['order-', 'seller-'] as const;
 
 export interface RoomNameRules {
   maxRoomNameLength: number;
@@ -29,6 +34,11 @@ export class RoomNames {
     if (typeof room !== 'string') return protocolError('INVALID_MESSAGE', 'room must be a string');
     if (room.length > this.max) return protocolError('INVALID_MESSAGE', `room name must be at most ${this.max} characters`);
     if (room.includes('$') || !this.pattern.test(room)) return protocolError('INVALID_MESSAGE', this.describe);
+    for (const prefix of OWNER_SCOPED) {
+      if (room === prefix) {
+        return new ActorwireError('INVALID_ROOM_FORMAT', `room "${prefix}" needs an id: ${prefix}{id}`, { status: 400 });
+      }
+    }
     return undefined;
   }
 

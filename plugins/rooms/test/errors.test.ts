@@ -28,6 +28,9 @@ t.test('message errors (open mode)', async (t) => {
   await expectError(t, c, { type: 'subscribe', room: 'x'.repeat(129) }, 'INVALID_MESSAGE', 'invalid message: room name must be at most 128 characters');
   await expectError(t, c, { type: 'subscribe' }, 'ROOM_REQUIRED', 'room name is required');
   await expectError(t, c, { type: 'subscribe', room: '' }, 'ROOM_REQUIRED', 'room name is required');
+  await expectError(t, c, { type: 'subscribe', room: 'order-' }, 'INVALID_ROOM_FORMAT', 'room "order-" needs an id: order-{id}');
+  await expectError(t, c, { type: 'join', payload: { room: 'seller-' } }, 'INVALID_ROOM_FORMAT', 'room "seller-" needs an id: seller-{id}');
+  await expectError(t, c, { type: 'presence', room: 'order-' }, 'INVALID_ROOM_FORMAT', 'room "order-" needs an id: order-{id}');
   await expectError(t, c, { type: 'unsubscribe' }, 'ROOM_REQUIRED', 'room name is required');
   await expectError(t, c, { type: 'publish', data: 1 }, 'ROOM_REQUIRED', 'room name is required');
   await expectError(t, c, { type: 'presence' }, 'ROOM_REQUIRED', 'room name is required');

@@ -45,6 +45,29 @@ t.test('notify a user (all connections) and a room', async (t) => {
   for (const c of [tab1, tab2, other, member]) t.equal((await c.next('notification')).event, 'maintenance');
 });
 
+t.test('the realtime service\'s "to": "broadcast", a user id, or a room', async (t) => {
+  const srv = await server({ auth: true });
+  t.teardown(() => srv.stop());
+  const alice = await srv.as({ sub: 'alice' });
+  const bob = await srv.as({ sub: 'bob' });
+  const member = await srv.as({ sub: '7', role: 'admin' });
+  await member.request({ type: 'subscribe', room: 'order-456' });
+
+  const all = await http(srv, 'POST', '/api/notify', { token: service, body: { event: 'maintenance', data: { at: 1 }, to: 'broadcast' } });
+  t.equal(all.status, 202, '"to":"broadcast" is accepted');
+  for (const c of [alice, bob, member]) t.same((await c.next('notification')).data, { at: 1 });
+
+  const one = await http(srv, 'POST', '/api/notify', { token: service, body: { event: 'order_created', data: { id: 1 }, to: 'alice' } });
+  t.equal(one.status, 202);
+  t.equal((await alice.next('notification')).event, 'order_created', 'to a user id');
+  t.ok(await bob.expectNone('notification'), 'only that user');
+
+  const room = await http(srv, 'POST', '/api/notify', { token: service, body: { event: 'order_updated', to: 'order-456' } });
+  t.equal(room.status, 202);
+  t.equal((await member.next('notification')).event, 'order_updated', 'to a room');
+  t.ok(await alice.expectNone('notification', 100), 'only its members');
+});
+
 t.test('400 / 401 / 403 / 413', async (t) => {
   const srv = await server({ auth: true, rooms: { notifyMaxBodySize: 1024 } });
   t.teardown(() => srv.stop());
@@ -59,7 +82,11 @@ t.test('400 / 401 / 403 / 413', async (t) => {
 
   r = await post({ token: service, body: { event: 'e', data: 1 } });
   t.equal(r.status, 400);
-  t.same(r.body, { error: 'invalid message: a target is required: "user_id" or "room"', code: 'INVALID_MESSAGE' });
+  t.same(r.body, { error: 'invalid message: a target is required: "user_id", "room", "to" or "broadcast"', code: 'INVALID_MESSAGE' });
+  r = await post({ token: service, body: { event: 'e', to: 7 } });
+  t.same([r.status, r.body.code], [400, 'INVALID_MESSAGE'], '"to" must be a string');
+  r = await post({ token: service, body: { event: 'e', room: 'order-' } });
+  t.same([r.status, r.body.code], [400, 'INVALID_ROOM_FORMAT'], 'an owner-scoped room without its id');
   r = await post({ token: service, raw: '{"event": "e", "room": ' });
   t.same([r.status, r.body], [400, { error: 'invalid JSON format', code: 'INVALID_JSON' }]);
   r = await post({ token: service, raw: '' });
