@@ -1,14 +1,16 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 /**
- * The `actorwire` server: configuration from the environment (and ACTORWIRE_CONFIG), plugins
+ * The `actorwire` server: configuration from the environment (and ACTORWIRE_CONFIG, JSON or YAML), plugins
  * from ACTORWIRE_PLUGINS or the defaults, then the kernel; SIGTERM/SIGINT drain it (sessions get
  * 1001) and the process exits 0. A second signal exits at once.
  */
-import { createKernel, isKernelError, loadConfig, withDeprecatedEnv } from '@actorwire/core';
+import { createKernel, effectiveEnv, isKernelError, loadConfig, readConfigFile, withDeprecatedEnv } from '@actorwire/core';
 import { choosePlugins, loadPlugins } from './plugins.js';
 
 async function main(): Promise<void> {
-  const env = withDeprecatedEnv(process.env);
+  // Plugins read the same variables as the kernel: renamed ones, aliases, and the config file's Go module keys.
+  const raw = withDeprecatedEnv(process.env);
+  const env = effectiveEnv(raw, raw.ACTORWIRE_CONFIG ? readConfigFile(raw.ACTORWIRE_CONFIG) : undefined);
   const names = choosePlugins(env);
   const config = loadConfig({ env });
   const plugins = await loadPlugins(names, env, config.plugins);

@@ -151,3 +151,39 @@ t.test('REST_BASE_URL: the server loads snapshots and analytics and serves both 
   t.same(snap.payload, { url: '/analytics/public/users?startDate=2024-01-01' });
   await a.close();
 });
+
+t.test('the Go module\'s YAML config file: kernel and plugin settings apply; connects and disconnects are logged', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'actorwire-yaml-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'config.yaml');
+  writeFileSync(path, [
+    'websocket:',
+    '  enabled: true',
+    '  max_message_size: 200',
+    '  write_wait: "10s"',
+    '  limits:',
+    '    max_connections_per_room: 1',
+  ].join('\n'));
+  const { child, port, logs } = await startCli({ ACTORWIRE_CONFIG: path, ACTORWIRE_DEFAULT_AUTH: 'none', ROOMS_ALLOW_ANONYMOUS: 'true' });
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  t.ok(logs.some((l) => l.includes('WEBSOCKET_WRITE_WAIT has no effect')), 'a setting that cannot apply is reported');
+  const a = await connect(`ws://127.0.0.1:${port}/ws`);
+  const b = await connect(`ws://127.0.0.1:${port}/ws`);
+  t.equal((await a.request({ type: 'subscribe', room: 'tiny' })).type, 'subscribed');
+  t.equal((await b.request({ type: 'subscribe', room: 'tiny' })).code, 'ROOM_FULL', 'the rooms plugin read limits.max_connections_per_room');
+  b.send({ type: 'ping', pad: 'x'.repeat(300) });
+  t.equal((await b.next('error')).code, 'TOO_LARGE', 'the kernel read max_message_size (an unread frame has no id to echo)');
+  await b.close(1000);
+  const events = async () => logs.flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } });
+  const { until } = await import('@actorwire/core/testing');
+  await until(async () => (await events()).some((r) => r.msg === 'client disconnected'), 3000, 'disconnect logged');
+  const connected = (await events()).filter((r) => r.msg === 'client connected');
+  t.equal(connected.length, 2);
+  t.same(Object.keys(connected[0]).filter((k) => ['client_id', 'user_id', 'route', 'remote'].includes(k)).sort(), ['client_id', 'remote', 'route', 'user_id']);
+  t.equal(connected[0].level, 30, 'at info');
+  const gone = (await events()).find((r) => r.msg === 'client disconnected');
+  t.equal(gone.code, 1000);
+  t.equal(gone.route, '/ws');
+  t.type(gone.duration_ms, 'number');
+  await a.close();
+});

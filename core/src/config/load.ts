@@ -1,8 +1,10 @@
 /**
- * Configuration: defaults ← JSON file (`ACTORWIRE_CONFIG`) ← environment ← programmatic
- * overrides, validated by ajv. An invalid value stops startup naming the variable.
+ * Configuration: defaults ← config file (`ACTORWIRE_CONFIG`, JSON or YAML) ← environment ←
+ * programmatic overrides, validated by ajv. An invalid value stops startup naming the variable.
  */
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { withCompatEnv } from './compat-env.js';
 import { KernelError, KernelErrors } from '../errors.js';
 import { createAjv } from '../validation.js';
 import { configSchema, defaultConfig, envNames, type ActorwireConfig } from './schema.js';
@@ -64,32 +66,101 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
   };
 }
 
-function readConfigFile(path: string): unknown {
+/** The Go WebSocket module's file keys (`websocket.*`, snake_case) → the variables they stand for. */
+const GO_FILE_KEYS: Readonly<Record<string, string>> = {
+  enabled: 'WEBSOCKET_ENABLED',
+  host: 'WEBSOCKET_HOST',
+  port: 'WEBSOCKET_PORT',
+  timeout: 'WEBSOCKET_TIMEOUT',
+  read_buffer_size: 'WEBSOCKET_READ_BUFFER_SIZE',
+  write_buffer_size: 'WEBSOCKET_WRITE_BUFFER_SIZE',
+  max_message_size: 'WEBSOCKET_MAX_MESSAGE_SIZE',
+  ping_interval: 'WEBSOCKET_PING_INTERVAL',
+  pong_wait: 'WEBSOCKET_PONG_WAIT',
+  write_wait: 'WEBSOCKET_WRITE_WAIT',
+  'limits.max_connections': 'WEBSOCKET_LIMITS_MAX_CONNECTIONS',
+  'limits.max_connections_per_room': 'WEBSOCKET_LIMITS_MAX_CONNECTIONS_PER_ROOM',
+};
+
+export interface ConfigFile {
+  /** The file's Actorwire configuration (what matches the schema). */
+  doc: Record<string, unknown>;
+  /** The Go module's keys found in it, as the variables they stand for (the environment wins over them). */
+  env: Record<string, string>;
+}
+
+/** Read a JSON or YAML (`.yaml`/`.yml`) config file; the Go module's `websocket:` keys become variables. */
+export function readConfigFile(path: string): ConfigFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new KernelError(KernelErrors.CONFIG, `cannot read ACTORWIRE_CONFIG file ${path}: ${(err as Error).message}`, 'ACTORWIRE_CONFIG', err);
   }
+  const yaml = /\.ya?ml$/i.test(path);
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new KernelError(KernelErrors.CONFIG, `ACTORWIRE_CONFIG file ${path} is not valid JSON: ${(err as Error).message}`, 'ACTORWIRE_CONFIG', err);
+    throw new KernelError(KernelErrors.CONFIG, `ACTORWIRE_CONFIG file ${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message}`, 'ACTORWIRE_CONFIG', err);
   }
+  if (parsed === null || parsed === undefined) parsed = {};
+  if (!isPlainObject(parsed)) throw new KernelError(KernelErrors.CONFIG, `ACTORWIRE_CONFIG file ${path} must hold an object`, 'ACTORWIRE_CONFIG');
+  return goKeysToEnv(parsed);
+}
+
+function goKeysToEnv(doc: Record<string, unknown>): ConfigFile {
+  const env: Record<string, string> = {};
+  const ws = doc.websocket;
+  if (!isPlainObject(ws)) return { doc, env };
+  const rest: Record<string, unknown> = { ...ws };
+  const take = (obj: Record<string, unknown>, key: string, variable: string) => {
+    const v = obj[key];
+    if (v === undefined || v === null || typeof v === 'object') return;
+    env[variable] = String(v);
+    delete obj[key];
+  };
+  for (const [key, variable] of Object.entries(GO_FILE_KEYS)) {
+    if (!key.startsWith('limits.')) take(rest, key, variable);
+  }
+  if (isPlainObject(rest.limits)) {
+    const limits: Record<string, unknown> = { ...rest.limits };
+    for (const [key, variable] of Object.entries(GO_FILE_KEYS)) {
+      if (key.startsWith('limits.')) take(limits, key.slice(7), variable);
+    }
+    if (Object.keys(limits).length === 0) delete rest.limits;
+    else rest.limits = limits;
+  }
+  const out: Record<string, unknown> = { ...doc };
+  if (Object.keys(rest).length === 0) delete out.websocket;
+  else out.websocket = rest;
+  return { doc: out, env };
+}
+
+/**
+ * The environment the kernel and the plugins read: `WIRESTATE_*` renamed, the config file's Go
+ * module keys under the real variables, and the Go module's variable aliases applied.
+ */
+export function effectiveEnv(env: NodeJS.ProcessEnv, file: ConfigFile | undefined = undefined): NodeJS.ProcessEnv {
+  const renamed = withDeprecatedEnv(env);
+  const withFile = file && Object.keys(file.env).length > 0 ? { ...file.env, ...renamed } : renamed;
+  return withCompatEnv(withFile);
 }
 
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
-  /** Path of a JSON config file; defaults to `env.ACTORWIRE_CONFIG`. */
+  /** Path of a JSON or YAML config file; defaults to `env.ACTORWIRE_CONFIG`. */
   file?: string;
   overrides?: DeepPartial<ActorwireConfig>;
 }
 
 export function loadConfig(opts: LoadConfigOptions = {}): ActorwireConfig {
-  const env = withDeprecatedEnv(opts.env ?? process.env);
-  const file = opts.file ?? env.ACTORWIRE_CONFIG;
+  const raw = withDeprecatedEnv(opts.env ?? process.env);
+  const file = opts.file ?? raw.ACTORWIRE_CONFIG;
+  const fromFile = file ? readConfigFile(file) : undefined;
+  const env = effectiveEnv(raw, fromFile);
   let config = structuredClone(defaultConfig);
-  if (file) config = deepMerge(config, readConfigFile(file));
+  if (fromFile) config = deepMerge(config, fromFile.doc);
   config = deepMerge(config, configFromEnv(env));
   config = deepMerge(config, opts.overrides);
   return checkConfig(config, file);

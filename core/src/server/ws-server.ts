@@ -214,6 +214,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         };
         session.send(connected);
         session.start();
+        logger.info({ client_id: session.id, user_id: session.userId ?? null, route: pattern, remote: session.remoteAddress }, 'client connected');
         // Frames that arrive while onOpen hooks run wait for them (bounded by the rate limit's burst).
         if (hooks.has('onOpen') || options.autoTopics?.length) {
           session.pendingFrames = [];
@@ -285,6 +286,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
     sessions.remove(s);
     const left = topics.removeSession(s);
     const { code, reason } = s.closeInfo ?? { code: CloseCodes.NORMAL, reason: '' };
+    logger.info({ client_id: s.id, user_id: s.userId ?? null, route: s.route, code, reason, duration_ms: clock.now() - s.connectedAt }, 'client disconnected');
     void (async () => {
       // Disconnect hooks never overtake open hooks of the same session. runAll logs failures.
       if (s.opened) await s.opened;
