@@ -87,3 +87,37 @@ plugins:
   t.throws(() => loadConfig({ env: {}, file: file('bad.json', '{"port": ') }), /is not valid JSON/);
   t.throws(() => loadConfig({ env: {}, file: file('typo.yaml', 'websocket:\n  maxMesageSize: 1\n') }), /typo\.yaml\/websocket/, 'unknown keys are still refused, naming the file');
 });
+
+t.test('the API gateway\'s spelling of the same YAML file', async (t) => {
+  const path = file('gateway.yaml', `
+websocket:
+  read_buffer_size: 4096
+  write_buffer_size: 4096
+  handshake_timeout: 10s
+  read_timeout: 60s
+  write_timeout: 10s
+  pong_timeout: 60s
+  ping_period: 54s
+  max_message_size: 1048576  # 1MB
+  max_connections: 10000
+  allowed_origins:
+    - "http://localhost:3000"
+    - "http://localhost:3001"
+  enable_compression: true
+  compression_level: 1
+`);
+  const read = readConfigFile(path);
+  t.same(read.doc, {});
+  const warnings: CompatEnvWarning[] = [];
+  withCompatEnv(read.env, (w) => warnings.push(w));
+  t.same(warnings.map((w) => w.name).sort(), [
+    'WEBSOCKET_COMPRESSION_LEVEL', 'WEBSOCKET_ENABLE_COMPRESSION', 'WEBSOCKET_HANDSHAKE_TIMEOUT', 'WEBSOCKET_READ_BUFFER_SIZE',
+    'WEBSOCKET_READ_TIMEOUT', 'WEBSOCKET_WRITE_BUFFER_SIZE', 'WEBSOCKET_WRITE_TIMEOUT',
+  ], 'each setting that cannot apply is named');
+  const config = loadConfig({ env: {}, file: path });
+  t.equal(config.websocket.pingInterval, 54_000);
+  t.equal(config.websocket.pongWait, 60_000);
+  t.equal(config.websocket.maxMessageSize, 1048576);
+  t.equal(config.websocket.maxConnections, 10000);
+  t.same(config.allowedOrigins, ['http://localhost:3000', 'http://localhost:3001']);
+});

@@ -18,6 +18,10 @@ export const COMPAT_IGNORED: Readonly<Record<string, string>> = {
   WEBSOCKET_READ_BUFFER_SIZE: 'socket buffers are managed by uWebSockets.js; the message size limit is WEBSOCKET_MAX_MESSAGE_SIZE',
   WEBSOCKET_WRITE_BUFFER_SIZE: 'socket buffers are managed by uWebSockets.js; the per-connection send limit is WEBSOCKET_MAX_BACKPRESSURE',
   WEBSOCKET_WRITE_WAIT: 'writes never block; a client that does not read is handled by WEBSOCKET_MAX_BACKPRESSURE and WEBSOCKET_SLOW_CONSUMER',
+  WEBSOCKET_WRITE_TIMEOUT: 'writes never block; a client that does not read is handled by WEBSOCKET_MAX_BACKPRESSURE and WEBSOCKET_SLOW_CONSUMER',
+  WEBSOCKET_READ_TIMEOUT: 'a silent connection is closed after WEBSOCKET_PONG_WAIT',
+  WEBSOCKET_ENABLE_COMPRESSION: 'permessage-deflate is off: it would cost a compression per receiver of every fan-out',
+  WEBSOCKET_COMPRESSION_LEVEL: 'permessage-deflate is off: it would cost a compression per receiver of every fan-out',
 };
 
 export interface CompatEnvWarning {

@@ -80,6 +80,16 @@ const GO_FILE_KEYS: Readonly<Record<string, string>> = {
   write_wait: 'WEBSOCKET_WRITE_WAIT',
   'limits.max_connections': 'WEBSOCKET_LIMITS_MAX_CONNECTIONS',
   'limits.max_connections_per_room': 'WEBSOCKET_LIMITS_MAX_CONNECTIONS_PER_ROOM',
+  // The API gateway's spelling of the same module.
+  ping_period: 'WEBSOCKET_PING_INTERVAL',
+  pong_timeout: 'WEBSOCKET_PONG_WAIT',
+  max_connections: 'WEBSOCKET_LIMITS_MAX_CONNECTIONS',
+  handshake_timeout: 'WEBSOCKET_HANDSHAKE_TIMEOUT',
+  read_timeout: 'WEBSOCKET_READ_TIMEOUT',
+  write_timeout: 'WEBSOCKET_WRITE_TIMEOUT',
+  enable_compression: 'WEBSOCKET_ENABLE_COMPRESSION',
+  compression_level: 'WEBSOCKET_COMPRESSION_LEVEL',
+  allowed_origins: 'ALLOWED_ORIGINS',
 };
 
 export interface ConfigFile {
@@ -116,8 +126,10 @@ function goKeysToEnv(doc: Record<string, unknown>): ConfigFile {
   const rest: Record<string, unknown> = { ...ws };
   const take = (obj: Record<string, unknown>, key: string, variable: string) => {
     const v = obj[key];
-    if (v === undefined || v === null || typeof v === 'object') return;
-    env[variable] = String(v);
+    if (v === undefined || v === null) return;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) env[variable] = v.join(',');
+    else if (typeof v !== 'object') env[variable] = String(v);
+    else return;
     delete obj[key];
   };
   for (const [key, variable] of Object.entries(GO_FILE_KEYS)) {
