@@ -5,6 +5,7 @@
  */
 import { definePlugin, packageInfo } from '@actorwire/core';
 import { Channels } from './channels.js';
+import { InteropChannels } from './interop.js';
 import { describeTarget } from './connection.js';
 import { optionsFromEnv, optionsSchema, type RedisPubSubOptions } from './options.js';
 import { RedisPresence } from './presence.js';
@@ -32,7 +33,13 @@ export default definePlugin<RedisPubSubOptions>({
       throw new Error(`REDIS_PRESENCE_TTL (${o.presenceTtl} ms) must be longer than REDIS_PRESENCE_HEARTBEAT (${o.presenceHeartbeat} ms)`);
     }
     const channels = new Channels(o.keyPrefix, ctx.bus.broadcastTopic, ctx.sessions.userTopic(''));
-    const transport = new RedisTransport(o, channels, ctx.bus.instanceId, ctx.logger, ctx.tracer);
+    const interop = o.interop
+      ? new InteropChannels(
+        { roomPrefix: channels.roomPrefix, eventsPrefix: o.interopEventsPrefix, userPrefix: o.interopUserPrefix, broadcastChannel: o.interopBroadcastChannel },
+        ctx.bus.broadcastTopic, ctx.sessions.userTopic(''),
+      )
+      : undefined;
+    const transport = new RedisTransport(o, channels, ctx.bus.instanceId, ctx.logger, ctx.tracer, interop);
     ctx.transports.add(transport);
 
     const presence = new RedisPresence({
@@ -51,7 +58,7 @@ export default definePlugin<RedisPubSubOptions>({
     ctx.hooks.on('onUnsubscribe', (_session, topic) => presence.touch(topic));
     ctx.hooks.on('onReady', () => {
       presence.start();
-      ctx.logger.info({ target: describeTarget(o), mode: o.clusterNodes.length > 0 ? 'cluster (sharded pub/sub)' : o.mode, prefix: o.keyPrefix }, 'redis-pubsub ready');
+      ctx.logger.info({ target: describeTarget(o), mode: o.clusterNodes.length > 0 ? 'cluster (sharded pub/sub)' : o.mode, prefix: o.keyPrefix, interop: o.interop }, 'redis-pubsub ready');
     });
     ctx.hooks.on('onClose', () => presence.stop());
 

@@ -30,6 +30,17 @@ export interface RedisPubSubOptions {
   retryMax: number;
   /** Connection timeout (ms). Env REDIS_CONNECT_TIMEOUT. */
   connectTimeout: number;
+  /**
+   * The Go services' channels and plain JSON payloads instead of the native envelope, so other
+   * services (and Go instances) can publish and subscribe. Env REDIS_INTEROP.
+   */
+  interop: boolean;
+  /** Interop: the API gateway's event channels (`events:<type>` ↔ room `<type>`). Env REDIS_INTEROP_EVENTS_PREFIX. */
+  interopEventsPrefix: string;
+  /** Interop: user channels (`notifications:<user_id>`). Env REDIS_INTEROP_USER_PREFIX. */
+  interopUserPrefix: string;
+  /** Interop: the broadcast channel. Env REDIS_INTEROP_BROADCAST_CHANNEL. */
+  interopBroadcastChannel: string;
 }
 
 export const optionsSchema = {
@@ -48,6 +59,10 @@ export const optionsSchema = {
     retryBase: { type: 'integer', minimum: 10, default: 100 },
     retryMax: { type: 'integer', minimum: 10, default: 10_000 },
     connectTimeout: { type: 'integer', minimum: 100, default: 5000 },
+    interop: { type: 'boolean', default: false },
+    interopEventsPrefix: { type: 'string', minLength: 1, default: 'events:' },
+    interopUserPrefix: { type: 'string', minLength: 1, default: 'notifications:' },
+    interopBroadcastChannel: { type: 'string', minLength: 1, default: 'system:broadcast' },
   },
 } as const;
 
@@ -73,5 +88,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<RedisPubSubOptio
     retryBase: envDuration(env, 'REDIS_RETRY_BASE', { min: 10 }),
     retryMax: envDuration(env, 'REDIS_RETRY_MAX', { min: 10 }),
     connectTimeout: envDuration(env, 'REDIS_CONNECT_TIMEOUT', { min: 100 }),
+    interop: envBool(env, 'REDIS_INTEROP'),
+    interopEventsPrefix: envString(env, 'REDIS_INTEROP_EVENTS_PREFIX'),
+    interopUserPrefix: envString(env, 'REDIS_INTEROP_USER_PREFIX'),
+    interopBroadcastChannel: envString(env, 'REDIS_INTEROP_BROADCAST_CHANNEL'),
   };
 }

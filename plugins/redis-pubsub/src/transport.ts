@@ -15,6 +15,7 @@ import { Cluster } from 'ioredis';
 import { Channels } from './channels.js';
 import { createClient, describeTarget, type Client } from './connection.js';
 import { decode, encode } from './envelope.js';
+import { RecentPublishes, frameFromInterop, publishKey, type InteropChannels } from './interop.js';
 import type { RedisPubSubOptions } from './options.js';
 
 type Logger = PluginContext['logger'];
@@ -26,13 +27,15 @@ export interface TransportStats {
   echoes: number;
   dropped: number;
   malformed: number;
+  /** Interop mode: plain payloads turned into frames (from services outside Actorwire). */
+  converted: number;
 }
 
 export class RedisTransport implements Transport {
   readonly name = 'redis';
   readonly pub: Client;
   readonly sub: Client;
-  readonly stats: TransportStats = { published: 0, received: 0, echoes: 0, dropped: 0, malformed: 0 };
+  readonly stats: TransportStats = { published: 0, received: 0, echoes: 0, dropped: 0, malformed: 0, converted: 0 };
   private readonly wanted = new Set<string>();
   private readonly sharded: boolean;
   private deliver: ((msg: BusMessage) => void) | undefined;
@@ -41,6 +44,8 @@ export class RedisTransport implements Transport {
   private droppedSinceLog = 0;
   private everReady = false;
   private stopped = false;
+  /** Interop mode: own publishes, to drop their echoes (plain JSON carries no origin). */
+  private readonly recent: RecentPublishes | undefined;
   /** Called on every (re)connection of the command client, e.g. to resync presence. */
   onReconnect: (() => void) | undefined;
 
@@ -50,7 +55,10 @@ export class RedisTransport implements Transport {
     private readonly instanceId: string,
     private readonly logger: Logger,
     private readonly tracer: Tracer,
+    /** Interop mode: the Go services' channels and plain JSON payloads. */
+    private readonly interop?: InteropChannels,
   ) {
+    this.recent = interop ? new RecentPublishes() : undefined;
     this.sharded = o.clusterNodes.length > 0;
     this.pub = createClient(o, 'pub');
     this.sub = createClient(o, 'sub');
@@ -97,9 +105,13 @@ export class RedisTransport implements Transport {
   }
 
   publish(msg: BusMessage): void {
-    const channel = this.channels.channelOf(msg.topic);
+    const channel = this.interop ? this.interop.publishChannel(msg.topic) : this.channels.channelOf(msg.topic);
     if (this.pub.status !== 'ready') return this.drop(1);
-    const data = encode(msg);
+    let data: string;
+    if (this.interop) {
+      data = msg.payload;
+      this.recent!.add(publishKey(channel, data));
+    } else data = encode(msg);
     const sent = this.sharded ? (this.pub as Cluster).spublish(channel, data) : this.pub.publish(channel, data);
     this.stats.published++;
     sent.catch(() => this.drop(1));
@@ -117,16 +129,15 @@ export class RedisTransport implements Transport {
 
   topicActive(topic: string): void {
     if (this.o.mode === 'pattern') return;
-    const channel = this.channels.channelOf(topic);
-    this.wanted.add(channel);
-    if (this.sub.status === 'ready') this.command('subscribe', [channel]);
+    const channels = this.interop ? this.interop.subscribeChannels(topic) : [this.channels.channelOf(topic)];
+    for (const c of channels) this.wanted.add(c);
+    if (this.sub.status === 'ready') this.command('subscribe', channels);
   }
 
   topicInactive(topic: string): void {
     if (this.o.mode === 'pattern') return;
-    const channel = this.channels.channelOf(topic);
-    if (!this.wanted.delete(channel)) return;
-    if (this.sub.status === 'ready') this.command('unsubscribe', [channel]);
+    const channels = (this.interop ? this.interop.subscribeChannels(topic) : [this.channels.channelOf(topic)]).filter((c) => this.wanted.delete(c));
+    if (this.sub.status === 'ready') this.command('unsubscribe', channels);
   }
 
   private command(kind: 'subscribe' | 'unsubscribe', channels: string[]): void {
@@ -141,7 +152,7 @@ export class RedisTransport implements Transport {
 
   private async resubscribe(): Promise<void> {
     if (this.o.mode === 'pattern') {
-      await this.sub.psubscribe(...this.channels.patterns()).catch((err: Error) => this.logger.warn({ err: err.message }, 'Redis PSUBSCRIBE failed'));
+      await this.sub.psubscribe(...(this.interop ? this.interop.patterns() : this.channels.patterns())).catch((err: Error) => this.logger.warn({ err: err.message }, 'Redis PSUBSCRIBE failed'));
       return;
     }
     this.command('subscribe', [...this.wanted]);
@@ -149,6 +160,7 @@ export class RedisTransport implements Transport {
   }
 
   private receive(channel: string, raw: string): void {
+    if (this.interop) return this.receiveInterop(channel, raw);
     const topic = this.channels.topicOf(channel);
     const env = topic === undefined ? undefined : decode(raw);
     if (topic === undefined || env === undefined) {
@@ -173,6 +185,23 @@ export class RedisTransport implements Transport {
     }
   }
 
+  private receiveInterop(channel: string, raw: string): void {
+    const at = this.interop!.topicOf(channel);
+    if (at === undefined) {
+      this.stats.malformed++;
+      return;
+    }
+    if (this.recent!.take(publishKey(channel, raw))) {
+      this.stats.echoes++;
+      return;
+    }
+    const userId = at.kind === 'user' ? channel.slice(this.interop!.names.userPrefix.length) : undefined;
+    const payload = frameFromInterop(at.kind, at.topic, userId, raw);
+    if (payload !== raw) this.stats.converted++;
+    this.stats.received++;
+    this.deliver?.({ topic: at.topic, payload, origin: `redis:${channel}` });
+  }
+
   health(): TransportHealth {
     const up = this.pub.status === 'ready' && this.sub.status === 'ready';
     if (up) return { status: 'up' };
@@ -181,6 +210,7 @@ export class RedisTransport implements Transport {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.recent?.stop();
     await Promise.all([this.pub, this.sub].map((c) => c.quit().catch(() => c.disconnect())));
   }
 }
