@@ -32,6 +32,7 @@ import { createSessionMachine, type SessionHost } from './sessions/machine.js';
 import { TimerWheel } from './sessions/timer-wheel.js';
 import { createHttpServer, mountHttpRoutes } from './server/http-server.js';
 import { mountWsRoutes } from './server/ws-server.js';
+import { Dialects } from './dialects.js';
 import type { CorkAnchor } from './server/cork-anchor.js';
 import { detectUws, type UwsInfo } from './server/uws-info.js';
 import { KernelMetrics } from './telemetry/metrics.js';
@@ -89,6 +90,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   const messages = new Messages(seal);
   const policies = new Policies(seal);
   const transports = new Transports(seal);
+  const dialects = new Dialects(seal);
   const routes = new Routes(seal);
   const listTransports = () => transports.list();
   let metrics!: KernelMetrics;
@@ -97,7 +99,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       metrics.published++;
       metrics.delivered += receivers;
     },
-  });
+  }, dialects);
   const sessions = new Sessions((topic, frame) => topics.publish(null, topic, frame), hooks, config.userTopicPrefix, listTransports);
   const topics = new Topics(policies, hooks, bus, listTransports, seal);
   metrics = new KernelMetrics(config.otel.serviceName, instanceId, {
@@ -200,7 +202,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   }
 
   const parts = {
-    config, logger, container, services, messages, topics, policies, transports, routes, hooks, sessions, bus,
+    config, logger, container, services, messages, topics, policies, transports, dialects, routes, hooks, sessions, bus,
     tracer: tracing.tracer,
     meter: metrics.meter,
     health(owner: string, component: string, check: HealthCheck) {
@@ -269,6 +271,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       app = createHttpServer({ maxBodySize: config.maxHttpBodySize });
       const uwsApp = app.uws_instance;
       bus.attach(uwsApp);
+      dialects.attach(uwsApp);
       const inbound = createInboundPipeline({
         config: config.websocket,
         messages,
@@ -286,6 +289,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         broadcastTopic: bus.broadcastTopic,
         sessionRuntime,
         clock,
+        dialects,
       });
       mountHttpRoutes(app, routes.httpRoutes, logger);
 

@@ -46,6 +46,8 @@ export interface Session {
   /** Query string of the upgrade request. */
   readonly query: URLSearchParams;
   readonly remoteAddress: string;
+  /** The session's wire dialect, undefined for the canonical protocol. */
+  readonly dialect: string | undefined;
   readonly connectedAt: number;
   readonly phase: SessionPhase;
   readonly identity: Identity | undefined;
@@ -250,6 +252,33 @@ export interface WsRouteOptions {
   autoTopics?: string[];
   /** Free-form metadata for plugins (e.g. the analytics scope). */
   meta?: Record<string, unknown>;
+  /** The wire dialect of this route's sessions (a registered dialect's name); `?dialect=` and subprotocols override it. */
+  dialect?: string;
+}
+
+/* ---------------------------------------------------------------- dialects */
+
+/** A wire dialect: how a connection's frames look (see core/src/dialects.ts). */
+export interface Dialect {
+  /** `gateway`, `envelope`, … (`actorwire` is the canonical protocol). */
+  readonly name: string;
+  /** Sec-WebSocket-Protocol values that select it; the chosen one is echoed. */
+  readonly subprotocols?: readonly string[];
+  /**
+   * The text this dialect's clients receive for a canonical frame, or undefined for nothing.
+   * `topic` is the fan-out topic (a room, the user topic `user:<id>`, the broadcast topic), or
+   * undefined for a frame sent to one session. A fan-out encodes once per dialect, so the result
+   * must not depend on the receiver.
+   */
+  encode(frame: Frame & Record<string, unknown>, topic: string | undefined): string | undefined;
+  /** Rewrite an inbound frame (the parsed JSON object) into the canonical protocol. */
+  decode?(raw: Record<string, unknown>): Record<string, unknown>;
+}
+
+export interface DialectRegistry {
+  define(dialect: Dialect): void;
+  get(name: string): Dialect | undefined;
+  names(): string[];
 }
 
 /**
@@ -463,6 +492,8 @@ export interface PluginContext {
   readonly topics: TopicRegistry;
   readonly policies: PolicyRegistry;
   readonly transports: TransportRegistry;
+  /** Wire dialects other than the canonical protocol. */
+  readonly dialects: DialectRegistry;
   readonly routes: RouteRegistry;
   readonly hooks: Hooks;
   readonly sessions: SessionRegistry;

@@ -15,6 +15,7 @@ export const BUNDLED: ReadonlyMap<string, string> = new Map([
   ['kafka', '@actorwire/plugin-kafka'],
   ['snapshots', '@actorwire/plugin-snapshots'],
   ['analytics', '@actorwire/plugin-analytics'],
+  ['dialects', '@actorwire/plugin-dialects'],
 ]);
 
 export function choosePlugins(env: NodeJS.ProcessEnv): string[] {
@@ -22,7 +23,8 @@ export function choosePlugins(env: NodeJS.ProcessEnv): string[] {
   // `none`: the bare kernel (ping/pong only), for measurements and debugging.
   if (explicit === 'none') return [];
   if (explicit) return explicit.split(',').map((s) => s.trim()).filter(Boolean);
-  const names = ['auth', 'rooms'];
+  // dialects: the Go services' clients connect with ?dialect=gateway|envelope (or ACTORWIRE_DIALECT).
+  const names = ['auth', 'rooms', 'dialects'];
   if (env.REDIS_URL || env.REDIS_ADDR) names.push('redis-pubsub');
   if (env.KAFKA_BROKERS) names.push('kafka');
   // Optional plugins are not installed everywhere: implicit choices skip the absent ones.

@@ -4,6 +4,7 @@
  */
 import { propagation, context as otelContext } from '@opentelemetry/api';
 import type { TemplatedApp } from 'uWebSockets.js';
+import type { Dialects } from '../dialects.js';
 import type { Bus, BusMessage, Frame, Transport } from '../types.js';
 
 export interface BusStats {
@@ -19,6 +20,8 @@ export class LocalBus implements Bus {
     readonly instanceId: string,
     private readonly transports: () => readonly Transport[],
     private readonly stats: BusStats,
+    /** Sessions of other dialects get their own encoding, once per dialect present (dialects.ts). */
+    private readonly dialects?: Dialects,
   ) {}
 
   attach(app: TemplatedApp): void {
@@ -28,12 +31,16 @@ export class LocalBus implements Bus {
   publish(topic: string, frame: Frame): string {
     if (frame.timestamp === undefined) frame.timestamp = Date.now();
     const payload = JSON.stringify(frame);
-    this.publishRaw(topic, payload);
+    this.send(topic, payload, frame);
     return payload;
   }
 
   publishRaw(topic: string, payload: string): void {
-    this.fanOut(topic, payload);
+    this.send(topic, payload, undefined);
+  }
+
+  private send(topic: string, payload: string, frame: Frame | undefined): void {
+    this.fanOut(topic, payload, frame);
     const ts = this.transports();
     if (ts.length === 0) return;
     const msg: BusMessage = { topic, payload, origin: this.instanceId };
@@ -52,19 +59,19 @@ export class LocalBus implements Bus {
   deliver(msg: BusMessage): void {
     // Never re-deliver our own publishes that came back through a transport.
     if (msg.origin === this.instanceId) return;
-    this.fanOut(msg.topic, msg.payload);
+    this.fanOut(msg.topic, msg.payload, undefined);
   }
 
   localSubscribers(topic: string): number {
     return this.app ? this.app.numSubscribers(topic) : 0;
   }
 
-  private fanOut(topic: string, payload: string): void {
+  private fanOut(topic: string, payload: string, frame: Frame | undefined): void {
     const app = this.app;
     if (!app) return;
-    const receivers = app.numSubscribers(topic);
-    if (receivers === 0) return;
-    app.publish(topic, payload, false, false);
-    this.stats.onPublished(topic, receivers);
+    let receivers = app.numSubscribers(topic);
+    if (receivers > 0) app.publish(topic, payload, false, false);
+    if (this.dialects !== undefined && this.dialects.size > 0) receivers += this.dialects.fanOut(app, topic, payload, frame);
+    if (receivers > 0) this.stats.onPublished(topic, receivers);
   }
 }

@@ -47,6 +47,8 @@ export interface ActorwireConfig {
   hookTimeout: number;
   /** Default auth mode of ws routes that do not say: required when an auth plugin is loaded. */
   defaultAuth: 'required' | 'optional' | 'none';
+  /** Wire dialect of routes that name none (`actorwire`: the canonical protocol). Env ACTORWIRE_DIALECT. */
+  defaultDialect: string;
   /** Prefix of the per-user topic every authenticated session joins. */
   userTopicPrefix: string;
   /** Largest HTTP body accepted by kernel and plugin routes (bytes). */
@@ -65,6 +67,7 @@ export const defaultConfig: ActorwireConfig = {
   shutdownTimeout: 10_000,
   hookTimeout: 10_000,
   defaultAuth: 'required',
+  defaultDialect: 'actorwire',
   userTopicPrefix: 'user:',
   maxHttpBodySize: 1024 * 1024,
   websocket: {
@@ -99,6 +102,7 @@ export const configSchema = {
     shutdownTimeout: positiveInt,
     hookTimeout: { type: 'integer', minimum: 0 },
     defaultAuth: { enum: ['required', 'optional', 'none'] },
+    defaultDialect: { type: 'string', pattern: '^[a-z][a-z0-9_.-]{0,31}$' },
     userTopicPrefix: { type: 'string', minLength: 1 },
     maxHttpBodySize: positiveInt,
     websocket: {
@@ -145,6 +149,7 @@ export const envNames: Record<string, string> = {
   '/shutdownTimeout': 'ACTORWIRE_SHUTDOWN_TIMEOUT',
   '/hookTimeout': 'ACTORWIRE_HOOK_TIMEOUT',
   '/defaultAuth': 'ACTORWIRE_DEFAULT_AUTH',
+  '/defaultDialect': 'ACTORWIRE_DIALECT',
   '/maxHttpBodySize': 'ACTORWIRE_MAX_HTTP_BODY_SIZE',
   '/websocket/maxMessageSize': 'WEBSOCKET_MAX_MESSAGE_SIZE',
   '/websocket/hardMaxMessageSize': 'WEBSOCKET_HARD_MAX_MESSAGE_SIZE',

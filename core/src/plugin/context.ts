@@ -15,6 +15,7 @@ import type { Routes } from '../routes.js';
 import type { Services } from '../services.js';
 import type { Topics } from '../topics.js';
 import type { Transports } from '../bus/transports.js';
+import type { Dialects } from '../dialects.js';
 import type {
   ActorwireServices, Bus, Plugin, PluginContext, SessionRegistry, TopicRegistry, TransportHealth,
 } from '../types.js';
@@ -28,6 +29,7 @@ export interface KernelParts {
   topics: Topics;
   policies: Policies;
   transports: Transports;
+  dialects: Dialects;
   routes: Routes;
   hooks: HookRegistry;
   sessions: SessionRegistry;
@@ -72,6 +74,11 @@ export function pluginContext(plugin: Plugin, k: KernelParts): PluginContext {
     transports: {
       add: (transport) => transports.add(transport, owner),
       list: () => transports.list(),
+    },
+    dialects: {
+      define: (dialect) => k.dialects.define(dialect, owner),
+      get: (name) => k.dialects.get(name),
+      names: () => k.dialects.names(),
     },
     routes: {
       ws: (path, options) => routes.ws(path, options, owner),

@@ -1,9 +1,13 @@
 /** The HTTP request that asks to become a WebSocket, as `onUpgrade` hooks see it. */
-import type { AuthMode, Identity, UpgradeRequest, WsRouteOptions } from '../types.js';
+import type { AuthMode, Dialect, Identity, UpgradeRequest, WsRouteOptions } from '../types.js';
 
 export class UpgradeRequestImpl implements UpgradeRequest {
   identity?: Identity;
   protocol?: string;
+  /** The wire dialect chosen at the upgrade (undefined: the canonical protocol). */
+  dialect: Dialect | undefined = undefined;
+  /** The offered subprotocol that chose it, echoed unless a hook set `protocol`. */
+  dialectProtocol: string | undefined = undefined;
   readonly data = new Map<string, unknown>();
   rejection: { status: number; body: Record<string, unknown> } | undefined;
   private queryCache: URLSearchParams | undefined;

@@ -9,17 +9,18 @@ import type { Tracer } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
 import uws, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_socket_context_t, type WebSocket } from 'uWebSockets.js';
 import type { ActorwireConfig } from '../config/schema.js';
-import { CloseCodes, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
+import { CloseCodes, KernelError, KernelErrors, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
 import { HookFailure, type HookRegistry } from '../hooks.js';
 import { paramNames } from '../routes.js';
 import type { InboundHandler } from '../sessions/inbound.js';
 import type { Sessions } from '../sessions/registry.js';
 import { SessionImpl, type SessionEnv } from '../sessions/session.js';
 import type { Topics } from '../topics.js';
-import type { AuthMode, Clock, Frame, WsRouteOptions } from '../types.js';
+import type { AuthMode, Clock, Dialect, Frame, WsRouteOptions } from '../types.js';
 import type { SessionRuntime } from '../sessions/session-actor.js';
 import type { KernelMetrics } from '../telemetry/metrics.js';
 import { CorkAnchor } from './cork-anchor.js';
+import { CANONICAL_DIALECT, type Dialects } from '../dialects.js';
 import { UpgradeRequestImpl } from './upgrade-request.js';
 
 interface SocketData {
@@ -44,6 +45,7 @@ export interface WsServerDeps {
   sessionRuntime: SessionRuntime;
   /** The kernel clock: activity stamps are compared against the session timers on it. */
   clock: Clock;
+  dialects: Dialects;
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -79,7 +81,7 @@ function fillTemplate(template: string, params: Record<string, string>): string 
 }
 
 export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsRouteOptions>, deps: WsServerDeps): CorkAnchor {
-  const { config, hooks, sessions, topics, inbound, logger, tracer, metrics, clock } = deps;
+  const { config, hooks, sessions, topics, inbound, logger, tracer, metrics, clock, dialects } = deps;
   const broadcastTopic = deps.broadcastTopic;
   const ws = config.websocket;
   // uWS's own idle guard, a backstop behind the session machine's heartbeat; uWS refuses more than 960 s.
@@ -90,6 +92,12 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
 
   for (const [pattern, options] of routes) {
     const names = paramNames(pattern);
+    const wanted = options.dialect ?? config.defaultDialect;
+    const routeDialect = wanted === CANONICAL_DIALECT ? undefined : dialects.get(wanted);
+    if (wanted !== CANONICAL_DIALECT && routeDialect === undefined) {
+      const by = options.dialect !== undefined ? `route ${pattern} names dialect` : `ACTORWIRE_DIALECT names dialect`;
+      throw new KernelError(KernelErrors.UNKNOWN_DIALECT, `${by} "${wanted}", which no plugin defines (defined: ${[CANONICAL_DIALECT, ...dialects.names()].join(', ')})`, options.dialect !== undefined ? pattern : 'ACTORWIRE_DIALECT');
+    }
     const authMode = deps.authMode(options);
     const sessionEnv: SessionEnv = {
       runtime: deps.sessionRuntime,
@@ -99,6 +107,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
       onClosed: onSessionClosed,
       onSent: countDirectSend,
       joinAutoTopics: options.autoTopics?.length ? (s) => joinAutoTopics(s, options.autoTopics!) : undefined,
+      dialects,
     };
 
     const accept = (res: HttpResponse, up: UpgradeRequestImpl, key: string, offered: string, ext: string, context: us_socket_context_t): void => {
@@ -108,7 +117,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         return;
       }
       // Browsers fail the handshake if they offered subprotocols and none is echoed.
-      const protocol = up.protocol ?? (offered ? offered.split(',')[0]!.trim() : '');
+      const protocol = up.protocol ?? up.dialectProtocol ?? (offered ? offered.split(',')[0]!.trim() : '');
       res.upgrade<SocketData>({ req: up }, key, protocol, ext, context);
     };
 
@@ -152,6 +161,8 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
         const up = new UpgradeRequestImpl(pattern, url, req.getQuery() ?? '', params, headers, remote, options, authMode);
 
+        chooseDialect(up, offered, routeDialect);
+        if (up.rejected) return accept(res, up, key, offered, ext, context);
         if (!connectionUpgrades(headers.connection)) up.reject(400, { error: 'a WebSocket upgrade needs "Connection: Upgrade"', code: 'INVALID_MESSAGE' });
         else if (badParam !== undefined) up.reject(400, { error: `malformed percent-encoding in path parameter ${badParam}`, code: 'INVALID_MESSAGE' });
         else if (deps.draining()) up.reject(503, { error: 'server is shutting down', code: 'SHUTTING_DOWN' });
@@ -202,6 +213,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
           identity: up.identity,
           data: up.data,
           now: clock.now(),
+          ...(up.dialect ? { dialect: up.dialect } : {}),
         });
         data.session = session;
         sessions.add(session);
@@ -277,6 +289,29 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
   }
 
   return anchor;
+
+  /** `?dialect=` first, then an offered subprotocol, then the route's; an unknown name is a 400. */
+  function chooseDialect(up: UpgradeRequestImpl, offered: string, routeDialect: Dialect | undefined): void {
+    if (dialects.size === 0) return;
+    const asked = up.rawQuery.includes('dialect=') ? up.query.get('dialect') : null;
+    if (asked !== null && asked !== '') {
+      if (asked === CANONICAL_DIALECT) return;
+      const d = dialects.get(asked);
+      if (d === undefined) {
+        up.reject(400, { error: `unknown dialect ${JSON.stringify(asked.slice(0, 32))}`, code: 'UNKNOWN_DIALECT', dialects: [CANONICAL_DIALECT, ...dialects.names()] });
+        return;
+      }
+      up.dialect = d;
+      return;
+    }
+    const bySubprotocol = dialects.fromSubprotocols(offered);
+    if (bySubprotocol) {
+      up.dialect = bySubprotocol.dialect;
+      up.dialectProtocol = bySubprotocol.subprotocol;
+      return;
+    }
+    up.dialect = routeDialect;
+  }
 
   function countDirectSend(): void {
     metrics.direct++;

@@ -119,7 +119,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       return fail(s, protocolError('INVALID_MESSAGE', 'message must be a JSON object'));
     }
-    const obj = raw as Record<string, unknown>;
+    const obj = s.decodeInbound(raw as Record<string, unknown>);
     const id = idOf(obj);
     if (id !== undefined) obj.id = id;
     if (typeof obj.type !== 'string') {

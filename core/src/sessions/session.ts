@@ -1,8 +1,9 @@
 /** The live handle of one connection: what plugins call, what the actor controls. */
 import { randomUUID } from 'node:crypto';
+import type { Dialects } from '../dialects.js';
 import type { WebSocket } from 'uWebSockets.js';
 import { CloseCodes, ActorwireError } from '../errors.js';
-import type { Frame, Identity, Session, SessionPhase } from '../types.js';
+import type { Dialect, Frame, Identity, Session, SessionPhase } from '../types.js';
 import type { SessionEvent } from './machine.js';
 import { SessionActor, type SessionRuntime } from './session-actor.js';
 
@@ -23,6 +24,14 @@ export interface SessionEnv {
   onSent(): void;
   /** Joins the route's `autoTopics`; called once the session is ready (at open, or at its first authentication). */
   joinAutoTopics?: (session: SessionImpl) => Promise<void>;
+  /** The dialect registry: a session of a dialect joins its uWS topics through it. */
+  dialects: Dialects;
+}
+
+/** A dialect session's wire dialect and the topics it joined under the dialect's uWS names. */
+interface Wire {
+  readonly dialect: Dialect;
+  readonly topics: Set<string>;
 }
 
 /** What is particular to one connection. */
@@ -37,6 +46,8 @@ export interface SessionInit {
   identity?: Identity;
   data?: Map<string, unknown>;
   now: number;
+  /** A wire dialect other than the canonical protocol. */
+  dialect?: Dialect;
 }
 
 const NO_TOPICS: ReadonlySet<string> = new Set();
@@ -68,6 +79,8 @@ export class SessionImpl implements Session {
   private dataMap: Map<string, unknown> | undefined;
   private readonly env: SessionEnv;
   private readonly rawQuery: string;
+  /** Set for sessions of a dialect only (one slot: canonical sessions pay nothing more). */
+  private readonly wire: Wire | undefined;
 
   constructor(init: SessionInit) {
     const env = init.env;
@@ -81,7 +94,12 @@ export class SessionImpl implements Session {
     this.connectedAt = init.now;
     this.lastSeen = init.now;
     if (init.data && init.data.size > 0) this.dataMap = init.data;
+    if (init.dialect) this.wire = { dialect: init.dialect, topics: new Set() };
     this.actor = new SessionActor(env.runtime);
+  }
+
+  get dialect(): string | undefined {
+    return this.wire?.dialect.name;
   }
 
   /** The lifecycle phase, read from the actor's state (the top-level state is the phase). */
@@ -135,12 +153,27 @@ export class SessionImpl implements Session {
 
   send(frame: Frame): boolean {
     if (frame.timestamp === undefined) frame.timestamp = Date.now();
-    return this.sendRaw(JSON.stringify(frame));
+    if (this.wire === undefined) return this.write(JSON.stringify(frame));
+    const text = this.wire.dialect.encode(frame as Frame & Record<string, unknown>, undefined);
+    return text === undefined ? true : this.write(text);
   }
 
+  /** Pre-serialized canonical JSON; a dialect session gets it encoded (parsed once, for it alone). */
   sendRaw(json: string): boolean {
+    if (this.wire === undefined) return this.write(json);
+    let frame: Frame & Record<string, unknown>;
+    try {
+      frame = JSON.parse(json) as Frame & Record<string, unknown>;
+    } catch {
+      return this.write(json);
+    }
+    const text = this.wire.dialect.encode(frame, undefined);
+    return text === undefined ? true : this.write(text);
+  }
+
+  private write(text: string): boolean {
     if (this.socketClosed) return false;
-    const result = this.ws.send(json, false);
+    const result = this.ws.send(text, false);
     this.env.onSent();
     if (result === 2 || (this.env.closeSlowConsumers && this.ws.getBufferedAmount() > this.env.maxBackpressure)) {
       if (this.env.closeSlowConsumers) this.close(CloseCodes.POLICY_VIOLATION, 'slow consumer');
@@ -171,23 +204,45 @@ export class SessionImpl implements Session {
   joinTopic(topic: string): boolean {
     if (this.socketClosed) return false;
     (this.topicSet ??= new Set()).add(topic);
-    this.ws.subscribe(topic);
+    this.ws.subscribe(this.uwsTopic(topic));
     return true;
   }
 
   leaveTopic(topic: string): boolean {
     if (!this.topicSet?.delete(topic)) return false;
-    if (!this.socketClosed) this.ws.unsubscribe(topic);
+    if (!this.socketClosed) this.ws.unsubscribe(this.uwsTopic(topic));
+    this.leftDialectTopic(topic);
     return true;
   }
 
   /** Subscribe to a kernel-managed topic that does not count as a room (the user topic). */
   joinSystemTopic(topic: string): void {
-    if (!this.socketClosed) this.ws.subscribe(topic);
+    if (!this.socketClosed) this.ws.subscribe(this.uwsTopic(topic));
   }
 
   leaveSystemTopic(topic: string): void {
-    if (!this.socketClosed) this.ws.unsubscribe(topic);
+    if (!this.socketClosed) this.ws.unsubscribe(this.uwsTopic(topic));
+    this.leftDialectTopic(topic);
+  }
+
+  /** An inbound frame in the canonical protocol (a dialect may rewrite it). */
+  decodeInbound(raw: Record<string, unknown>): Record<string, unknown> {
+    const decode = this.wire?.dialect.decode;
+    return decode === undefined ? raw : decode.call(this.wire!.dialect, raw);
+  }
+
+  /** The uWS topic this session is on for `topic`: itself, or the dialect's name for it. */
+  private uwsTopic(topic: string): string {
+    const wire = this.wire;
+    if (wire === undefined) return topic;
+    wire.topics.add(topic);
+    return this.env.dialects.join(wire.dialect, topic);
+  }
+
+  private leftDialectTopic(topic: string): void {
+    const wire = this.wire;
+    if (wire === undefined || !wire.topics.delete(topic)) return;
+    this.env.dialects.left(wire.dialect, topic);
   }
 
   /** Hand over (and forget) every topic, for disconnect cleanup. */
@@ -229,5 +284,12 @@ export class SessionImpl implements Session {
     // Reaching the final state stops the actor and unregisters it from the shared system.
     this.socketClosed = true;
     this.env.onClosed(this);
+    const wire = this.wire;
+    if (wire !== undefined && wire.topics.size > 0) {
+      // uWS drops a closed socket's subscriptions once its close handler returns: count after that.
+      const topics = [...wire.topics];
+      wire.topics.clear();
+      setImmediate(() => { for (const t of topics) this.env.dialects.left(wire.dialect, t); });
+    }
   }
 }

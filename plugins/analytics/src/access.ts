@@ -97,6 +97,7 @@ function upgradeSubject(req: UpgradeRequest): Session {
     params: req.params,
     query: req.query,
     remoteAddress: req.remoteAddress,
+    dialect: undefined,
     connectedAt: Date.now(),
     phase: 'connecting',
     identity,
