@@ -35,7 +35,7 @@ export interface Options {
   jwtSecret: string;
 }
 
-const ALL_SCENARIOS: ScenarioId[] = ['idle', 'fanout', 'echo', 'churn', 'snapshots'];
+const ALL_SCENARIOS: ScenarioId[] = ['idle', 'fanout', 'fanout-dialects', 'echo', 'churn', 'snapshots'];
 
 export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx bench/src/run.ts [flags])
 

@@ -141,6 +141,16 @@ const fanout: ScenarioDef = {
   },
 };
 
+/** The same room, every other subscriber in the gateway dialect: the cost of a second encoding per publish. */
+const fanoutDialects: ScenarioDef = {
+  ...fanout,
+  id: 'fanout-dialects',
+  title: (o) =>
+    `fan-out, two dialects — 1 room × ${o.subscribers} subscribers (half canonical, half gateway), ${o.payloadBytes} B payload, window ${o.window} publishes, ${o.fanoutMs / 1000} s (Actorwire only)`,
+  onlyFor: ['actorwire'],
+  spec: (o) => ({ ...(fanout.spec(o) as Extract<ScenarioSpec, { kind: 'fanout' }>), secondDialect: 'gateway' }),
+};
+
 const echo: ScenarioDef = {
   id: 'echo',
   title: (o) => `echo — ${o.echoClients} clients, ping → pong back to back, ${o.echoMs / 1000} s`,
@@ -223,5 +233,5 @@ const snapshots: ScenarioDef = {
   },
 };
 
-export const SCENARIOS: Record<ScenarioId, ScenarioDef> = { idle, fanout, echo, churn, snapshots };
+export const SCENARIOS: Record<ScenarioId, ScenarioDef> = { idle, fanout, 'fanout-dialects': fanoutDialects, echo, churn, snapshots };
 export const SCENARIO_IDS = Object.keys(SCENARIOS) as ScenarioId[];

@@ -1,12 +1,12 @@
 /** Types shared across the orchestrator / load generator boundary (IPC messages are JSON). */
 
 export type ClientKind = 'ws' | 'socketio';
-export type ScenarioId = 'idle' | 'fanout' | 'echo' | 'churn' | 'snapshots';
+export type ScenarioId = 'idle' | 'fanout' | 'fanout-dialects' | 'echo' | 'churn' | 'snapshots';
 
 /** How the load generator is told to drive one scenario round. */
 export type ScenarioSpec =
   | { kind: 'idle'; steps: number[]; rooms: number; concurrency: number; settleMs: number }
-  | { kind: 'fanout'; subscribers: number; window: number; payloadBytes: number; warmupMs: number; durationMs: number }
+  | { kind: 'fanout'; subscribers: number; window: number; payloadBytes: number; warmupMs: number; durationMs: number; /** Every other subscriber connects in this wire dialect. */ secondDialect?: 'gateway' }
   | { kind: 'echo'; clients: number; warmupMs: number; durationMs: number }
   | { kind: 'churn'; concurrency: number; rooms: number; tokenPool: number; durationMs: number; settleMs: number }
   | { kind: 'snapshots'; sessions: number; sections: number; bursts: number; recordsPerBurst: number; upstreamPort: number };

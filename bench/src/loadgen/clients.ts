@@ -20,10 +20,21 @@ export interface BenchClient {
   terminate(): void;
 }
 
-export type Connect = (token: string) => Promise<BenchClient>;
+/** `dialect`: an Actorwire wire dialect (`gateway`: deliveries are `event`, acks are `ack`). */
+export type Connect = (token: string, dialect?: 'gateway') => Promise<BenchClient>;
 
 const TIMEOUT_MS = 15_000;
 const MESSAGE_TAG = Buffer.from('"type":"message"');
+const EVENT_TAG = Buffer.from('"type":"event"');
+
+/** What a client of each wire form counts and expects. */
+interface Wire {
+  deliveryTag: Buffer;
+  delivery: string;
+  subscribed: string;
+}
+const CANONICAL: Wire = { deliveryTag: MESSAGE_TAG, delivery: 'message', subscribed: 'subscribed' };
+const GATEWAY: Wire = { deliveryTag: EVENT_TAG, delivery: 'event', subscribed: 'ack' };
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -49,7 +60,7 @@ class WsClient implements BenchClient {
   private nextId = 0;
   private readonly closed: Promise<void>;
 
-  constructor(private readonly ws: WebSocket) {
+  constructor(private readonly ws: WebSocket, private readonly wire: Wire = CANONICAL) {
     ws.on('message', (buf: Buffer) => this.onFrame(buf));
     ws.on('error', () => {}); // surfaced through 'close'
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
@@ -62,14 +73,14 @@ class WsClient implements BenchClient {
   private onFrame(buf: Buffer): void {
     // Fan-out hot path: count deliveries without parsing, so the client spends as
     // little CPU per delivery as possible and the server is more likely the limit.
-    if (this.pending.size === 0 && this.onDelivery && buf.includes(MESSAGE_TAG)) return this.onDelivery();
+    if (this.pending.size === 0 && this.onDelivery && buf.includes(this.wire.deliveryTag)) return this.onDelivery();
     let msg: Reply;
     try {
       msg = JSON.parse(buf.toString()) as Reply;
     } catch {
       return;
     }
-    if (msg.type === 'message') return void this.onDelivery?.();
+    if (msg.type === this.wire.delivery) return void this.onDelivery?.();
     if (msg.id === undefined) return;
     const p = this.pending.get(msg.id);
     if (!p) return;
@@ -88,7 +99,7 @@ class WsClient implements BenchClient {
 
   async subscribe(room: string): Promise<number> {
     const reply = await withTimeout(this.request({ type: 'subscribe', room }), TIMEOUT_MS, 'subscribe');
-    if (reply.type !== 'subscribed') throw new Error(`expected subscribed, got ${reply.type}`);
+    if (reply.type !== this.wire.subscribed) throw new Error(`expected ${this.wire.subscribed}, got ${reply.type}`);
     return reply.data?.client_count ?? -1;
   }
 
@@ -110,10 +121,10 @@ class WsClient implements BenchClient {
   }
 }
 
-function connectWs(url: string, token: string): Promise<BenchClient> {
+function connectWs(url: string, token: string, dialect?: 'gateway'): Promise<BenchClient> {
   return withTimeout(
     new Promise<BenchClient>((resolve, reject) => {
-      const ws = new WebSocket(`${url}?token=${token}`, { perMessageDeflate: false, handshakeTimeout: TIMEOUT_MS });
+      const ws = new WebSocket(`${url}?token=${token}${dialect ? `&dialect=${dialect}` : ''}`, { perMessageDeflate: false, handshakeTimeout: TIMEOUT_MS });
       const fail = (e: Error) => reject(e);
       ws.once('error', fail);
       ws.once('close', (code, reason) => reject(new Error(`closed before connected: ${code} ${reason.toString()}`)));
@@ -125,7 +136,7 @@ function connectWs(url: string, token: string): Promise<BenchClient> {
           ws.terminate();
           return reject(new Error(`first frame was ${buf.toString().slice(0, 120)}`));
         }
-        resolve(new WsClient(ws));
+        resolve(new WsClient(ws, dialect === 'gateway' ? GATEWAY : CANONICAL));
       });
     }),
     TIMEOUT_MS,
@@ -192,5 +203,5 @@ function connectSio(url: string, token: string): Promise<BenchClient> {
 }
 
 export function connector(kind: ClientKind, url: string): Connect {
-  return kind === 'socketio' ? (token) => connectSio(url, token) : (token) => connectWs(url, token);
+  return kind === 'socketio' ? (token) => connectSio(url, token) : (token, dialect) => connectWs(url, token, dialect);
 }

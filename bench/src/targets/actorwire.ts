@@ -1,6 +1,6 @@
 /**
  * Actorwire target: the real entry point with the default plugins (auth with HS256 per
- * connection, rooms; plus snapshots for the snapshots scenario) and the in-memory bus. Limits are lifted so the benchmark measures
+ * connection, rooms, dialects; plus snapshots for the snapshots scenario) and the in-memory bus. Limits are lifted so the benchmark measures
  * cost rather than policy. Adjust here when the kernel's entry point or env changes.
  */
 import { existsSync } from 'node:fs';
@@ -15,7 +15,7 @@ const NODE_FLAGS = ['--max-semi-space-size=8'];
 
 export const actorwire: TargetDef = {
   name: 'actorwire',
-  description: 'Actorwire, plugins auth+rooms, in-memory bus, HS256 token verified per connection',
+  description: 'Actorwire, plugins auth+rooms+dialects (npm start\'s), in-memory bus, HS256 token verified per connection',
   client: 'ws',
   authenticates: true,
   unavailable: () => (existsSync(join(REPO_ROOT, ENTRY)) ? null : `entry point ${ENTRY} not found (run npm run build)`),
@@ -26,7 +26,7 @@ export const actorwire: TargetDef = {
       PORT: String(port),
       HOST: '127.0.0.1',
       JWT_SECRET: jwtSecret,
-      ACTORWIRE_PLUGINS: 'auth,rooms',
+      ACTORWIRE_PLUGINS: 'auth,rooms,dialects',
       LOG_LEVEL: 'warn',
       WEBSOCKET_LIMITS_MAX_CONNECTIONS: '0', // 0 = unlimited
       WEBSOCKET_LIMITS_MAX_CONNECTIONS_PER_ROOM: '0',
@@ -35,7 +35,7 @@ export const actorwire: TargetDef = {
       NODE_ENV: 'production',
       // Only the snapshots scenario loads the snapshots plugin: its hooks would change every other figure.
       ...(scenario === 'snapshots'
-        ? { ACTORWIRE_PLUGINS: 'auth,rooms,snapshots', REST_BASE_URL: upstreamUrl, SNAPSHOTS_CACHE_TTL: '10m', SNAPSHOTS_CHANGES_ROLES: 'service' }
+        ? { ACTORWIRE_PLUGINS: 'auth,rooms,dialects,snapshots', REST_BASE_URL: upstreamUrl, SNAPSHOTS_CACHE_TTL: '10m', SNAPSHOTS_CHANGES_ROLES: 'service' }
         : {}),
     },
   }),
