@@ -99,6 +99,16 @@ export class Dialects implements DialectRegistry {
     if (name !== undefined && (this.app?.numSubscribers(name) ?? 0) === 0) topics.delete(topic);
   }
 
+  /** Subscribers of `topic` here across every dialect (the canonical ones not included). */
+  subscribers(app: TemplatedApp, topic: string): number {
+    let n = 0;
+    for (const e of this.entries) {
+      const name = e.topics.get(topic);
+      if (name !== undefined) n += app.numSubscribers(name);
+    }
+    return n;
+  }
+
   /**
    * Publish `topic` to the sessions of every dialect on it: one encoding per dialect present.
    * `frame` is the canonical frame when the caller has it; else `payload` is parsed once.

@@ -78,6 +78,7 @@ t.test('one encoding per dialect per publish, decode on the way in, canonical se
     t.match(await c.next(), /^JOINED\|-\|\{"client_count":\d\}$/, 'its own form of join, decoded');
   }
   await canonical.request({ type: 'join', room: 'lobby' });
+  t.equal(hold.ctx!.bus.localSubscribers('lobby'), 5, 'local subscribers count every dialect');
 
   calls.encode = 0;
   canonical.send({ type: 'say', room: 'lobby', data: { n: 1 } });

@@ -63,7 +63,9 @@ export class LocalBus implements Bus {
   }
 
   localSubscribers(topic: string): number {
-    return this.app ? this.app.numSubscribers(topic) : 0;
+    const app = this.app;
+    if (!app) return 0;
+    return app.numSubscribers(topic) + (this.dialects !== undefined && this.dialects.size > 0 ? this.dialects.subscribers(app, topic) : 0);
   }
 
   private fanOut(topic: string, payload: string, frame: Frame | undefined): void {
