@@ -20,7 +20,10 @@ export class LocalPresence implements Presence {
   }
 
   async topics(): Promise<Record<string, number>> {
-    return Object.fromEntries(this.registry.localTopics());
+    // Room names come from clients: a null-prototype record, so `constructor` or `__proto__` are plain keys.
+    const out: Record<string, number> = Object.create(null);
+    for (const [topic, n] of this.registry.localTopics()) out[topic] = n;
+    return out;
   }
 
   async connections(): Promise<number> {

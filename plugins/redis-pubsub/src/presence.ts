@@ -77,7 +77,8 @@ export class RedisPresence implements Presence {
   }
 
   private entry(topic: string): Entry {
-    const u: Record<string, number> = {};
+    // User ids and room names come from clients: null-prototype records throughout.
+    const u: Record<string, number> = Object.create(null);
     for (const s of this.d.topics.localMembers(topic)) {
       const key = s.userId ?? '';
       u[key] = (u[key] ?? 0) + 1;
@@ -159,7 +160,8 @@ export class RedisPresence implements Presence {
   }
 
   async topics(): Promise<Record<string, number>> {
-    const out: Record<string, number> = Object.fromEntries(this.d.topics.localTopics());
+    const out: Record<string, number> = Object.create(null);
+    for (const [topic, n] of this.d.topics.localTopics()) out[topic] = n;
     for (const hash of await this.forOthers((key) => this.d.client.hgetall(key))) {
       for (const [topic, raw] of Object.entries(hash)) {
         if (topic === CONN) continue;
@@ -191,9 +193,12 @@ export class RedisPresence implements Presence {
 function parseEntry(raw: string): Entry {
   try {
     const e = JSON.parse(raw) as Entry;
-    return typeof e.n === 'number' && e.u && typeof e.u === 'object' ? e : { n: 0, u: {} };
+    if (typeof e.n !== 'number' || !e.u || typeof e.u !== 'object') return { n: 0, u: Object.create(null) };
+    const u: Record<string, number> = Object.create(null);
+    for (const [k, c] of Object.entries(e.u)) if (typeof c === 'number') u[k] = c;
+    return { n: e.n, u };
   } catch {
-    return { n: 0, u: {} };
+    return { n: 0, u: Object.create(null) };
   }
 }
 

@@ -12,8 +12,9 @@ export function adminRoute(r: Rooms): HttpHandler {
     await authenticateHttp(r, req, r.opts.adminRoles);
     const presence = r.presence();
     const [clients, topics] = await Promise.all([presence.connections(), presence.topics()]);
-    const rooms: Record<string, number> = {};
-    for (const name of Object.keys(topics).sort()) if (r.isRoom(name)) rooms[name] = topics[name]!;
+    // Room names come from clients (`constructor`, `__proto__`): no prototype to collide with.
+    const rooms: Record<string, number> = Object.create(null);
+    for (const name of Object.keys(topics).sort()) if (r.isRoom(name) && Object.hasOwn(topics, name)) rooms[name] = topics[name]!;
     res.json({ clients, rooms });
   };
 }
