@@ -126,3 +126,27 @@ t.test('binary frames go through the same pipeline', async (t) => {
   t.equal((await c.next('error')).code, 'INVALID_JSON');
   t.equal(c.ws.readyState, WebSocket.OPEN);
 });
+
+t.test('request ids: strings and numbers are echoed (numbers as strings); anything else is refused for every message', async (t) => {
+  const srv = await startTestServer({ plugins: [echo] });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect();
+  c.send({ type: 'ping', id: 'p1' });
+  t.equal((await c.next('pong')).id, 'p1');
+  c.send({ type: 'ping', id: 7 });
+  t.equal((await c.next('pong')).id, '7');
+  for (const [frame, why] of [
+    [{ type: 'ping', id: { $gt: 1 } }, /id must be a string or a number/],
+    [{ type: 'heartbeat', id: [1, 2] }, /id must be a string or a number/],
+    [{ type: 'echo', text: 'a', id: true }, /id must be a string or a number/],
+    [{ type: 'ping', id: 'x'.repeat(300) }, /id must be at most 256 characters/],
+  ] as const) {
+    c.send(frame);
+    const err = await c.next('error');
+    t.equal(err.code, 'INVALID_MESSAGE');
+    t.match(err.error, why);
+    t.equal(err.id, undefined, 'the bad id is not echoed');
+    t.ok(await c.expectNone('pong', 50), 'and the message is not handled');
+  }
+  t.equal((await c.request({ type: 'ping' })).type, 'pong', 'the session stays open');
+});

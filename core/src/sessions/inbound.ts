@@ -30,6 +30,9 @@ export interface InboundDeps {
 
 export type InboundHandler = (session: SessionImpl, data: ArrayBuffer) => void;
 
+/** Longest request id echoed back (snapshot detail ids travel in it too). */
+const MAX_ID_LENGTH = 256;
+
 function idOf(raw: Record<string, unknown>): string | undefined {
   const id = raw.id;
   return typeof id === 'string' ? id : typeof id === 'number' ? String(id) : undefined;
@@ -121,6 +124,11 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
     }
     const obj = s.decodeInbound(raw as Record<string, unknown>);
     const id = idOf(obj);
+    // One rule for every message: the id is echoed, so only a string or number of bounded length.
+    if (obj.id !== undefined && obj.id !== null && (id === undefined || id.length > MAX_ID_LENGTH)) {
+      delete obj.id;
+      return fail(s, protocolError('INVALID_MESSAGE', id === undefined ? 'id must be a string or a number' : `id must be at most ${MAX_ID_LENGTH} characters`));
+    }
     if (id !== undefined) obj.id = id;
     if (typeof obj.type !== 'string') {
       // entity dialect clients name the message type `action`.
