@@ -150,3 +150,34 @@ t.test('request ids: strings and numbers are echoed (numbers as strings); anythi
   }
   t.equal((await c.request({ type: 'ping' })).type, 'pong', 'the session stays open');
 });
+
+t.test('pathological JSON: nesting deeper than 64 levels is INVALID_MESSAGE, with no error log', async (t) => {
+  let logged = '';
+  const { pino } = await import('pino');
+  const { Writable } = await import('node:stream');
+  const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _e, cb) { logged += String(chunk); cb(); } }));
+  const srv = await startTestServer({ plugins: [echo], logger, config: { logLevel: 'debug' } });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect();
+  const deep = (n: number) => `{"type":"ping","x":${'['.repeat(n)}${']'.repeat(n)}}`;
+  c.send(deep(100_000));
+  const err = await c.next('error');
+  t.same([err.code, err.error], ['INVALID_MESSAGE', 'invalid message: JSON nested deeper than 64 levels']);
+  c.send(deep(62));
+  const ok62 = await c.next(); t.equal(ok62.type, "pong", `64 levels (the message object included) are fine: ${JSON.stringify(ok62)}`);
+  c.send(JSON.stringify({ type: 'ping', s: `${'['.repeat(70)}"]]]` }));
+  t.equal((await c.next('pong')).type, 'pong', 'brackets inside strings (and escaped quotes) do not count');
+  t.notMatch(logged, /"level":50/, 'nothing logged as an error');
+});
+
+t.test('oversize frames cost rate-limit tokens like any other', async (t) => {
+  const srv = await startTestServer({ config: { websocket: { maxMessageSize: 100, hardMaxMessageSize: 10_000, rateLimit: { messagesPerSecond: 5, burst: 5, maxViolations: 3 } } } });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect();
+  const big = JSON.stringify({ type: 'ping', pad: 'x'.repeat(200) });
+  for (let i = 0; i < 20; i++) c.send(big);
+  const code = await new Promise<number>((resolve) => c.ws.once('close', (cc: number) => resolve(cc)));
+  t.equal(code, 4429, 'a flood of oversize frames is closed like any flood');
+  t.ok(c.history.some((f) => f.code === 'TOO_LARGE'), 'the first ones were TOO_LARGE');
+  t.ok(c.history.some((f) => f.code === 'RATE_LIMITED'), 'then RATE_LIMITED');
+});

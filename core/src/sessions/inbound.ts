@@ -30,6 +30,29 @@ export interface InboundDeps {
 
 export type InboundHandler = (session: SessionImpl, data: ArrayBuffer) => void;
 
+/** Deepest JSON nesting accepted: deeper documents would only exercise recursion further on. */
+const MAX_DEPTH = 64;
+
+/**
+ * True when the JSON text nests objects/arrays deeper than `max`: a scan of the bytes (strings
+ * skipped) before parsing, with no allocation, so pathological documents are refused cheaply.
+ */
+export function nestedDeeperThan(bytes: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (inString) {
+      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x7b || b === 0x5b) {
+      if (++depth > max) return true;
+    } else if (b === 0x7d || b === 0x5d) depth--;
+  }
+  return false;
+}
+
 /** Longest request id echoed back (snapshot detail ids travel in it too). */
 const MAX_ID_LENGTH = 256;
 
@@ -107,15 +130,20 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
   return (s: SessionImpl, data: ArrayBuffer): void => {
     const now = clock.now();
     s.lastSeen = now;
+    // Every frame costs a token, refused ones too: oversize floods are throttled like any other.
+    if (ratePerMs > 0 && !admit(s, now)) return;
     if (data.byteLength > config.maxMessageSize) {
       const hard = data.byteLength > config.hardMaxMessageSize;
       return fail(s, protocolError('TOO_LARGE', undefined, hard ? { closeCode: CloseCodes.TOO_LARGE } : {}));
     }
-    if (ratePerMs > 0 && !admit(s, now)) return;
+    const bytes = Buffer.from(data); // a view, shared by the depth scan and the decoding
+    if (nestedDeeperThan(bytes, MAX_DEPTH)) {
+      return fail(s, protocolError('INVALID_MESSAGE', `JSON nested deeper than ${MAX_DEPTH} levels`));
+    }
 
     let raw: unknown;
     try {
-      raw = JSON.parse(Buffer.from(data).toString('utf8'));
+      raw = JSON.parse(bytes.toString('utf8'));
     } catch {
       return fail(s, protocolError('INVALID_JSON'));
     }
