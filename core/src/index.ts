@@ -15,6 +15,7 @@ export { defaultConfig, type ActorwireConfig, type WebSocketConfig, type RateLim
 export { envString, envInt, envBool, envList, envEnum, envUrl, envDuration, parseDuration } from './config/env.js';
 export { TimerWheel, ManualClock, type TimerClock, type WheelTimer } from './sessions/timer-wheel.js';
 export { readClaim, claimAsId } from './identity.js';
+export { LogLimiter } from './log-limiter.js';
 export { HookFailure } from './hooks.js';
 export { readJsonBody } from './server/json-body.js';
 export { compilePattern } from './topics.js';

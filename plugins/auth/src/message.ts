@@ -40,7 +40,8 @@ export function defineAuthMessage(messages: MessageRegistry, sessions: SessionRe
   const refuse = (session: Session, err: AuthError, reply: (f: ReturnType<AuthError['frame']>) => void): void => {
     rt.refused(err, 'message', { route: session.route, remote: session.remoteAddress, session: session.id, ...(session.userId !== undefined ? { userId: session.userId } : {}) });
     reply(err.frame());
-    if (err.reason === 'key_unavailable' || err.reason === 'missing_secret') return;
+    // A key the server cannot fetch is not the client's failure; everything else counts (open mode too).
+    if (err.reason === 'key_unavailable') return;
     const max = rt.opts.maxAuthFailures;
     const n = (failures.get(session) ?? 0) + 1;
     failures.set(session, n);

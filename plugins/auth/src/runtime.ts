@@ -1,4 +1,5 @@
 /** What the upgrade hook, the `auth` message and the HTTP helpers share: options, verifier, logging, counters. */
+import { LogLimiter } from '@actorwire/core';
 import type { PluginContext } from '@actorwire/core';
 import type { AuthError } from './errors.js';
 import type { AuthOptions } from './options.js';
@@ -44,6 +45,8 @@ export class AuthStats {
 export function createRuntime(opts: ResolvedOptions, verifier: Verifier | undefined, logger: Logger, meter: Meter): AuthRuntime {
   const stats = new AuthStats();
   stats.attach(meter);
+  // A client sending bad tokens in a loop gets one warning line per 10 s (with a count), not one per frame.
+  const limited = new LogLimiter(logger);
   return {
     opts,
     verifier,
@@ -54,7 +57,7 @@ export function createRuntime(opts: ResolvedOptions, verifier: Verifier | undefi
       // Never the token: only the reason, where, and jose's own description of the failure.
       const entry = { reason: err.reason, via, ...fields, ...(err.detail ? { detail: err.detail } : {}) };
       if (err.reason === 'key_unavailable') logger.error(entry, `authentication unavailable: ${err.detail ?? 'cannot fetch keys'}`);
-      else logger.warn(entry, `authentication refused: ${err.reason}`);
+      else limited.warn(`${err.reason}|${via}|${String(fields.remote ?? '')}`, entry, `authentication refused: ${err.reason}`);
     },
   };
 }
