@@ -5,7 +5,9 @@ import { isActorwireError } from '../errors.js';
 import type { HttpRoute } from '../routes.js';
 
 export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Server {
-  return new HyperExpress.Server({ max_body_length: opts.maxBodySize, fast_abort: true });
+  // fast_abort off: a body over the limit is answered 413 (after it is read and discarded, never
+  // kept), not cut off with a reset the client cannot tell from a crash.
+  return new HyperExpress.Server({ max_body_length: opts.maxBodySize, fast_abort: false });
 }
 
 export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], logger: Logger): void {

@@ -120,6 +120,22 @@ t.test('400 / 401 / 403 / 413', async (t) => {
   t.same(JSON.parse(chunked.body).code, 'TOO_LARGE');
 });
 
+t.test('a body over the server-wide limit (1 MiB) is answered 413, not cut off', async (t) => {
+  const srv = await server({ auth: true });
+  t.teardown(() => srv.stop());
+  const big = JSON.stringify({ event: 'e', room: 'chat', data: 'z'.repeat(1_500_000) });
+  const res = await new Promise<{ status: number }>((resolve, reject) => {
+    const req = request(`${srv.httpBase}/api/notify`, { method: 'POST', headers: { authorization: `Bearer ${service}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)) } }, (r) => {
+      r.resume();
+      r.on('end', () => resolve({ status: r.statusCode ?? 0 }));
+    });
+    req.on('error', reject);
+    req.end(big);
+  });
+  t.equal(res.status, 413);
+  t.equal((await http(srv, 'POST', '/api/notify', { token: service, body: { event: 'e', room: 'chat' } })).status, 202, 'the server goes on');
+});
+
 t.test('open mode: the notify API answers without a token', async (t) => {
   const srv = await server();
   t.teardown(() => srv.stop());
