@@ -96,8 +96,12 @@ export class Topics implements TopicRegistry {
     if (this.hooks.has('onSubscribe') && !(await this.hooks.runVetoable('onSubscribe', s, topic))) {
       throw protocolError('FORBIDDEN');
     }
-    // The session may have closed while authorization was awaited.
-    if (s.phase !== 'ready' || !s.joinTopic(topic)) throw protocolError('UNAUTHORIZED', 'session is closed');
+    // Authorization and hooks were awaited: the session may have closed, joined this topic, or
+    // filled up with concurrent subscribes meanwhile. Check again; from here to the join is synchronous.
+    if (s.phase !== 'ready') throw protocolError('UNAUTHORIZED', 'session is closed');
+    if (s.topics.has(topic)) return this.localCount(topic);
+    if (s.subscriptionsFull) throw protocolError('TOO_MANY_SUBSCRIPTIONS');
+    if (!s.joinTopic(topic)) throw protocolError('UNAUTHORIZED', 'session is closed');
     let set = this.members.get(topic);
     if (!set) {
       this.members.set(topic, (set = new Set()));

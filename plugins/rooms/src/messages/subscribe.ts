@@ -39,6 +39,11 @@ export function subscribeMessage(r: Rooms, presenceEvents: PresenceEvents): Mess
       if (cluster + (ctx.topics.localCount(topic) - localBefore) >= max) throw protocolError('ROOM_FULL');
     }
     await ctx.topics.subscribe(session, topic, { skipAuthorization: true });
+    if (opts.maxRoomsPerConnection > 0 && session.topics.size > opts.maxRoomsPerConnection) {
+      // Concurrent subscribes passed the check above while presence was awaited.
+      await ctx.topics.unsubscribe(session, topic);
+      throw protocolError('TOO_MANY_SUBSCRIPTIONS');
+    }
     if (max > 0 && ctx.topics.localCount(topic) > max) {
       // Lost a race with a concurrent join on this instance (an onSubscribe hook awaited).
       await ctx.topics.unsubscribe(session, topic);
