@@ -1,5 +1,5 @@
 /** Options of the redis-pubsub plugin: JSON schema (ajv fills defaults) and the environment variables. */
-import { KernelError, KernelErrors, envBool, envDuration, envEnum, envList, envString, envUrl } from '@actorwire/core';
+import { KernelError, KernelErrors, envBool, envDuration, envEnum, envInt, envList, envString, envUrl } from '@actorwire/core';
 
 export type SubscribeMode = 'topics' | 'pattern';
 
@@ -30,6 +30,10 @@ export interface RedisPubSubOptions {
   retryMax: number;
   /** Connection timeout (ms). Env REDIS_CONNECT_TIMEOUT. */
   connectTimeout: number;
+  /** Publishes awaiting Redis at most (a stalled Redis drops the rest, counted). Env REDIS_MAX_PENDING_MESSAGES. */
+  maxPendingMessages: number;
+  /** Bytes of publishes awaiting Redis at most. Env REDIS_MAX_PENDING_BYTES. */
+  maxPendingBytes: number;
   /**
    * The Go services' channels and plain JSON payloads instead of the native envelope, so other
    * services (and Go instances) can publish and subscribe. Env REDIS_INTEROP.
@@ -59,6 +63,8 @@ export const optionsSchema = {
     retryBase: { type: 'integer', minimum: 10, default: 100 },
     retryMax: { type: 'integer', minimum: 10, default: 10_000 },
     connectTimeout: { type: 'integer', minimum: 100, default: 5000 },
+    maxPendingMessages: { type: 'integer', minimum: 1, default: 50_000 },
+    maxPendingBytes: { type: 'integer', minimum: 1024, default: 32 * 1024 * 1024 },
     interop: { type: 'boolean', default: false },
     interopEventsPrefix: { type: 'string', minLength: 1, default: 'events:' },
     interopUserPrefix: { type: 'string', minLength: 1, default: 'notifications:' },
@@ -88,6 +94,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<RedisPubSubOptio
     retryBase: envDuration(env, 'REDIS_RETRY_BASE', { min: 10 }),
     retryMax: envDuration(env, 'REDIS_RETRY_MAX', { min: 10 }),
     connectTimeout: envDuration(env, 'REDIS_CONNECT_TIMEOUT', { min: 100 }),
+    maxPendingMessages: envInt(env, 'REDIS_MAX_PENDING_MESSAGES', { min: 1 }),
+    maxPendingBytes: envInt(env, 'REDIS_MAX_PENDING_BYTES', { min: 1024 }),
     interop: envBool(env, 'REDIS_INTEROP'),
     interopEventsPrefix: envString(env, 'REDIS_INTEROP_EVENTS_PREFIX'),
     interopUserPrefix: envString(env, 'REDIS_INTEROP_USER_PREFIX'),

@@ -20,6 +20,8 @@ import type { RedisPubSubOptions } from './options.js';
 
 type Logger = PluginContext['logger'];
 const LOG_EVERY_MS = 5000;
+/** How long after the last stalled drop /health stays degraded. */
+const STALL_HEALTH_MS = 10_000;
 
 export interface TransportStats {
   published: number;
@@ -44,6 +46,11 @@ export class RedisTransport implements Transport {
   private droppedSinceLog = 0;
   private everReady = false;
   private stopped = false;
+  /** Publishes Redis has not acknowledged yet (bounded by maxPendingMessages / maxPendingBytes). */
+  private pendingMessages = 0;
+  private pendingBytes = 0;
+  /** When a publish was last dropped because Redis stalled (health is degraded for a while after). */
+  private lastStallAt = 0;
   /** Interop mode: own publishes, to drop their echoes (plain JSON carries no origin). */
   private readonly recent: RecentPublishes | undefined;
   /** Called on every (re)connection of the command client, e.g. to resync presence. */
@@ -112,9 +119,21 @@ export class RedisTransport implements Transport {
       data = msg.payload;
       this.recent!.add(publishKey(channel, data));
     } else data = encode(msg);
+    // A stalled Redis (paused, or slower than us) must not hold the process's memory hostage:
+    // what waits for its answer is bounded, and beyond the bound publishes are dropped and counted.
+    const bytes = data.length;
+    if (this.pendingMessages >= this.o.maxPendingMessages || this.pendingBytes + bytes > this.o.maxPendingBytes) {
+      this.lastStallAt = Date.now();
+      return this.drop(1);
+    }
+    this.pendingMessages++;
+    this.pendingBytes += bytes;
     const sent = this.sharded ? (this.pub as Cluster).spublish(channel, data) : this.pub.publish(channel, data);
     this.stats.published++;
-    sent.catch(() => this.drop(1));
+    sent.then(
+      () => { this.pendingMessages--; this.pendingBytes -= bytes; },
+      () => { this.pendingMessages--; this.pendingBytes -= bytes; this.drop(1); },
+    );
   }
 
   private drop(n: number): void {
@@ -204,6 +223,10 @@ export class RedisTransport implements Transport {
 
   health(): TransportHealth {
     const up = this.pub.status === 'ready' && this.sub.status === 'ready';
+    const stalled = Date.now() - this.lastStallAt < STALL_HEALTH_MS;
+    if (up && stalled) {
+      return { status: 'degraded', detail: `Redis ${describeTarget(this.o)} is not keeping up: ${this.pendingMessages} publishes (${this.pendingBytes} bytes) await it, newer ones are dropped (${this.stats.dropped} so far); local delivery goes on` };
+    }
     if (up) return { status: 'up' };
     return { status: 'degraded', detail: `Redis ${describeTarget(this.o)} unavailable (pub ${this.pub.status}, sub ${this.sub.status})${this.lastError ? `: ${this.lastError}` : ''}; local delivery only` };
   }

@@ -75,6 +75,8 @@ interface RedisServer {
   stop(): Promise<void>;
   restart(): Promise<void>;
   kill(signal?: string): Promise<void>;
+  /** The redis-server's pid (for SIGSTOP / SIGCONT). */
+  readonly pid: number | null;
 }
 interface RedisCluster {
   nodes: Array<{ host: string; port: number }>;
