@@ -22,6 +22,16 @@ export interface WebSocketConfig {
   authTimeout: number;
   /** 0 = unlimited. */
   maxConnections: number;
+  /**
+   * Sessions that must authenticate and have not yet (connected without a token to a route that
+   * requires one) at most; beyond, new ones get SERVER_FULL (1013). Keeps `maxConnections -
+   * maxUnauthenticated` slots for users with a token however many sockets squat. 0 = no budget.
+   */
+  maxUnauthenticated: number;
+  /** Open connections from one remote address at most; beyond, the upgrade answers 429. 0 = unlimited. */
+  maxConnectionsPerIp: number;
+  /** Upgrade requests per second from one remote address (bursts of twice that); beyond, 429. 0 = unlimited. */
+  upgradesPerIpPerSecond: number;
   /** Topics one session may join (its user topic excluded); 0 = unlimited. */
   maxSubscriptionsPerConnection: number;
   /** Bytes buffered for a slow receiver before it is dropped from fan-out or closed. */
@@ -77,6 +87,9 @@ export const defaultConfig: ActorwireConfig = {
     pongWait: 60_000,
     authTimeout: 10_000,
     maxConnections: 10_000,
+    maxUnauthenticated: 1_000,
+    maxConnectionsPerIp: 0,
+    upgradesPerIpPerSecond: 0,
     maxSubscriptionsPerConnection: 100,
     maxBackpressure: 1024 * 1024,
     slowConsumer: 'drop',
@@ -115,6 +128,9 @@ export const configSchema = {
         pongWait: positiveInt,
         authTimeout: positiveInt,
         maxConnections: nonNegativeInt,
+        maxUnauthenticated: nonNegativeInt,
+        maxConnectionsPerIp: nonNegativeInt,
+        upgradesPerIpPerSecond: nonNegativeInt,
         maxSubscriptionsPerConnection: nonNegativeInt,
         maxBackpressure: positiveInt,
         slowConsumer: { enum: ['drop', 'close'] },
@@ -157,6 +173,9 @@ export const envNames: Record<string, string> = {
   '/websocket/pongWait': 'WEBSOCKET_PONG_WAIT',
   '/websocket/authTimeout': 'WEBSOCKET_AUTH_TIMEOUT',
   '/websocket/maxConnections': 'WEBSOCKET_LIMITS_MAX_CONNECTIONS',
+  '/websocket/maxUnauthenticated': 'WEBSOCKET_LIMITS_MAX_UNAUTHENTICATED',
+  '/websocket/maxConnectionsPerIp': 'WEBSOCKET_LIMITS_MAX_CONNECTIONS_PER_IP',
+  '/websocket/upgradesPerIpPerSecond': 'WEBSOCKET_LIMITS_UPGRADES_PER_IP',
   '/websocket/maxSubscriptionsPerConnection': 'WEBSOCKET_LIMITS_MAX_SUBSCRIPTIONS',
   '/websocket/maxBackpressure': 'WEBSOCKET_MAX_BACKPRESSURE',
   '/websocket/slowConsumer': 'WEBSOCKET_SLOW_CONSUMER',

@@ -19,6 +19,7 @@ import type { Topics } from '../topics.js';
 import type { AuthMode, Clock, Dialect, Frame, WsRouteOptions } from '../types.js';
 import type { SessionRuntime } from '../sessions/session-actor.js';
 import type { KernelMetrics } from '../telemetry/metrics.js';
+import { Admission } from './admission.js';
 import { CorkAnchor } from './cork-anchor.js';
 import { CANONICAL_DIALECT, type Dialects } from '../dialects.js';
 import { UpgradeRequestImpl } from './upgrade-request.js';
@@ -88,6 +89,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
   const idleTimeout = Math.min(960, Math.max(8, Math.ceil(ws.pongWait / 1000 / 4) * 4 + 8));
 
   const anchor = new CorkAnchor(logger);
+  const admission = new Admission({ maxConnectionsPerIp: ws.maxConnectionsPerIp, upgradesPerIpPerSecond: ws.upgradesPerIpPerSecond });
   if (hooks.has('onUpgrade')) anchor.mount(app);
 
   for (const [pattern, options] of routes) {
@@ -161,7 +163,11 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
         const up = new UpgradeRequestImpl(pattern, url, req.getQuery() ?? '', params, headers, remote, options, authMode);
 
-        chooseDialect(up, offered, routeDialect);
+        if (admission.enabled) {
+          const refused = admission.checkUpgrade(remote);
+          if (refused) up.reject(refused.status, refused.body);
+        }
+        if (!up.rejected) chooseDialect(up, offered, routeDialect);
         if (up.rejected) return accept(res, up, key, offered, ext, context);
         if (!connectionUpgrades(headers.connection)) up.reject(400, { error: 'a WebSocket upgrade needs "Connection: Upgrade"', code: 'INVALID_MESSAGE' });
         else if (badParam !== undefined) up.reject(400, { error: `malformed percent-encoding in path parameter ${badParam}`, code: 'INVALID_MESSAGE' });
@@ -194,7 +200,10 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
           socket.end(CloseCodes.GOING_AWAY, 'server shutting down');
           return;
         }
-        if (ws.maxConnections > 0 && sessions.count() >= ws.maxConnections) {
+        // Sockets that must authenticate and have not have their own, smaller budget: they cannot
+        // take the slots of users with a token (anonymous sessions of optional routes are users).
+        const squatting = up.identity === undefined && sessionEnv.authRequired && ws.maxUnauthenticated > 0 && sessions.awaitingAuthCount() >= ws.maxUnauthenticated;
+        if ((ws.maxConnections > 0 && sessions.count() >= ws.maxConnections) || squatting || (admission.enabled && admission.overConnections(up.remoteAddress))) {
           const err = protocolError('SERVER_FULL');
           metrics.countError(err.code);
           socket.send(JSON.stringify({ type: 'error', error: err.message, code: err.code, timestamp: Date.now() }), false);
@@ -217,6 +226,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         });
         data.session = session;
         sessions.add(session);
+        admission.opened(session.remoteAddress);
         sessions.attachIdentity(session);
         session.joinSystemTopic(broadcastTopic);
         const connected: Frame = {
@@ -319,6 +329,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
 
   function onSessionClosed(s: SessionImpl): void {
     sessions.remove(s);
+    admission.closed(s.remoteAddress);
     const left = topics.removeSession(s);
     const { code, reason } = s.closeInfo ?? { code: CloseCodes.NORMAL, reason: '' };
     logger.info({ client_id: s.id, user_id: s.userId ?? null, route: s.route, code, reason, duration_ms: clock.now() - s.connectedAt }, 'client disconnected');

@@ -10,6 +10,8 @@ export class Sessions implements SessionRegistry {
   private readonly byId = new Map<string, SessionImpl>();
   /** A user's only session, or a Set once it has several (most users have one: no Set each). */
   private readonly byUser = new Map<string, SessionImpl | Set<SessionImpl>>();
+  /** Sessions that must authenticate and have not yet (the unauthenticated budget reads it). */
+  private awaiting = 0;
 
   constructor(
     /** Server-side publish (authorization skipped, `onPublish` hooks applied): the topic registry's. */
@@ -22,12 +24,16 @@ export class Sessions implements SessionRegistry {
   add(s: SessionImpl): void {
     this.byId.set(s.id, s);
     if (s.identity) this.indexUser(s, s.identity.userId);
+    else if (s.authRequired) this.awaiting++;
   }
 
   remove(s: SessionImpl): void {
-    this.byId.delete(s.id);
+    if (!this.byId.delete(s.id)) return;
     const uid = s.identity?.userId;
-    if (uid === undefined) return;
+    if (uid === undefined) {
+      if (s.authRequired) this.awaiting--;
+      return;
+    }
     const entry = this.byUser.get(uid);
     if (entry === undefined) return;
     if (entry instanceof Set) {
@@ -38,6 +44,11 @@ export class Sessions implements SessionRegistry {
     if (entry !== s) return;
     this.byUser.delete(uid);
     for (const t of this.transports()) t.topicInactive?.(this.userTopic(uid));
+  }
+
+  /** Sessions that must authenticate and have not yet. */
+  awaitingAuthCount(): number {
+    return this.awaiting;
   }
 
   get(id: string): SessionImpl | undefined {
@@ -75,6 +86,7 @@ export class Sessions implements SessionRegistry {
     }
     s.identity = identity;
     if (!previous) {
+      if (this.byId.has(s.id) && s.authRequired) this.awaiting--;
       this.indexUser(s, identity.userId);
       s.joinSystemTopic(this.userTopic(identity.userId));
     }

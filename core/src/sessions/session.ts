@@ -122,6 +122,11 @@ export class SessionImpl implements Session {
     return this.identity !== undefined;
   }
 
+  /** Whether this session's route requires authentication. */
+  get authRequired(): boolean {
+    return this.env.authRequired;
+  }
+
   get topics(): ReadonlySet<string> {
     return this.topicSet ?? NO_TOPICS;
   }
