@@ -6,14 +6,17 @@
  * The answer is `{"allowed": bool}`. A timeout (3 s by default), a non-200 status, a body
  * that is not that JSON, or a network error all deny — and the reason is logged.
  */
-import type { Policy } from '@actorwire/core';
+import { LogLimiter, type Policy } from '@actorwire/core';
 import type { Rooms } from '../runtime.js';
 
 export class BackendClient {
   private readonly base: string;
+  /** A backend that is down turns every subscribe into a failure: one line per kind per 10 s, with a count. */
+  private readonly limited: LogLimiter;
 
   constructor(private readonly r: Rooms, baseUrl: string, private readonly timeoutMs: number) {
     this.base = baseUrl.replace(/\/+$/, '');
+    this.limited = new LogLimiter(r.ctx.logger);
   }
 
   orderUrl(orderId: string, userId: string): string {
@@ -46,15 +49,15 @@ export class BackendClient {
     } catch (err) {
       const e = err as Error;
       const reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${this.timeoutMs} ms` : `request failed: ${e.message}`;
-      log.warn({ ...what, url, reason }, `authorization backend: denied (${reason})`);
+      this.limited.warn(`failed|${e.name}`, { ...what, url, reason }, `authorization backend: denied (${reason})`);
       return false;
     }
     if (status !== 200) {
-      log.warn({ ...what, url, status }, `authorization backend: denied (HTTP ${status})`);
+      this.limited.warn(`status|${status}`, { ...what, url, status }, `authorization backend: denied (HTTP ${status})`);
       return false;
     }
     if (typeof body !== 'object' || body === null || typeof (body as { allowed?: unknown }).allowed !== 'boolean') {
-      log.warn({ ...what, url }, 'authorization backend: denied (answer is not {"allowed": bool})');
+      this.limited.warn('shape', { ...what, url }, 'authorization backend: denied (answer is not {"allowed": bool})');
       return false;
     }
     const allowed = (body as { allowed: boolean }).allowed;

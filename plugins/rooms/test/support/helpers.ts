@@ -15,13 +15,13 @@ export interface Srv extends TestServer {
 }
 
 export async function server(
-  opts: { auth?: boolean; rooms?: Partial<RoomsOptions>; config?: NonNullable<Parameters<typeof startTestServer>[0]>['config']; plugins?: PluginEntry[]; allowLateAuth?: boolean } = {},
+  opts: { auth?: boolean; rooms?: Partial<RoomsOptions>; config?: NonNullable<Parameters<typeof startTestServer>[0]>['config']; plugins?: PluginEntry[]; allowLateAuth?: boolean; logger?: NonNullable<Parameters<typeof startTestServer>[0]>['logger'] } = {},
 ): Promise<Srv> {
   const plugins: PluginEntry[] = [];
   if (opts.auth) plugins.push(testAuth({ allowLateAuth: opts.allowLateAuth }));
   plugins.push([rooms, (opts.rooms ?? {}) as Record<string, unknown>]);
   plugins.push(...(opts.plugins ?? []));
-  const srv = await startTestServer({ plugins, config: opts.config });
+  const srv = await startTestServer({ plugins, config: opts.config, ...(opts.logger ? { logger: opts.logger } : {}) });
   return Object.assign(srv, {
     as(claims?: Claims) {
       return srv.connect(claims ? `/ws?token=${token(claims)}` : '/ws');
