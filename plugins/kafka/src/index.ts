@@ -50,7 +50,9 @@ export default definePlugin<KafkaOptions>({
     ctx.hooks.on('onClose', () => runtime.stop());
 
     ctx.health('kafka', () => ({
-      status: runtime.state === 'consuming' ? 'up' : 'degraded',
+      // Degraded while consuming is not running, or for 10 s after a forward was dropped or failed.
+      status: runtime.state === 'consuming' && Date.now() - forward.lastTroubleAt > 10_000 ? 'up' : 'degraded',
+      forward: { pending: forward.pending, dropped: forward.dropped, failed: forward.failed },
       state: runtime.state,
       groupId: o.groupId,
       lag: Object.fromEntries(runtime.lag),
@@ -61,11 +63,12 @@ export default definePlugin<KafkaOptions>({
     ctx.meter.createObservableGauge('actorwire_kafka_consumer_lag', { description: 'Records not yet committed by the consumer group, per topic' }).addCallback((r) => {
       for (const [topic, lag] of runtime.lag) r.observe(lag, { topic });
     });
-    ctx.meter.createObservableCounter('actorwire_kafka_records', { description: 'Kafka records: consumed, dead_lettered, forwarded, forward_failed' }).addCallback((r) => {
+    ctx.meter.createObservableCounter('actorwire_kafka_records', { description: 'Kafka records: consumed, dead_lettered, forwarded, forward_failed, forward_dropped (the broker did not keep up)' }).addCallback((r) => {
       r.observe(stats.consumed, { kind: 'consumed' });
       r.observe(stats.deadLettered, { kind: 'dead_lettered' });
       r.observe(forward.forwarded, { kind: 'forwarded' });
       r.observe(forward.failed, { kind: 'forward_failed' });
+      r.observe(forward.dropped, { kind: 'forward_dropped' });
     });
     ctx.meter.createObservableCounter('actorwire_kafka_handler_errors', { description: 'Failed handler attempts, per handler' }).addCallback((r) => {
       for (const [handler, n] of stats.handlerErrors) r.observe(n, { handler });

@@ -34,6 +34,10 @@ export interface KafkaOptions {
   forwardTypes: string[];
   /** Only messages for rooms matching these patterns (kernel pattern syntax); empty = every room. Env KAFKA_FORWARD_ROOMS. */
   forwardRooms: string[];
+  /** Forwards awaiting the broker at most; beyond, they are dropped and counted. Env KAFKA_FORWARD_MAX_PENDING. */
+  forwardMaxPending: number;
+  /** Bytes of forwards awaiting the broker at most. Env KAFKA_FORWARD_MAX_PENDING_BYTES. */
+  forwardMaxPendingBytes: number;
   /** Consumer lag refresh interval (ms). Env KAFKA_LAG_INTERVAL. */
   lagInterval: number;
 }
@@ -63,6 +67,8 @@ export const optionsSchema = {
     forwardTopic: { type: 'string', minLength: 1 },
     forwardTypes: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['publish'] },
     forwardRooms: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    forwardMaxPending: { type: 'integer', minimum: 1, default: 10_000 },
+    forwardMaxPendingBytes: { type: 'integer', minimum: 1024, default: 16 * 1024 * 1024 },
     lagInterval: { type: 'integer', minimum: 100, default: 5000 },
   },
 } as const;
@@ -98,6 +104,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<KafkaOptions> {
     forwardTopic: envString(env, 'KAFKA_FORWARD_TOPIC'),
     forwardTypes: envList(env, 'KAFKA_FORWARD_TYPES'),
     forwardRooms: envList(env, 'KAFKA_FORWARD_ROOMS'),
+    forwardMaxPending: envInt(env, 'KAFKA_FORWARD_MAX_PENDING', { min: 1 }),
+    forwardMaxPendingBytes: envInt(env, 'KAFKA_FORWARD_MAX_PENDING_BYTES', { min: 1024 }),
     lagInterval: envDuration(env, 'KAFKA_LAG_INTERVAL', { min: 100 }),
   };
 }
