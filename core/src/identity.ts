@@ -1,4 +1,5 @@
 /** Reading an identity's claims: generic helpers for auth plugins and policy packs. */
+import type { Identity } from './types.js';
 
 /**
  * A claim by name; a dotted name that is not itself a claim is read as a path (`realm.role`).
@@ -20,4 +21,12 @@ export function claimAsId(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() === '' ? undefined : value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
+}
+
+/** Whether the identity carries one of `roles`: its `role`, or a `roles` claim when it is a list. */
+export function hasAnyRole(identity: Identity, roles: ReadonlySet<string> | readonly string[]): boolean {
+  const has = (r: string) => (roles instanceof Set ? roles.has(r) : (roles as readonly string[]).includes(r));
+  if (identity.role !== undefined && has(identity.role)) return true;
+  const list = identity.claims?.roles;
+  return Array.isArray(list) && list.some((r) => typeof r === 'string' && has(r));
 }

@@ -12,9 +12,9 @@ export {
 } from './errors.js';
 export { loadConfig, readConfigFile, effectiveEnv, type ConfigFile, type LoadConfigOptions, type DeepPartial } from './config/load.js';
 export { defaultConfig, type ActorwireConfig, type WebSocketConfig, type RateLimitConfig } from './config/schema.js';
-export { envString, envInt, envBool, envList, envEnum, envUrl, envDuration, parseDuration } from './config/env.js';
+export { envString, envInt, envBool, envList, envPairs, envEnum, envUrl, envDuration, parseDuration } from './config/env.js';
 export { TimerWheel, ManualClock, type TimerClock, type WheelTimer } from './sessions/timer-wheel.js';
-export { readClaim, claimAsId } from './identity.js';
+export { readClaim, claimAsId, hasAnyRole } from './identity.js';
 export { LogLimiter } from './log-limiter.js';
 export { HookFailure } from './hooks.js';
 export { readJsonBody } from './server/json-body.js';

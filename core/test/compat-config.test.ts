@@ -121,3 +121,14 @@ websocket:
   t.equal(config.websocket.maxConnections, 10000);
   t.same(config.allowedOrigins, ['http://localhost:3000', 'http://localhost:3001']);
 });
+
+t.test('envPairs: key:value lists for plugin options', async (t) => {
+  const { envPairs } = await import('../src/index.js');
+  const aliases = envPairs({ A: ' User:Users , rest:Restaurant ' }, 'A', 'alias:entity')!;
+  t.same({ ...aliases }, { user: 'users', rest: 'restaurant' }, 'trimmed and lower-cased');
+  t.equal(Object.getPrototypeOf(aliases), null, 'a null-prototype record (keys come from configuration)');
+  t.same({ ...envPairs({ P: 'admin/payments=/Pay/{restaurantId},public=/x' }, 'P', 'k=v', { sep: '=', keepCase: true })! }, { 'admin/payments': '/Pay/{restaurantId}', public: '/x' });
+  t.equal(envPairs({}, 'A', 'alias:entity'), undefined);
+  t.throws(() => envPairs({ A: 'nocolon' }, 'A', 'alias:entity'), /invalid A="nocolon": expected alias:entity/);
+  t.throws(() => envPairs({ A: 'x:' }, 'A', 'alias:entity'), /expected alias:entity/);
+});

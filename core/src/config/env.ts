@@ -69,6 +69,26 @@ export function envList(env: Env, name: string): string[] | undefined {
   return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/**
+ * Comma-separated `key<sep>value` pairs (`alias:entity,…`), both sides trimmed and lower-cased
+ * unless `keepCase`; a null-prototype record. `shape` names the expected form in the error.
+ */
+export function envPairs(env: Env, name: string, shape: string, opts: { sep?: string; keepCase?: boolean } = {}): Record<string, string> | undefined {
+  const list = envList(env, name);
+  if (list === undefined) return undefined;
+  const sep = opts.sep ?? ':';
+  const out: Record<string, string> = Object.create(null);
+  for (const item of list) {
+    const i = item.indexOf(sep);
+    if (i <= 0 || i === item.length - 1) fail(name, item, shape);
+    const k = item.slice(0, i).trim();
+    const v = item.slice(i + sep.length).trim();
+    if (opts.keepCase) out[k] = v;
+    else out[k.toLowerCase()] = v.toLowerCase();
+  }
+  return out;
+}
+
 export function envEnum<T extends string>(env: Env, name: string, allowed: readonly T[]): T | undefined {
   const v = raw(env, name);
   if (v === undefined) return undefined;

@@ -137,7 +137,8 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
       return fail(s, protocolError('TOO_LARGE', undefined, hard ? { closeCode: CloseCodes.TOO_LARGE } : {}));
     }
     const bytes = Buffer.from(data); // a view, shared by the depth scan and the decoding
-    if (nestedDeeperThan(bytes, MAX_DEPTH)) {
+    // Nesting deeper than MAX_DEPTH needs more than MAX_DEPTH bytes: short frames skip the scan.
+    if (data.byteLength > MAX_DEPTH && nestedDeeperThan(bytes, MAX_DEPTH)) {
       return fail(s, protocolError('INVALID_MESSAGE', `JSON nested deeper than ${MAX_DEPTH} levels`));
     }
 

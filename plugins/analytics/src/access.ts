@@ -10,7 +10,7 @@
  * The auth plugin's upgrade hook runs first: a bad token is already a 401, and a good one is
  * `req.identity`. The accepted dashboard is kept in the request's data for the session.
  */
-import { claimAsId, readClaim, type Identity, type PluginContext, type Session, type UpgradeRequest } from '@actorwire/core';
+import { claimAsId, hasAnyRole, readClaim, type Identity, type PluginContext, type Session, type UpgradeRequest } from '@actorwire/core';
 import type { EntityTable } from '@actorwire/plugin-snapshots/upstream';
 import { checkParam, makeDashboard, type Dashboard, type Paths, type Scope, type ScopeTable } from './dashboard.js';
 
@@ -41,12 +41,6 @@ export interface AccessOptions {
   forwardToken: boolean;
   maxQueryParams: number;
   policies: PluginContext['policies'];
-}
-
-export function hasAnyRole(identity: Identity, roles: readonly string[]): boolean {
-  if (identity.role !== undefined && roles.includes(identity.role)) return true;
-  const list = identity.claims?.roles;
-  return Array.isArray(list) && list.some((r) => typeof r === 'string' && roles.includes(r));
 }
 
 /** Does one of the claims name `restaurantId` (a string, a number, or an array of them)? */

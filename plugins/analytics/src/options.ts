@@ -1,5 +1,5 @@
 /** Options of the analytics plugin: JSON schema (ajv fills defaults) and environment variables. */
-import { KernelError, KernelErrors, envBool, envDuration, envInt, envList, envString, envUrl } from '@actorwire/core';
+import { KernelError, KernelErrors, envBool, envDuration, envInt, envList, envPairs, envString, envUrl } from '@actorwire/core';
 
 export interface AnalyticsOptions {
   /** Upstream REST service. Env REST_BASE_URL. */
@@ -103,18 +103,6 @@ export const optionsSchema = {
   },
 } as const;
 
-function pairs(env: NodeJS.ProcessEnv, name: string, what: string, sep = ':'): Record<string, string> | undefined {
-  const list = envList(env, name);
-  if (list === undefined) return undefined;
-  const out: Record<string, string> = Object.create(null);
-  for (const item of list) {
-    const i = item.indexOf(sep);
-    if (i <= 0 || i === item.length - 1) throw new KernelError(KernelErrors.CONFIG, `invalid ${name} entry ${JSON.stringify(item)}: expected ${what}`, name);
-    out[item.slice(0, i).trim()] = item.slice(i + 1).trim();
-  }
-  return out;
-}
-
 function mapEntries(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
   const list = envList(env, name);
   for (const e of list ?? []) {
@@ -123,18 +111,15 @@ function mapEntries(env: NodeJS.ProcessEnv, name: string): string[] | undefined 
   return list;
 }
 
-const lower = (r: Record<string, string> | undefined) =>
-  r === undefined ? undefined : Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]));
-
 export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<AnalyticsOptions> {
   return {
     restBaseUrl: envUrl(env, 'REST_BASE_URL'),
     restTimeout: envDuration(env, 'REST_TIMEOUT', { min: 1 }),
     maxBodyBytes: envInt(env, 'ANALYTICS_MAX_BODY', { min: 1 }),
     entities: envList(env, 'ANALYTICS_ENTITIES')?.map((e) => e.toLowerCase()),
-    entityAliases: lower(pairs(env, 'ANALYTICS_ENTITY_ALIASES', 'alias:entity')),
-    scopeAliases: lower(pairs(env, 'ANALYTICS_SCOPE_ALIASES', 'alias:scope')),
-    paths: pairs(env, 'ANALYTICS_PATHS', 'scope[/entity]=/path', '='),
+    entityAliases: envPairs(env, 'ANALYTICS_ENTITY_ALIASES', 'alias:entity,…'),
+    scopeAliases: envPairs(env, 'ANALYTICS_SCOPE_ALIASES', 'alias:scope,…'),
+    paths: envPairs(env, 'ANALYTICS_PATHS', 'scope[/entity]=/path,…', { sep: '=', keepCase: true }),
     adminRoles: envList(env, 'ANALYTICS_ADMIN_ROLES'),
     restaurantParam: envString(env, 'ANALYTICS_RESTAURANT_PARAM'),
     restaurantClaims: envList(env, 'ANALYTICS_RESTAURANT_CLAIMS'),

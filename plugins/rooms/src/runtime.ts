@@ -4,7 +4,10 @@
  * registered or replaced by plugins that register after this one).
  */
 import { randomUUID } from 'node:crypto';
-import type { Authenticator, HttpHandler, Identity, PluginContext, Presence, Session } from '@actorwire/core';
+import { hasAnyRole, type Authenticator, type HttpHandler, type Identity, type PluginContext, type Presence, type Session } from '@actorwire/core';
+
+/** Moved to core; still importable from here. */
+export { hasAnyRole };
 import type { RoomsOptions } from './options.js';
 import { RoomNames } from './room-name.js';
 
@@ -68,13 +71,6 @@ export class Rooms {
   }
 }
 
-/** Every role an identity carries: `role`, and a `roles` claim when it is a list. */
-export function hasAnyRole(identity: Identity, roles: ReadonlySet<string> | readonly string[]): boolean {
-  const has = (r: string) => (roles instanceof Set ? roles.has(r) : (roles as readonly string[]).includes(r));
-  if (identity.role !== undefined && has(identity.role)) return true;
-  const list = identity.claims?.roles;
-  return Array.isArray(list) && list.some((r) => typeof r === 'string' && has(r));
-}
 
 /** A unique message id (random UUID; cheap: Node batches its entropy). */
 export function messageId(): string {

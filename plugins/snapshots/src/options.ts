@@ -1,5 +1,5 @@
 /** Options of the snapshots plugin: JSON schema (ajv fills defaults) and environment variables. */
-import { KernelError, KernelErrors, envBool, envDuration, envInt, envList, envString, envUrl } from '@actorwire/core';
+import { KernelError, KernelErrors, envBool, envDuration, envInt, envList, envPairs, envString, envUrl } from '@actorwire/core';
 
 export interface EntityPaths {
   /** Path of a list view (placeholders `{entity}`, `{section}`). */
@@ -115,18 +115,6 @@ export const optionsSchema = {
   },
 } as const;
 
-function pairs(env: NodeJS.ProcessEnv, name: string): Record<string, string> | undefined {
-  const list = envList(env, name);
-  if (list === undefined) return undefined;
-  const out: Record<string, string> = Object.create(null);
-  for (const item of list) {
-    const m = /^([^:\s]+):([^:\s]+)$/.exec(item);
-    if (!m) throw new KernelError(KernelErrors.CONFIG, `invalid ${name} entry ${JSON.stringify(item)}: expected alias:entity`, name);
-    out[m[1]!.toLowerCase()] = m[2]!.toLowerCase();
-  }
-  return out;
-}
-
 export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<SnapshotsOptions> {
   const entityTopics = envList(env, 'WS_ENTITY_TOPICS');
   for (const e of entityTopics ?? []) {
@@ -138,7 +126,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<SnapshotsOptions
     maxBodyBytes: envInt(env, 'SNAPSHOTS_MAX_BODY', { min: 1 }),
     defaultEntity: envString(env, 'WS_DEFAULT_ENTITY')?.toLowerCase(),
     entities: envList(env, 'SNAPSHOTS_ENTITIES')?.map((e) => e.toLowerCase()),
-    aliases: pairs(env, 'SNAPSHOTS_ENTITY_ALIASES'),
+    aliases: envPairs(env, 'SNAPSHOTS_ENTITY_ALIASES', 'alias:entity,…'),
     allowedActions: envList(env, 'WS_ALLOWED_ACTIONS')?.map((a) => a.toLowerCase()),
     entityTopics,
     sectionFields: envList(env, 'SNAPSHOTS_SECTION_FIELDS'),
