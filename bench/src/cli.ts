@@ -16,6 +16,9 @@ export interface Options {
   payloadBytes: number;
   fanoutMs: number;
   echoMs: number;
+  publishMs: number;
+  /** Connect scenario: connections per batch. */
+  connectCount: number;
   churnMs: number;
   warmupMs: number;
   settleMs: number;
@@ -27,6 +30,8 @@ export interface Options {
   bursts: number;
   recordsPerBurst: number;
   pin: boolean;
+  /** Write a V8 CPU profile of every Actorwire server process into this folder (--cpu-prof). */
+  profileDir: string | null;
   /** JSON output path; null = don't write one. */
   out: string | null;
   smoke: boolean;
@@ -35,15 +40,16 @@ export interface Options {
   jwtSecret: string;
 }
 
-const ALL_SCENARIOS: ScenarioId[] = ['idle', 'fanout', 'fanout-dialects', 'echo', 'churn', 'snapshots'];
+const ALL_SCENARIOS: ScenarioId[] = ['idle', 'connect', 'fanout', 'fanout-dialects', 'echo', 'publish', 'churn', 'snapshots'];
 
 export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx bench/src/run.ts [flags])
 
   --targets a,b        ${TARGET_NAMES.join(',')} (default: all)
   --scenarios a,b      ${ALL_SCENARIOS.join(',')} (default: all)
   --rounds N           rounds per scenario, median reported (default 3)
-  --duration S         measured seconds of fan-out, echo and churn (default 10 / 2 / 10)
+  --duration S         measured seconds of fan-out, echo, publish and churn (default 10 / 2 / 3 / 10)
   --idle N,M           idle connection steps (default 5000,10000)
+  --connects N         connections per batch of the connect scenario (default 5000)
   --subscribers N      fan-out room size (default 1000)
   --window N           fan-out publishes in flight (default 16)
   --echo-clients N     (default 100)
@@ -51,6 +57,7 @@ export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx b
   --snapshot-sessions N  snapshots scenario sessions, on 10 sections (default 1000)
   --bursts N           snapshots scenario bursts of 1,000 change records (default 10)
   --warmup S           un-measured warm-up before fan-out and echo windows (default 0.5)
+  --profile DIR        write a CPU profile (.cpuprofile) of each Actorwire server process to DIR
   --no-pin             don't pin server to core 0 and load generator to core 1
   --out FILE           JSON output path (default bench/results/<timestamp>.json; none in --smoke)
   --smoke              seconds-long check: uws + ws, echo, 1 round; exits 1 on any failure
@@ -80,6 +87,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       rounds: { type: 'string' },
       duration: { type: 'string' },
       idle: { type: 'string' },
+      connects: { type: 'string' },
       subscribers: { type: 'string' },
       window: { type: 'string' },
       'echo-clients': { type: 'string' },
@@ -88,6 +96,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       bursts: { type: 'string' },
       warmup: { type: 'string' },
       'no-pin': { type: 'boolean' },
+      profile: { type: 'string' },
       out: { type: 'string' },
       smoke: { type: 'boolean' },
       strict: { type: 'boolean' },
@@ -117,6 +126,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
     payloadBytes: 64,
     fanoutMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 10_000,
     echoMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 2000,
+    publishMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 3000,
+    connectCount: num('connects', values.connects, 1) ?? (smoke ? 200 : 5000),
     churnMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 10_000,
     warmupMs: (num('warmup', values.warmup) ?? (smoke ? 0.2 : 0.5)) * 1000,
     settleMs: smoke ? 200 : 1000,
@@ -127,6 +138,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     bursts: num('bursts', values.bursts, 1) ?? (smoke ? 2 : 10),
     recordsPerBurst: 1000,
     pin: !values['no-pin'],
+    profileDir: values.profile ?? null,
     out: values.out ?? (smoke ? null : ''),
     smoke,
     strict: values.strict ?? smoke,

@@ -36,13 +36,14 @@ function ratio(row: TargetRow, ref: TargetRow | undefined, key: string): string 
 }
 
 export function scenarioTable(s: ScenarioSummary): string {
-  const primaryLabel = s.metrics.find((m) => m.key === s.primary)?.label ?? s.primary;
+  const labelOf = (key: string) => s.metrics.find((m) => m.key === key)?.label ?? key;
+  const compared = [s.primary, ...s.metrics.filter((m) => m.compare && m.key !== s.primary).map((m) => m.key)];
   const churn = s.id === 'churn';
   const head = [
     'target',
     ...s.metrics.map((m) => m.label),
-    ...(churn ? ['RSS after r1→r2→r3 (MB)', 'leak check'] : []),
-    ...REFERENCES.map((r) => `${primaryLabel} ×${REF_LABEL[r]}`),
+    ...(churn ? ['RSS after r1→r2→r3 (MB)', 'heap after GC r1→r2→r3 (MB)', 'leak check (heap)'] : []),
+    ...compared.flatMap((key) => REFERENCES.map((r) => `${labelOf(key)} ×${REF_LABEL[r]}`)),
     'server CPU',
     'loadgen CPU',
     'other CPU',
@@ -61,8 +62,8 @@ export function scenarioTable(s: ScenarioSummary): string {
     lines.push(
       `| ${row.target}${partial} | ${[
         ...s.metrics.map((m) => fmtCell(row.metrics[m.key])),
-        ...(churn ? [(row.rssAfterRounds ?? []).map(fmt).join(' → '), row.leak ?? '–'] : []),
-        ...REFERENCES.map((r) => ratio(row, refs.get(r), s.primary)),
+        ...(churn ? [(row.rssAfterRounds ?? []).map(fmt).join(' → '), (row.heapAfterRounds ?? []).map(fmt).join(' → '), row.leak ?? '–'] : []),
+        ...compared.flatMap((key) => REFERENCES.map((r) => ratio(row, refs.get(r), key))),
         pct(row.cpu?.server),
         pct(row.cpu?.loadgen),
         pct(row.cpu?.other),

@@ -10,6 +10,8 @@ export interface MetricDef {
   label: string;
   /** Which direction is better; ratios are always value / reference. */
   better: 'higher' | 'lower';
+  /** Also give this metric ratio columns against the references (the primary always has them). */
+  compare?: boolean;
 }
 
 export interface Evaluation {
@@ -36,6 +38,8 @@ export interface ScenarioDef {
   evaluate(r: LoadgenResult, s: Map<string, Sample>): Evaluation;
   /** Only these targets can run it (a plugin feature the peers do not have). */
   onlyFor?: readonly string[];
+  /** Marks at which the server's V8 heap is measured after full GCs (needs the heap probe). */
+  heapAt?: readonly string[];
 }
 
 function sample(s: Map<string, Sample>, name: string): Sample {
@@ -122,6 +126,7 @@ const fanout: ScenarioDef = {
   metrics: () => [
     { key: 'deliveries_per_s', label: 'deliveries/s', better: 'higher' },
     { key: 'cpu_s_per_100k', label: 'server CPU s/100k deliveries', better: 'lower' },
+    { key: 'bytes_per_delivery', label: 'bytes/delivery', better: 'lower' },
   ],
   primary: () => 'cpu_s_per_100k',
   evaluate(r, s) {
@@ -134,6 +139,7 @@ const fanout: ScenarioDef = {
       metrics: {
         deliveries_per_s: (r.deliveries / r.windowMs) * 1000,
         cpu_s_per_100k: r.deliveries > 0 ? ((b.serverCpuS - a.serverCpuS) / r.deliveries) * 100_000 : NaN,
+        bytes_per_delivery: r.deliveryBytes > 0 ? r.deliveryBytes : NaN,
       },
       cpu: cpuOver(s, [['start', 'end']]),
       notes,
@@ -173,11 +179,78 @@ const echo: ScenarioDef = {
   },
 };
 
+const publish: ScenarioDef = {
+  id: 'publish',
+  title: (o) =>
+    `publish round trip — ${o.echoClients} clients, each publishing ${o.payloadBytes} B to its own room and waiting for its delivery, ${o.publishMs / 1000} s`,
+  roundsInOneProcess: false,
+  spec: (o) => ({ kind: 'publish', clients: o.echoClients, payloadBytes: o.payloadBytes, warmupMs: o.warmupMs, durationMs: o.publishMs }),
+  timeoutMs: (o) => 40_000 + o.warmupMs + o.publishMs,
+  metrics: () => [
+    { key: 'rt_per_s', label: 'round trips/s', better: 'higher' },
+    { key: 'cpu_s_per_100k', label: 'server CPU s/100k round trips', better: 'lower' },
+    { key: 'p50_ms', label: 'p50 ms', better: 'lower' },
+    { key: 'p99_ms', label: 'p99 ms', better: 'lower' },
+    { key: 'bytes_per_delivery', label: 'bytes/delivery', better: 'lower' },
+  ],
+  primary: () => 'cpu_s_per_100k',
+  evaluate(r, s) {
+    if (r.kind !== 'publish') throw new Error('expected publish result');
+    const a = sample(s, 'start');
+    const b = sample(s, 'end');
+    return {
+      metrics: {
+        rt_per_s: (r.roundTrips / r.windowMs) * 1000,
+        cpu_s_per_100k: r.roundTrips > 0 ? ((b.serverCpuS - a.serverCpuS) / r.roundTrips) * 100_000 : NaN,
+        p50_ms: r.p50Ms,
+        p99_ms: r.p99Ms,
+        bytes_per_delivery: r.deliveryBytes > 0 ? r.deliveryBytes : NaN,
+      },
+      cpu: cpuOver(s, [['start', 'end']]),
+      notes: errorNote(r.errors, r.firstError),
+    };
+  },
+};
+
+const PHASE_LABEL = { token: 'fresh token', 'token-again': 'same token again', none: 'no token' } as const;
+const PHASE_KEY = { token: 'token', 'token-again': 'token_again', none: 'none' } as const;
+
+const connect: ScenarioDef = {
+  id: 'connect',
+  title: (o) =>
+    `connect — ${k(o.connectCount)} connects ${o.connectConcurrency} at a time, three batches: a fresh token each, the same tokens again, no token (peers ignore tokens)`,
+  roundsInOneProcess: false,
+  spec: (o) => ({ kind: 'connect', connections: o.connectCount, concurrency: o.connectConcurrency, settleMs: o.settleMs }),
+  timeoutMs: (o) => 60_000 + o.connectCount * 12,
+  metrics: () =>
+    (['token', 'token-again', 'none'] as const).flatMap((p) => [
+      { key: `cpu_ms_per_1k_${PHASE_KEY[p]}`, label: `server CPU ms/1k connects, ${PHASE_LABEL[p]}`, better: 'lower' as const, compare: p !== 'token' },
+      { key: `conn_per_s_${PHASE_KEY[p]}`, label: `conn/s, ${PHASE_LABEL[p]}`, better: 'higher' as const },
+    ]),
+  primary: () => 'cpu_ms_per_1k_token',
+  evaluate(r, s) {
+    if (r.kind !== 'connect') throw new Error('expected connect result');
+    const metrics: Record<string, number> = {};
+    const notes: string[] = [];
+    const windows: [string, string][] = [];
+    for (const p of r.phases) {
+      const ok = p.n - p.errors;
+      const cpuS = sample(s, `connected-${p.name}`).serverCpuS - sample(s, `before-${p.name}`).serverCpuS;
+      metrics[`cpu_ms_per_1k_${PHASE_KEY[p.name]}`] = ok > 0 ? (cpuS * 1000 * 1000) / ok : NaN;
+      metrics[`conn_per_s_${PHASE_KEY[p.name]}`] = (ok / p.connectMs) * 1000;
+      windows.push([`before-${p.name}`, `connected-${p.name}`]);
+      notes.push(...errorNote(p.errors, p.firstError).map((e) => `${PHASE_LABEL[p.name]}: ${e}`));
+    }
+    return { metrics, cpu: cpuOver(s, windows), notes };
+  },
+};
+
 const churn: ScenarioDef = {
   id: 'churn',
   title: (o) =>
-    `churn — ${o.churnConcurrency} parallel connect → token → subscribe → close loops, ${o.churnMs / 1000} s per round, rounds in one server process`,
+    `churn — ${o.churnConcurrency} parallel connect → token → subscribe → close loops, ${o.churnMs / 1000} s per round, rounds in one server process; leak check on the V8 heap after full GCs`,
   roundsInOneProcess: true,
+  heapAt: ['settled'],
   spec: (o) => ({
     kind: 'churn',
     concurrency: o.churnConcurrency,
@@ -190,12 +263,18 @@ const churn: ScenarioDef = {
   metrics: () => [
     { key: 'cycles_per_s', label: 'cycles/s', better: 'higher' },
     { key: 'rss_after_mb', label: 'RSS after (MB)', better: 'lower' },
+    { key: 'heap_after_mb', label: 'heap after GC (MB)', better: 'lower' },
   ],
   primary: () => 'cycles_per_s',
   evaluate(r, s) {
     if (r.kind !== 'churn') throw new Error('expected churn result');
     return {
-      metrics: { cycles_per_s: (r.cycles / r.windowMs) * 1000, rss_after_mb: sample(s, 'settled').serverRssKB / 1024 },
+      metrics: {
+        cycles_per_s: (r.cycles / r.windowMs) * 1000,
+        cycles: r.cycles,
+        rss_after_mb: sample(s, 'settled').serverRssKB / 1024,
+        heap_after_mb: (sample(s, 'settled').serverHeapKB ?? NaN) / 1024,
+      },
       cpu: cpuOver(s, [['start', 'end']]),
       notes: errorNote(r.errors, r.firstError),
     };
@@ -233,5 +312,5 @@ const snapshots: ScenarioDef = {
   },
 };
 
-export const SCENARIOS: Record<ScenarioId, ScenarioDef> = { idle, fanout, 'fanout-dialects': fanoutDialects, echo, churn, snapshots };
+export const SCENARIOS: Record<ScenarioId, ScenarioDef> = { idle, connect, fanout, 'fanout-dialects': fanoutDialects, echo, publish, churn, snapshots };
 export const SCENARIO_IDS = Object.keys(SCENARIOS) as ScenarioId[];

@@ -69,11 +69,11 @@ class LoadgenLink {
   }
 
   /** Run a job; `onMark` samples and the link acknowledges so the load generator proceeds. */
-  async run(job: LoadgenJob, timeoutMs: number, onMark: (name: string) => void, server: ProcHandle): Promise<LoadgenResult> {
+  async run(job: LoadgenJob, timeoutMs: number, onMark: (name: string) => Promise<void>, server: ProcHandle): Promise<LoadgenResult> {
     const markHandler = (m: FromLoadgen) => {
       if (m.t !== 'mark') return;
-      onMark(m.name);
-      this.send({ t: 'marked', name: m.name });
+      const name = m.name;
+      void onMark(name).finally(() => this.send({ t: 'marked', name }));
     };
     this.handlers.push(markHandler);
     const serverWatch = setInterval(() => {
@@ -107,11 +107,36 @@ function sampleBoth(server: ProcHandle, loadgen: ProcHandle): Sample {
   };
 }
 
+const HEAP_PROBE = join(SRC_DIR, 'targets', 'heap-probe.mjs');
+
+/** Ask a target started with the heap probe for its heap after full GCs (KB). */
+function probeHeap(proc: ProcHandle, timeoutMs = 10_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const stop = proc.onLine((line) => {
+      if (!line.startsWith('HEAP ')) return;
+      stop();
+      clearTimeout(timer);
+      resolve(Number(line.slice(5)) / 1024);
+    });
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`heap probe: no answer in ${timeoutMs} ms`));
+    }, timeoutMs);
+    process.kill(proc.pid, 'SIGUSR2');
+  });
+}
+
 /** Start the target; throws StartError when it does not come up. */
-async function startTarget(target: TargetDef, o: Options, nofile: number | undefined, scenario: ScenarioId): Promise<{ proc: ProcHandle; port: number }> {
+async function startTarget(target: TargetDef, o: Options, nofile: number | undefined, scenario: ScenarioDef): Promise<{ proc: ProcHandle; port: number }> {
   const port = nextPort();
-  const spec = target.launch({ port, jwtSecret: o.jwtSecret, scenario, upstreamUrl: `http://127.0.0.1:${upstreamPortFor(port)}` });
-  const proc = launch({ args: spec.args, cwd: spec.cwd, env: { ...process.env, ...spec.env }, cpu: o.pin ? SERVER_CPU : undefined, nofile });
+  const spec = target.launch({ port, jwtSecret: o.jwtSecret, scenario: scenario.id, upstreamUrl: `http://127.0.0.1:${upstreamPortFor(port)}` });
+  // Node flags go before the script (and tsx's --import): the probe only where a scenario measures the heap.
+  const flags = [
+    ...(scenario.heapAt ? ['--expose-gc', '--import', HEAP_PROBE] : []),
+    ...(o.profileDir && target.name === 'actorwire' ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`, `--cpu-prof-name=${scenario.id}-${Date.now()}.cpuprofile`] : []),
+  ];
+  const args = [...flags, ...spec.args];
+  const proc = launch({ args, cwd: spec.cwd, env: { ...process.env, ...spec.env }, cpu: o.pin ? SERVER_CPU : undefined, nofile });
   try {
     if (target.ready.kind === 'line') await waitForReadyLine(proc, target.startTimeoutMs);
     else await waitForHttp(proc, `http://127.0.0.1:${port}${target.ready.path}`, target.startTimeoutMs);
@@ -145,7 +170,7 @@ export async function runSession(
   let server: ProcHandle | undefined;
   try {
     // allSettled: whichever side fails, the other must still be killed in `finally`.
-    const [srv, lg] = await Promise.allSettled([startTarget(target, o, nofile, scenario.id), link.ready]);
+    const [srv, lg] = await Promise.allSettled([startTarget(target, o, nofile, scenario), link.ready]);
     if (srv.status === 'fulfilled') server = srv.value.proc;
     if (srv.status === 'rejected') throw srv.reason;
     if (lg.status === 'rejected') throw lg.reason;
@@ -159,7 +184,14 @@ export async function runSession(
       const samples = new Map<string, Sample>();
       const rec: RoundRecord = { target: target.name, scenario: scenario.id, round, ok: false, metrics: {}, notes: [] };
       try {
-        const raw = await link.run(job, scenario.timeoutMs(o), (name) => samples.set(name, sampleBoth(serverProc, loadgenProc)), serverProc);
+        const onMark = async (name: string) => {
+          const sample = sampleBoth(serverProc, loadgenProc);
+          if (scenario.heapAt?.includes(name)) {
+            sample.serverHeapKB = await probeHeap(serverProc).catch(() => NaN);
+          }
+          samples.set(name, sample);
+        };
+        const raw = await link.run(job, scenario.timeoutMs(o), onMark, serverProc);
         const ev = scenario.evaluate(raw, samples);
         Object.assign(rec, { ok: true, metrics: ev.metrics, cpu: ev.cpu, notes: ev.notes, raw });
       } catch (e) {
@@ -175,7 +207,7 @@ export async function runSession(
   } finally {
     // Load generator first, so it does not spend time on thousands of close events.
     await loadgenProc.kill();
-    await server?.kill();
+    await server?.kill(o.profileDir !== null && target.name === 'actorwire');
     await new Promise((r) => setTimeout(r, 150));
   }
 }

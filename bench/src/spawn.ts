@@ -22,8 +22,10 @@ export interface ProcHandle {
   output(): string;
   /** Set once the process has exited. */
   exit: string | null;
-  onLine(fn: (line: string) => void): void;
-  kill(): Promise<void>;
+  /** Listen to stdout lines; returns a function that stops listening. */
+  onLine(fn: (line: string) => void): () => void;
+  /** SIGKILL, or `graceful`: SIGTERM and up to 15 s to exit (a --cpu-prof target writes its profile on exit). */
+  kill(graceful?: boolean): Promise<void>;
 }
 
 const TAIL = 4096;
@@ -44,7 +46,7 @@ export function launch(opts: LaunchOptions): ProcHandle {
 
   let tail = '';
   let partial = '';
-  const lineListeners: ((line: string) => void)[] = [];
+  let lineListeners: ((line: string) => void)[] = [];
   // Always drain both pipes: a chatty server must never block on a full pipe.
   const collect = (chunk: Buffer, isStdout: boolean) => {
     const text = chunk.toString();
@@ -62,12 +64,19 @@ export function launch(opts: LaunchOptions): ProcHandle {
     pid: child.pid ?? -1,
     output: () => tail.trim(),
     exit: null,
-    onLine: (fn) => lineListeners.push(fn),
-    kill: () =>
+    onLine: (fn) => {
+      lineListeners.push(fn);
+      return () => {
+        lineListeners = lineListeners.filter((x) => x !== fn);
+      };
+    },
+    kill: (graceful = false) =>
       new Promise<void>((resolve) => {
         if (handle.exit !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGKILL');
+        if (!graceful) return void child.kill('SIGKILL');
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
       }),
   };
   live.add(handle);

@@ -24,8 +24,9 @@ export interface TargetRow {
   cpu?: { server: Cell; loadgen: Cell; other?: Cell };
   limit?: Limit;
   notes: string[];
-  /** churn only: server RSS (MB) after each round, in order, and the verdict. */
+  /** churn only: server RSS and V8 heap after full GCs (MB) after each round, in order, and the verdict. */
   rssAfterRounds?: number[];
+  heapAfterRounds?: number[];
   leak?: string;
 }
 
@@ -54,12 +55,25 @@ export function limitOf(server: number, loadgen: number): Limit {
   return s && l ? 'both' : s ? 'server' : l ? 'load generator' : 'neither';
 }
 
-/** Leak check: RSS rising round after round by more than 5% overall is flagged. */
-export function leakVerdict(rss: number[]): string {
-  if (rss.length < 3) return 'n/a (needs 3 rounds)';
-  const rising = rss.every((v, i) => i === 0 || v > rss[i - 1]!);
-  const growth = (rss[rss.length - 1]! - rss[0]!) / rss[0]!;
-  return rising && growth > 0.05 ? `growing (+${(growth * 100).toFixed(0)}%)` : 'flat';
+/**
+ * Heap retained per churn cycle above which the leak check says "leak". A leaked session
+ * (socket, actor, timers) is kilobytes; this is far below that and far above the
+ * round-to-round noise of the heap after full GCs (tens of KB over tens of thousands of cycles).
+ */
+export const LEAK_BYTES_PER_CYCLE = 64;
+
+/**
+ * Leak check on retained objects: the V8 heap after full GCs at the end of each round (MB),
+ * its growth from round 1 to the last divided by the cycles of the rounds after the first.
+ * Round 1 is the baseline because it also pays for one-time warm-up (compiled code, caches).
+ */
+export function leakVerdict(heapMB: number[], cycles: number[]): string {
+  if (heapMB.length < 3 || heapMB.some((v) => !Number.isFinite(v))) return 'n/a (needs 3 rounds with heap figures)';
+  const later = cycles.slice(1).reduce((a, b) => a + b, 0);
+  if (!(later > 0)) return 'n/a (no cycles)';
+  const perCycle = ((heapMB[heapMB.length - 1]! - heapMB[0]!) * 1024 * 1024) / later;
+  const figure = `${perCycle >= 0 ? '+' : ''}${perCycle.toFixed(1)} B/cycle`;
+  return perCycle > LEAK_BYTES_PER_CYCLE ? `LEAK (${figure})` : `no leak (${figure})`;
 }
 
 export function summarize(
@@ -98,7 +112,8 @@ export function summarize(
     }
     if (def.id === 'churn') {
       row.rssAfterRounds = ok.map((r) => r.metrics.rss_after_mb ?? NaN);
-      row.leak = leakVerdict(row.rssAfterRounds);
+      row.heapAfterRounds = ok.map((r) => r.metrics.heap_after_mb ?? NaN);
+      row.leak = leakVerdict(row.heapAfterRounds, ok.map((r) => r.metrics.cycles ?? NaN));
     }
     return row;
   });

@@ -1,13 +1,15 @@
 /** Types shared across the orchestrator / load generator boundary (IPC messages are JSON). */
 
 export type ClientKind = 'ws' | 'socketio';
-export type ScenarioId = 'idle' | 'fanout' | 'fanout-dialects' | 'echo' | 'churn' | 'snapshots';
+export type ScenarioId = 'idle' | 'connect' | 'fanout' | 'fanout-dialects' | 'echo' | 'publish' | 'churn' | 'snapshots';
 
 /** How the load generator is told to drive one scenario round. */
 export type ScenarioSpec =
   | { kind: 'idle'; steps: number[]; rooms: number; concurrency: number; settleMs: number }
   | { kind: 'fanout'; subscribers: number; window: number; payloadBytes: number; warmupMs: number; durationMs: number; /** Every other subscriber connects in this wire dialect. */ secondDialect?: 'gateway' }
   | { kind: 'echo'; clients: number; warmupMs: number; durationMs: number }
+  | { kind: 'publish'; clients: number; payloadBytes: number; warmupMs: number; durationMs: number }
+  | { kind: 'connect'; connections: number; concurrency: number; settleMs: number }
   | { kind: 'churn'; concurrency: number; rooms: number; tokenPool: number; durationMs: number; settleMs: number }
   | { kind: 'snapshots'; sessions: number; sections: number; bursts: number; recordsPerBurst: number; upstreamPort: number };
 
@@ -26,11 +28,34 @@ export interface IdleStep {
   firstError?: string;
 }
 
+/** One batch of the connect scenario: `n` connections opened, then all closed before the next. */
+export interface ConnectPhase {
+  /** `token`: a fresh token each; `token-again`: the same tokens once more (a reconnect storm); `none`: no token. */
+  name: 'token' | 'token-again' | 'none';
+  n: number;
+  connectMs: number;
+  errors: number;
+  firstError?: string;
+}
+
 /** Raw counts measured by the load generator; CPU and RSS come from the orchestrator's samples. */
 export type LoadgenResult =
   | { kind: 'idle'; steps: IdleStep[] }
-  | { kind: 'fanout'; deliveries: number; publishes: number; windowMs: number; stalled: boolean; clientCount: number; errors: number; firstError?: string }
+  | {
+      kind: 'fanout';
+      deliveries: number;
+      publishes: number;
+      windowMs: number;
+      stalled: boolean;
+      clientCount: number;
+      /** Size on the wire of one delivery as the client received it (WebSocket payload bytes). */
+      deliveryBytes: number;
+      errors: number;
+      firstError?: string;
+    }
   | { kind: 'echo'; roundTrips: number; windowMs: number; p50Ms: number; p99Ms: number; maxMs: number; errors: number; firstError?: string }
+  | { kind: 'publish'; roundTrips: number; windowMs: number; p50Ms: number; p99Ms: number; deliveryBytes: number; errors: number; firstError?: string }
+  | { kind: 'connect'; phases: ConnectPhase[] }
   | { kind: 'churn'; cycles: number; windowMs: number; errors: number; firstError?: string }
   | {
       kind: 'snapshots';
@@ -62,6 +87,8 @@ export interface Sample {
   serverCpuS: number;
   loadgenCpuS: number;
   serverRssKB: number;
+  /** V8 heap used after full garbage collections, when the scenario asked for it (churn). */
+  serverHeapKB?: number;
   /** Busy CPU seconds of the whole machine, and of this orchestrator process. */
   machineBusyS: number;
   orchestratorCpuS: number;

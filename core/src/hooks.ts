@@ -84,6 +84,41 @@ export class HookRegistry implements Hooks {
     }
   }
 
+  /**
+   * `run` without a promise while every function answers synchronously: returns undefined when
+   * all have (a failure is thrown at once), or a promise for the rest from the first function
+   * that returned one. Lets the upgrade finish in the tick it arrived in (see ws-server.ts).
+   */
+  runSyncFirst<K extends HookName>(name: K, ...args: Parameters<HookMap[K]>): Promise<void> | undefined {
+    const list = this.lists.get(name)!;
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i]!;
+      let out: unknown;
+      try {
+        out = this.call(name, entry, args);
+      } catch (err) {
+        throw this.failure(name, entry, err);
+      }
+      if (out && typeof (out as Promise<unknown>).then === 'function') return this.finish(name, list, i, out as Promise<unknown>, args);
+    }
+    return undefined;
+  }
+
+  private async finish(name: HookName, list: HookEntry[], at: number, pending: Promise<unknown>, args: unknown[]): Promise<void> {
+    try {
+      await pending;
+    } catch (err) {
+      throw this.failure(name, list[at]!, err);
+    }
+    for (let i = at + 1; i < list.length; i++) {
+      try {
+        await this.call(name, list[i]!, args);
+      } catch (err) {
+        throw this.failure(name, list[i]!, err);
+      }
+    }
+  }
+
   /** Stop at the first `false` (returns false) or failure (thrown). */
   async runVetoable<K extends HookName>(name: K, ...args: Parameters<HookMap[K]>): Promise<boolean> {
     for (const entry of this.lists.get(name)!) {

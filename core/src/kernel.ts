@@ -127,7 +127,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     pongWait: config.websocket.pongWait,
     maxSubscriptions: config.websocket.maxSubscriptionsPerConnection,
   });
-  const sessionRuntime = new SessionRuntime(sessionMachine, wheel);
+  const sessionRuntime = new SessionRuntime(sessionMachine, wheel, config.websocket.maxSubscriptionsPerConnection);
   sessionRuntime.onError = (err) => logger.error({ err }, 'session action failed');
 
   const container = createContainer<ActorwireServices>({ injectionMode: InjectionMode.PROXY, strict: true });

@@ -108,7 +108,7 @@ export class Topics implements TopicRegistry {
       for (const t of this.transports()) t.topicActive?.(topic);
     }
     set.add(s);
-    s.dispatch({ type: 'SUBSCRIPTIONS_CHANGED', count: s.subscriptionCount });
+    s.subscriptionsChanged();
     return set.size;
   }
 
@@ -116,7 +116,7 @@ export class Topics implements TopicRegistry {
     const s = session as SessionImpl;
     if (!s.leaveTopic(topic)) return false;
     this.dropMember(s, topic);
-    s.dispatch({ type: 'SUBSCRIPTIONS_CHANGED', count: s.subscriptionCount });
+    s.subscriptionsChanged();
     if (this.hooks.has('onUnsubscribe')) await this.hooks.runAll('onUnsubscribe', s, topic);
     return true;
   }

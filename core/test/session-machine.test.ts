@@ -157,7 +157,7 @@ t.test('the snapshot is plain data: it serialises and names its state', async (t
   const { actor } = setupMachine({ authenticated: true, expiresAt: 1_003_000 });
   const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot()));
   t.same(persisted.value, { ready: { heartbeat: 'alive', credential: 'expiring', subscriptions: 'open' } });
-  t.match(persisted.context, { sessionId: 's1', authenticated: true, expiresAt: 1_003_000, subscriptions: 0, closeCode: 1000 });
+  t.match(persisted.context, { sessionId: 's1', authenticated: true, expiresAt: 1_003_000, closeCode: 1000 });
 });
 
 t.test('the shared scheduler: many sessions, each close cancels only its own timers', async (t) => {
@@ -228,4 +228,87 @@ t.test('events before start and after the final state are ignored', async (t) =>
   t.equal(actor.getSnapshot().status, 'done');
   t.same(host.closedIds, ['a']);
   t.equal(clock.pending, 0);
+});
+
+t.test('opened at start: past connecting in the start transition, each region where the input puts it', async (t) => {
+  const clock = new ManualClock({ resolution: 100, start: 1_000_000 });
+  const host = new RecordingHost(clock);
+  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
+  const start = (input: Partial<SessionMachineInput>) => {
+    const a = new SessionActor(runtime);
+    a.start({ sessionId: 'x', authRequired: false, authenticated: false, opened: true, ...input });
+    return a;
+  };
+  t.same(start({}).getSnapshot().value, { ready: { heartbeat: 'alive', credential: 'unbounded', subscriptions: 'open' } });
+  t.same(start({ authenticated: true, expiresAt: 1_005_000 }).getSnapshot().value, { ready: { heartbeat: 'alive', credential: 'expiring', subscriptions: 'open' } });
+  t.equal(start({ authRequired: true, expiresAt: 1_005_000 }).getSnapshot().value, 'authenticating', 'an expiry without an identity does not let it proceed');
+  const late = start({ authRequired: true });
+  t.equal(late.getSnapshot().value, 'authenticating');
+  late.send({ type: 'AUTHENTICATED', expiresAt: 1_002_000 });
+  t.same(late.getSnapshot().value, { ready: { heartbeat: 'alive', credential: 'expiring', subscriptions: 'open' } }, 'a late identity that expires: straight to expiring');
+  clock.advance(2_000);
+  t.equal(late.getSnapshot().value, 'closing', 'and its expiry is armed');
+  t.same(host.ended.at(-1), { id: 'x', code: 4401, reason: 'token expired' });
+  const lateUnbounded = start({ authRequired: true });
+  lateUnbounded.send({ type: 'AUTHENTICATED' });
+  t.ok(lateUnbounded.getSnapshot().matches({ ready: { credential: 'unbounded' } }));
+});
+
+t.test('a replayed start is XState\'s start: same state, context, timers and behaviour, for every start shape', async (t) => {
+  const bools = [false, true];
+  for (const opened of bools) for (const authRequired of bools) for (const authenticated of bools) for (const expiring of bools) {
+    const name = JSON.stringify({ opened, authRequired, authenticated, expiring });
+    const clock = new ManualClock({ resolution: 100, start: 1_000_000 });
+    const host = new RecordingHost(clock);
+    const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
+    const input = (id: string): SessionMachineInput => ({ sessionId: id, authRequired, authenticated, opened, ...(expiring ? { expiresAt: 1_004_000 } : {}) });
+    const computed = new SessionActor(runtime);
+    host.touch('a');
+    computed.start(input('a'));
+    const replayed = new SessionActor(runtime);
+    host.touch('b');
+    replayed.start(input('b'));
+    t.equal(runtime.starts.computed, 1, `${name}: XState computed the first start`);
+    t.equal(runtime.starts.replayed, 1, `${name}: the second was replayed`);
+    const view = (a: SessionActor) => {
+      const p = a.getPersistedSnapshot() as { value: unknown; context: Record<string, unknown>; status: string };
+      return { value: p.value, status: p.status, context: { ...p.context, sessionId: 'x' }, timers: a.pendingTimers };
+    };
+    t.same(view(replayed), view(computed), `${name}: same snapshot and timers`);
+    // The same life afterwards: open (if not yet), authenticate late, silence, expiry, close.
+    for (const a of [computed, replayed]) a.send({ type: 'OPEN' });
+    for (const a of [computed, replayed]) a.send({ type: 'AUTHENTICATED', expiresAt: 1_004_000 });
+    t.same(view(replayed), view(computed), `${name}: same after OPEN and AUTHENTICATED`);
+    for (let step = 0; step < 10; step++) {
+      clock.advance(500);
+      t.same(view(replayed), view(computed), `${name}: same at +${(step + 1) * 500} ms`);
+    }
+    const byId = (id: string) => ({
+      pings: host.pings.filter((x) => x === id).length,
+      reports: host.reports.filter((x) => x.id === id).map((x) => x.error),
+      ended: host.ended.filter((x) => x.id === id).map((x) => x.code),
+    });
+    t.same(byId('b'), byId('a'), `${name}: the host was asked the same things`);
+    for (const a of [computed, replayed]) a.send({ type: 'SOCKET_CLOSED' });
+    t.same(view(replayed), view(computed), `${name}: same after SOCKET_CLOSED`);
+  }
+});
+
+t.test('a start whose actions a plan cannot describe is never replayed', async (t) => {
+  const clock = new ManualClock({ resolution: 100, start: 0 });
+  const host = new RecordingHost(clock);
+  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
+  const input: SessionMachineInput = { sessionId: 'z', authRequired: false, authenticated: false, opened: true };
+  const [snapshot, actions] = runtime.computeInitial(input);
+  const planOf = (runtime as unknown as { planOf: (s: unknown, a: unknown[], i: unknown) => unknown }).planOf.bind(runtime);
+  t.not(planOf(snapshot, actions, input), null, 'delayed raises only: plannable');
+  t.equal(planOf(snapshot, [...actions, { type: 'ping', info: {}, params: undefined, exec: () => {} }], input), null, 'a custom action: not plannable');
+  t.equal(planOf({ ...snapshot, context: { ...snapshot.context, closeCode: 4000 } }, actions, input), null, 'a context an action changed: not plannable');
+  t.equal(planOf(snapshot, [{ type: 'xstate.cancel', info: {}, params: { sendId: 'nothing' }, exec: undefined }], input), null, 'a cancel of something it did not schedule: not plannable');
+  t.equal(planOf({ ...snapshot, status: 'done' }, actions, input), null, 'a start that ended the actor: not plannable');
+  // An unplannable shape is remembered as such: every later start of it goes through XState.
+  (runtime as unknown as { plans: Map<string, unknown> }).plans.set('1000', null);
+  new SessionActor(runtime).start(input);
+  new SessionActor(runtime).start(input);
+  t.same(runtime.starts, { computed: 3, replayed: 0 });
 });

@@ -15,13 +15,18 @@ export interface BenchClient {
   ping(): Promise<void>;
   /** Called once per room delivery; set it only when counting (fan-out). */
   onDelivery: (() => void) | null;
+  /** WebSocket payload bytes of the latest delivery (0 before the first). */
+  readonly deliveryBytes: number;
   /** Graceful close; resolves when the transport is closed. */
   close(): Promise<void>;
   terminate(): void;
 }
 
-/** `dialect`: an Actorwire wire dialect (`gateway`: deliveries are `event`, acks are `ack`). */
-export type Connect = (token: string, dialect?: 'gateway') => Promise<BenchClient>;
+/**
+ * `token`: null connects without one (anonymous). `dialect`: an Actorwire wire dialect
+ * (`gateway`: deliveries are `event`, acks are `ack`).
+ */
+export type Connect = (token: string | null, dialect?: 'gateway') => Promise<BenchClient>;
 
 const TIMEOUT_MS = 15_000;
 const MESSAGE_TAG = Buffer.from('"type":"message"');
@@ -56,6 +61,7 @@ interface Reply {
 
 class WsClient implements BenchClient {
   onDelivery: (() => void) | null = null;
+  deliveryBytes = 0;
   private readonly pending = new Map<string, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private readonly closed: Promise<void>;
@@ -73,14 +79,20 @@ class WsClient implements BenchClient {
   private onFrame(buf: Buffer): void {
     // Fan-out hot path: count deliveries without parsing, so the client spends as
     // little CPU per delivery as possible and the server is more likely the limit.
-    if (this.pending.size === 0 && this.onDelivery && buf.includes(this.wire.deliveryTag)) return this.onDelivery();
+    if (this.pending.size === 0 && this.onDelivery && buf.includes(this.wire.deliveryTag)) {
+      this.deliveryBytes = buf.length;
+      return this.onDelivery();
+    }
     let msg: Reply;
     try {
       msg = JSON.parse(buf.toString()) as Reply;
     } catch {
       return;
     }
-    if (msg.type === this.wire.delivery) return void this.onDelivery?.();
+    if (msg.type === this.wire.delivery) {
+      this.deliveryBytes = buf.length;
+      return void this.onDelivery?.();
+    }
     if (msg.id === undefined) return;
     const p = this.pending.get(msg.id);
     if (!p) return;
@@ -121,10 +133,11 @@ class WsClient implements BenchClient {
   }
 }
 
-function connectWs(url: string, token: string, dialect?: 'gateway'): Promise<BenchClient> {
+function connectWs(url: string, token: string | null, dialect?: 'gateway'): Promise<BenchClient> {
+  const query = [token !== null ? `token=${token}` : '', dialect ? `dialect=${dialect}` : ''].filter(Boolean).join('&');
   return withTimeout(
     new Promise<BenchClient>((resolve, reject) => {
-      const ws = new WebSocket(`${url}?token=${token}${dialect ? `&dialect=${dialect}` : ''}`, { perMessageDeflate: false, handshakeTimeout: TIMEOUT_MS });
+      const ws = new WebSocket(query ? `${url}?${query}` : url, { perMessageDeflate: false, handshakeTimeout: TIMEOUT_MS });
       const fail = (e: Error) => reject(e);
       ws.once('error', fail);
       ws.once('close', (code, reason) => reject(new Error(`closed before connected: ${code} ${reason.toString()}`)));
@@ -148,10 +161,19 @@ type SioReply = Reply;
 
 class SioClient implements BenchClient {
   onDelivery: (() => void) | null = null;
+  deliveryBytes = 0;
+  private lastPacketBytes = 0;
   private nextId = 0;
 
   constructor(private readonly socket: Socket) {
-    socket.on('message', () => this.onDelivery?.());
+    // engine.io's 'data' carries the socket.io packet without engine.io's one-byte type prefix.
+    socket.io.engine.on('data', (d: string | ArrayBuffer) => {
+      this.lastPacketBytes = 1 + (typeof d === 'string' ? Buffer.byteLength(d) : d.byteLength);
+    });
+    socket.on('message', () => {
+      this.deliveryBytes = this.lastPacketBytes;
+      this.onDelivery?.();
+    });
   }
 
   async subscribe(room: string): Promise<number> {
@@ -183,7 +205,7 @@ class SioClient implements BenchClient {
   }
 }
 
-function connectSio(url: string, token: string): Promise<BenchClient> {
+function connectSio(url: string, token: string | null): Promise<BenchClient> {
   return withTimeout(
     new Promise<BenchClient>((resolve, reject) => {
       const socket = io(url, {
@@ -191,8 +213,7 @@ function connectSio(url: string, token: string): Promise<BenchClient> {
         forceNew: true,
         reconnection: false,
         timeout: TIMEOUT_MS,
-        auth: { token },
-        query: { token },
+        ...(token !== null ? { auth: { token }, query: { token } } : {}),
       });
       socket.once('connect_error', (e) => reject(e));
       socket.once('connected', () => resolve(new SioClient(socket)));

@@ -95,5 +95,5 @@ export async function fanout(spec: Spec, ctx: ScenarioContext): Promise<LoadgenR
   while (completed < sent && now() < drainUntil) await sleep(20);
   clearInterval(watchdog);
   for (const c of clients) c.terminate();
-  return { kind: 'fanout', deliveries: d1 - d0, publishes: p1 - p0, windowMs: t1 - t0, stalled, clientCount, errors, firstError };
+  return { kind: 'fanout', deliveries: d1 - d0, publishes: p1 - p0, windowMs: t1 - t0, stalled, clientCount, deliveryBytes: clients[n - 1]!.deliveryBytes, errors, firstError };
 }

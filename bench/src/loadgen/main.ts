@@ -6,9 +6,11 @@ import type { FromLoadgen, LoadgenJob, LoadgenResult, ToLoadgen } from '../types
 import { connector } from './clients.js';
 import type { ScenarioContext } from './context.js';
 import { churn } from './churn.js';
+import { connect } from './connect.js';
 import { echo } from './echo.js';
 import { fanout } from './fanout.js';
 import { idle } from './idle.js';
+import { publish } from './publish.js';
 import { snapshots } from './snapshots.js';
 import { errorText } from './util.js';
 
@@ -37,6 +39,10 @@ function run(job: LoadgenJob): Promise<LoadgenResult> {
       return fanout(spec, ctx);
     case 'echo':
       return echo(spec, ctx);
+    case 'publish':
+      return publish(spec, ctx);
+    case 'connect':
+      return connect(spec, ctx);
     case 'churn':
       return churn(spec, ctx);
     case 'snapshots':

@@ -33,6 +33,8 @@ export const actorwire: TargetDef = {
       WEBSOCKET_MAX_MESSAGE_SIZE: '65536',
       ACTORWIRE_RATE_LIMIT: '0', // no per-connection inbound rate limit
       NODE_ENV: 'production',
+      // The connect scenario's last batch carries no token: anonymous sessions allowed, tokens still verified.
+      ...(scenario === 'connect' ? { ACTORWIRE_DEFAULT_AUTH: 'optional' } : {}),
       // Only the snapshots scenario loads the snapshots plugin: its hooks would change every other figure.
       ...(scenario === 'snapshots'
         ? { ACTORWIRE_PLUGINS: 'auth,rooms,dialects,snapshots', REST_BASE_URL: upstreamUrl, SNAPSHOTS_CACHE_TTL: '10m', SNAPSHOTS_CHANGES_ROLES: 'service' }

@@ -175,17 +175,30 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         else if (!originAllowed(config.allowedOrigins, headers.origin)) up.reject(403, { error: 'origin not allowed', code: 'FORBIDDEN' });
         if (up.rejected || !hooks.has('onUpgrade')) return accept(res, up, key, offered, ext, context);
 
-        let aborted = false;
-        res.onAborted(() => { aborted = true; });
         const span = tracer.startSpan('ws.upgrade', { attributes: { 'http.route': pattern, 'client.address': remote } });
-        // A failed hook answers its ActorwireError's status (the runner logged anything else as 500).
-        hooks.run('onUpgrade', up).then(
-          () => undefined,
-          (err: ActorwireError) => up.reject(err.status, { error: err.message, code: err.code }),
-        ).then(() => {
+        const endSpan = (): void => {
           if (up.rejection) span.setStatus({ code: SpanStatusCode.ERROR, message: String(up.rejection.body.error ?? up.rejection.status) });
           if (up.identity) span.setAttribute('enduser.id', up.identity.userId);
           span.end();
+        };
+        // A failed hook answers its ActorwireError's status (the runner logged anything else as 500).
+        const refuse = (err: ActorwireError): void => up.reject(err.status, { error: err.message, code: err.code });
+        let pending: Promise<void> | undefined;
+        try {
+          pending = hooks.runSyncFirst('onUpgrade', up);
+        } catch (err) {
+          refuse(err as ActorwireError);
+        }
+        if (pending === undefined) {
+          // Every hook answered in this tick (no token, a cached or HMAC token): finish inside
+          // uWS's own upgrade handler, corked with the 101 — the cheapest path, one write.
+          endSpan();
+          return accept(res, up, key, offered, ext, context);
+        }
+        let aborted = false;
+        res.onAborted(() => { aborted = true; });
+        pending.then(() => undefined, refuse).then(() => {
+          endSpan();
           if (aborted) return;
           if (up.rejection) res.cork(() => accept(res, up, key, offered, ext, context));
           else upgradeLater(res, () => accept(res, up, key, offered, ext, context));

@@ -8,7 +8,13 @@
  *   pongWait) closing 1001; any inbound activity in between returns it to alive.
  * - credential: closes with 4401 when the identity's `expiresAt` passes; a refresh
  *   (AUTHENTICATED again) re-arms it.
- * - subscriptions: open ⇄ full at the per-connection limit.
+ * - subscriptions: open ⇄ full at the per-connection limit. The session tells the machine the
+ *   count only when it crosses the limit (SUBSCRIPTIONS_CHANGED): a count that changes nothing
+ *   costs no event.
+ *
+ * The machine is shaped for few microsteps, since a connect pays for each: the socket that is
+ * already open starts it with `opened` (connecting passes straight on), and the credential
+ * region is entered at `expiring` or `unbounded` directly rather than through an eventless choice.
  *
  * Deadlines are XState delayed transitions (`after`), scheduled on the kernel's shared timer
  * wheel (see session-actor.ts). The machine is never on the data path (the hot-path rule):
@@ -19,7 +25,7 @@
  * persisted. What the machine does to the world goes through a `SessionHost`, one per
  * kernel, which finds the session by id.
  */
-import { assign, not, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { CloseCodes, protocolError, type ActorwireError } from '../errors.js';
 
 /** What the machine asks of the server, for the session `id`. */
@@ -54,10 +60,11 @@ export interface SessionMachineInput {
   authenticated: boolean;
   /** Unix epoch ms after which the identity is no longer valid. */
   expiresAt?: number;
+  /** The socket is open already: start past `connecting` (no OPEN event needed). */
+  opened?: boolean;
 }
 
 export interface SessionContext extends SessionMachineInput {
-  subscriptions: number;
   closeCode: number;
   closeReason: string;
 }
@@ -68,6 +75,16 @@ export type SessionEvent =
   | { type: 'SUBSCRIPTIONS_CHANGED'; count: number }
   | { type: 'CLOSE'; code: number; reason: string }
   | { type: 'SOCKET_CLOSED' };
+
+/**
+ * What the path of the start transition depends on: the guards it can meet (opened,
+ * mayProceed, proceedExpiring) read these and nothing else. Sessions whose inputs have the same
+ * shape start the same way, which lets the runtime replay a start it has seen (session-actor.ts).
+ * Change this with the guards of connecting and authenticating.
+ */
+export function startShape(input: SessionMachineInput): string {
+  return `${input.opened === true ? 1 : 0}${input.authRequired ? 1 : 0}${input.authenticated ? 1 : 0}${input.expiresAt !== undefined ? 1 : 0}`;
+}
 
 export type SessionPhaseName = 'connecting' | 'authenticating' | 'ready' | 'closing' | 'closed';
 
@@ -88,11 +105,15 @@ export function createSessionMachine(host: SessionHost, timing: SessionTiming) {
       expiry: ({ context }) => Math.max(0, (context.expiresAt ?? 0) - host.now()),
     },
     guards: {
+      opened: ({ context }) => context.opened === true,
       mayProceed: ({ context }) => !context.authRequired || context.authenticated,
+      /** mayProceed, with an identity that expires. */
+      proceedExpiring: ({ context }) => (!context.authRequired || context.authenticated) && context.expiresAt !== undefined,
       idle: ({ context }) => silentFor(context.sessionId) >= timing.pingInterval,
       dead: ({ context }) => silentFor(context.sessionId) >= timing.pongWait,
-      expires: ({ context }) => context.expiresAt !== undefined,
-      full: ({ context }) => timing.maxSubscriptions > 0 && context.subscriptions >= timing.maxSubscriptions,
+      /** The identity an AUTHENTICATED event brings expires. */
+      credentialExpires: ({ event }) => event.type === 'AUTHENTICATED' && event.expiresAt !== undefined,
+      atLimit: ({ event }) => event.type === 'SUBSCRIPTIONS_CHANGED' && timing.maxSubscriptions > 0 && event.count >= timing.maxSubscriptions,
     },
     actions: {
       ping: ({ context }) => host.ping(context.sessionId),
@@ -102,12 +123,10 @@ export function createSessionMachine(host: SessionHost, timing: SessionTiming) {
       closeWith: assign((_, p: { code: number; reason: string }) => ({ closeCode: p.code, closeReason: p.reason })),
       storeCredential: assign(({ context, event }) =>
         event.type === 'AUTHENTICATED' ? { authenticated: true, expiresAt: event.expiresAt } : context),
-      countSubscriptions: assign(({ context, event }) =>
-        event.type === 'SUBSCRIPTIONS_CHANGED' ? { subscriptions: event.count } : context),
     },
   }).createMachine({
     id: 'session',
-    context: ({ input }) => ({ ...input, subscriptions: 0, closeCode: CloseCodes.NORMAL, closeReason: '' }),
+    context: ({ input }) => ({ ...input, closeCode: CloseCodes.NORMAL, closeReason: '' }),
     initial: 'connecting',
     on: {
       CLOSE: { target: '.closing', actions: assign({ closeCode: ({ event }) => event.code, closeReason: ({ event }) => event.reason }) },
@@ -115,11 +134,20 @@ export function createSessionMachine(host: SessionHost, timing: SessionTiming) {
     },
     states: {
       connecting: {
+        always: { guard: 'opened', target: 'authenticating' },
         on: { OPEN: 'authenticating' },
       },
       authenticating: {
-        always: { guard: 'mayProceed', target: 'ready' },
-        on: { AUTHENTICATED: { target: 'ready', actions: 'storeCredential' } },
+        always: [
+          { guard: 'proceedExpiring', target: 'ready.credential.expiring' },
+          { guard: 'mayProceed', target: 'ready' },
+        ],
+        on: {
+          AUTHENTICATED: [
+            { guard: 'credentialExpires', target: 'ready.credential.expiring', actions: 'storeCredential' },
+            { target: 'ready', actions: 'storeCredential' },
+          ],
+        },
         after: {
           authDeadline: {
             target: 'closing',
@@ -154,10 +182,15 @@ export function createSessionMachine(host: SessionHost, timing: SessionTiming) {
             },
           },
           credential: {
-            initial: 'checking',
-            on: { AUTHENTICATED: { target: '.checking', reenter: true, actions: 'storeCredential' } },
+            initial: 'unbounded',
+            on: {
+              AUTHENTICATED: [
+                // reenter: a fresh token restarts the expiry timer.
+                { guard: 'credentialExpires', target: '.expiring', reenter: true, actions: 'storeCredential' },
+                { target: '.unbounded', actions: 'storeCredential' },
+              ],
+            },
             states: {
-              checking: { always: [{ guard: 'expires', target: 'expiring' }, { target: 'unbounded' }] },
               unbounded: {},
               expiring: {
                 after: {
@@ -171,10 +204,10 @@ export function createSessionMachine(host: SessionHost, timing: SessionTiming) {
           },
           subscriptions: {
             initial: 'open',
-            on: { SUBSCRIPTIONS_CHANGED: { actions: 'countSubscriptions' } },
+            on: { SUBSCRIPTIONS_CHANGED: [{ guard: 'atLimit', target: '.full' }, { target: '.open' }] },
             states: {
-              open: { always: { guard: 'full', target: 'full' } },
-              full: { always: { guard: not('full'), target: 'open' } },
+              open: {},
+              full: {},
             },
           },
         },

@@ -12,10 +12,20 @@
  * final state stops the actor. What is gone is per-session machinery: one scope serves every
  * session of a kernel, a pending delayed event is one small object, and an idle session is
  * its snapshot plus a few fields.
+ *
+ * Starting is the costliest transition (a connect enters the whole `ready` region), and every
+ * session whose input has the same shape (`startShape`) starts the same way. So the first start
+ * of each shape is XState's, and is kept as a plan: the snapshot it reached and the delayed
+ * events it scheduled. Later starts of that shape replay the plan: the same snapshot with the
+ * session's own context (from the machine's own context factory) and the same delayed events
+ * with delays from the machine's own delay functions. A start the plan cannot describe
+ * exactly (an action other than a delayed raise, a context an action changed) is never
+ * replayed: that shape always goes through XState. The tests check replayed starts against
+ * XState's for every shape.
  */
 import { createActor, type AnyActorScope } from 'xstate';
 import { WheelTimer, type TimerWheel } from './timer-wheel.js';
-import type { SessionEvent, SessionMachine, SessionMachineInput } from './machine.js';
+import { startShape, type SessionEvent, type SessionMachine, type SessionMachineInput } from './machine.js';
 
 type Snapshot = ReturnType<SessionMachine['getInitialSnapshot']>;
 
@@ -48,6 +58,17 @@ class DelayedEvent extends WheelTimer {
   }
 }
 
+type DelayFn = (args: { context: unknown; event: unknown; self: unknown; system: unknown }, params: unknown) => unknown;
+type ContextFactory = (args: { input: SessionMachineInput; self: unknown; spawn: unknown }) => Snapshot['context'];
+
+/** A start XState made, kept to be replayed for inputs of the same shape. */
+interface StartPlan {
+  snapshot: Snapshot;
+  delayed: { event: SessionEvent; id: string; delay: DelayFn }[];
+}
+
+const AFTER_PREFIX = 'xstate.after.';
+
 /**
  * What every session actor of one kernel shares: the machine, the wheel, and the one actor
  * scope XState resolves transitions against.
@@ -57,10 +78,16 @@ export class SessionRuntime {
   onError: (err: unknown) => void = (err) => console.error('actorwire: a session action failed', err);
   readonly scope: AnyActorScope;
   private collected: ExecutableAction[] = [];
+  /** Per start shape: the plan, or null when that shape's start cannot be replayed. */
+  private readonly plans = new Map<string, StartPlan | null>();
+  /** Starts answered from a plan / by XState (for tests and the benchmark notes). */
+  readonly starts = { replayed: 0, computed: 0 };
 
   constructor(
     readonly machine: SessionMachine,
     readonly wheel: TimerWheel,
+    /** The machine's per-connection subscription limit (0: none), so sessions send only the counts that cross it. */
+    readonly maxSubscriptions = 0,
   ) {
     // `self` is only read by actions that spawn or message other actors, which the session
     // machine has none of; an unstarted actor stands in, as in XState's own pure `transition`.
@@ -83,9 +110,74 @@ export class SessionRuntime {
 
   /** The initial snapshot for `input`, and the actions its entry asks for. */
   initial(input: SessionMachineInput): [Snapshot, ExecutableAction[]] {
+    const shape = startShape(input);
+    const plan = this.plans.get(shape);
+    if (plan) return this.replay(plan, input);
+    const result = this.computeInitial(input);
+    if (plan === undefined) this.plans.set(shape, this.planOf(result[0], result[1], input));
+    return result;
+  }
+
+  /** XState's own start (what a plan is checked against). */
+  computeInitial(input: SessionMachineInput): [Snapshot, ExecutableAction[]] {
+    this.starts.computed++;
     const actions = (this.collected = []);
     const snapshot = this.machine.getInitialSnapshot(this.scope, input);
     this.collected = [];
+    return [snapshot, actions];
+  }
+
+  private contextFor(input: SessionMachineInput): Snapshot['context'] | undefined {
+    const factory = this.machine.config.context;
+    return typeof factory === 'function' ? (factory as unknown as ContextFactory)({ input, self: this.scope.self, spawn: undefined }) : undefined;
+  }
+
+  private delayArgs(context: unknown, input: SessionMachineInput) {
+    return { context, event: { type: 'xstate.init', input }, self: this.scope.self, system: this.scope.system };
+  }
+
+  /** A plan for this start, or null when replaying could differ from XState in any way. */
+  private planOf(snapshot: Snapshot, actions: ExecutableAction[], input: SessionMachineInput): StartPlan | null {
+    if (snapshot.status !== 'active') return null;
+    const context = this.contextFor(input);
+    // An action that assigned to the context would be lost by a replay.
+    if (context === undefined || JSON.stringify(context) !== JSON.stringify(snapshot.context)) return null;
+    const delays = (this.machine.implementations.delays ?? {}) as Record<string, unknown>;
+    const delayed: StartPlan['delayed'] = [];
+    for (const action of actions) {
+      // A transient state (authenticating on the way to ready) schedules and cancels its deadline: net nothing.
+      if (action.type === 'xstate.cancel') {
+        const id = (action.params as { sendId: string }).sendId;
+        const at = delayed.findIndex((d) => d.id === id);
+        if (at < 0) return null;
+        delayed.splice(at, 1);
+        continue;
+      }
+      if (action.type !== 'xstate.raise') return null;
+      const p = action.params as RaiseParams;
+      if (typeof p.delay !== 'number' || typeof p.event.type !== 'string' || !p.event.type.startsWith(AFTER_PREFIX)) return null;
+      // XState names the event of `after: { <delay>: … }` xstate.after.<delay>.<state id>.
+      const name = p.event.type.slice(AFTER_PREFIX.length).split('.')[0]!;
+      const fn = delays[name];
+      if (typeof fn !== 'function' || (fn as DelayFn)(this.delayArgs(context, input), undefined) !== p.delay) return null;
+      delayed.push({ event: p.event, id: p.id ?? '', delay: fn as DelayFn });
+    }
+    return { snapshot, delayed };
+  }
+
+  private replay(plan: StartPlan, input: SessionMachineInput): [Snapshot, ExecutableAction[]] {
+    this.starts.replayed++;
+    const context = this.contextFor(input)!;
+    // What XState's cloneMachineSnapshot does, minus recomputing the value and tags of a state
+    // that is the same: snapshots are immutable, so they are shared.
+    const snapshot = { ...plan.snapshot, context } as Snapshot;
+    const args = this.delayArgs(context, input);
+    const actions: ExecutableAction[] = plan.delayed.map((d) => ({
+      type: 'xstate.raise',
+      info: undefined,
+      params: { event: d.event, id: d.id, delay: d.delay(args, undefined) as number } satisfies RaiseParams,
+      exec: undefined,
+    }));
     return [snapshot, actions];
   }
 

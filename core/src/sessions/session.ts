@@ -144,10 +144,21 @@ export class SessionImpl implements Session {
     return this.actor.getSnapshot().matches({ ready: { subscriptions: 'full' } });
   }
 
+  /** The socket is open: start the actor past `connecting`, in one transition. */
   start(): void {
     const identity = this.identity;
-    this.actor.start({ sessionId: this.id, authRequired: this.env.authRequired, authenticated: identity !== undefined, expiresAt: identity?.expiresAt });
-    this.actor.send({ type: 'OPEN' });
+    this.actor.start({ sessionId: this.id, authRequired: this.env.authRequired, authenticated: identity !== undefined, expiresAt: identity?.expiresAt, opened: true });
+  }
+
+  /**
+   * The subscription count changed: the actor hears of it when the change crosses the
+   * per-connection limit (it decides open ⇄ full); a change that crosses nothing costs no event.
+   */
+  subscriptionsChanged(): void {
+    const max = this.env.runtime.maxSubscriptions;
+    if (max <= 0) return;
+    const count = this.subscriptionCount;
+    if ((count >= max) !== this.subscriptionsFull) this.dispatch({ type: 'SUBSCRIPTIONS_CHANGED', count });
   }
 
   dispatch(event: SessionEvent): void {

@@ -63,6 +63,7 @@ function register(ctx: PluginContext, options: AuthOptions): void {
   const verifier = createVerifier({
     ...opts,
     keys,
+    cache: opts.tokenCache,
     onJwks(ok, err?: AuthError) {
       if (ok) {
         jwksOk = true;

@@ -52,6 +52,12 @@ export interface AuthOptions {
   maxTokenLength: number;
   /** Refuse to start without a key instead of starting in open mode. Env `JWT_REQUIRE_KEY`. */
   requireKey: boolean;
+  /**
+   * Verified-token cache: a token seen before is not verified again while it is valid (until its
+   * `exp`, and never longer than `maxAge` ms, so a rotated-out key stops being honoured within
+   * it). `maxEntries` 0 turns it off. Env `JWT_CACHE_SIZE`, `JWT_CACHE_MAX_AGE`.
+   */
+  tokenCache: { maxEntries: number; maxAge: number };
   /** Remote JWKS cache (ms). Env `JWKS_COOLDOWN`, `JWKS_CACHE_MAX_AGE`, `JWKS_TIMEOUT`. */
   jwks: { cooldown: number; cacheMaxAge: number; timeout: number };
 }
@@ -93,6 +99,15 @@ export const optionsSchema = {
     maxAuthFailures: { type: 'integer', minimum: 0, default: 5 },
     maxTokenLength: { type: 'integer', minimum: 64, default: 8192 },
     requireKey: { type: 'boolean', default: false },
+    tokenCache: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxEntries: { type: 'integer', minimum: 0, default: 10_000 },
+        maxAge: { type: 'integer', minimum: 0, default: 300_000 },
+      },
+    },
     jwks: {
       type: 'object',
       additionalProperties: false,
@@ -143,6 +158,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<AuthOptions> {
     cacheMaxAge: envDuration(env, 'JWKS_CACHE_MAX_AGE'),
     timeout: envDuration(env, 'JWKS_TIMEOUT', { min: 1 }),
   };
+  const tokenCache = { maxEntries: envInt(env, 'JWT_CACHE_SIZE', { min: 0 }), maxAge: envDuration(env, 'JWT_CACHE_MAX_AGE') };
   const jwksUrl = envUrl(env, 'JWKS_URL');
   if (jwksUrl !== undefined && !/^https?:\/\//i.test(jwksUrl)) {
     throw new KernelError(KernelErrors.CONFIG, `invalid JWKS_URL=${JSON.stringify(jwksUrl)}: expected an http(s) URL`, 'JWKS_URL');
@@ -167,6 +183,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<AuthOptions> {
     maxAuthFailures: envInt(env, 'JWT_MAX_AUTH_FAILURES', { min: 0 }),
     maxTokenLength: envInt(env, 'JWT_MAX_TOKEN_LENGTH', { min: 64 }),
     requireKey: envBool(env, 'JWT_REQUIRE_KEY'),
+    tokenCache: Object.values(tokenCache).some((v) => v !== undefined)
+      ? (Object.fromEntries(Object.entries(tokenCache).filter(([, v]) => v !== undefined)) as AuthOptions['tokenCache'])
+      : undefined,
     jwks: Object.values(jwks).some((v) => v !== undefined)
       ? (Object.fromEntries(Object.entries(jwks).filter(([, v]) => v !== undefined)) as AuthOptions['jwks'])
       : undefined,

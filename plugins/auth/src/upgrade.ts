@@ -18,9 +18,29 @@ function refuse(rt: AuthRuntime, req: UpgradeRequest, err: AuthError, source: st
   req.reject(err.status, err.body());
 }
 
-export function upgradeHook(rt: AuthRuntime): (req: UpgradeRequest) => Promise<void> {
+/**
+ * Synchronous whenever the verdict is (no token, a cached token, a plain HMAC token): the
+ * kernel then completes the upgrade in the same tick. Otherwise a promise.
+ */
+export function upgradeHook(rt: AuthRuntime): (req: UpgradeRequest) => void | Promise<void> {
   const verifier = rt.verifier!;
-  return async (req) => {
+  const accepted = (req: UpgradeRequest, source: string): void => {
+    // The token has done its job: the session keeps no copy of it.
+    if (source === 'query') req.redactQueryParam(rt.opts.queryParam);
+    rt.stats.count('ok', 'valid', 'upgrade');
+    if (rt.logger.isLevelEnabled('debug')) rt.logger.debug({ userId: req.identity!.userId, route: req.route, source }, 'authenticated at upgrade');
+  };
+  const later = async (req: UpgradeRequest, token: string, source: string): Promise<void> => {
+    try {
+      req.identity = await verifier.verify(token);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      refuse(rt, req, err, source);
+      return;
+    }
+    accepted(req, source);
+  };
+  return (req) => {
     const found = tokenFromUpgrade(req, rt.opts);
     // Echo only the marker (`bearer`), never the token, whatever the route's mode.
     if (found.marker !== undefined && req.protocol === undefined) req.protocol = found.marker;
@@ -32,17 +52,17 @@ export function upgradeHook(rt: AuthRuntime): (req: UpgradeRequest) => Promise<v
       // Otherwise: anonymous ('optional'), or `authenticating` until an `auth` message or the kernel's deadline (4408).
       return;
     }
+    let identity;
     try {
-      req.identity = await verifier.verify(found.token);
+      identity = verifier.verifySync(found.token);
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
-      refuse(rt, req, err, found.source);
+      refuse(rt, req, err, found.source!);
       return;
     }
-    // The token has done its job: the session keeps no copy of it.
-    if (found.source === 'query') req.redactQueryParam(rt.opts.queryParam);
-    rt.stats.count('ok', 'valid', 'upgrade');
-    rt.logger.debug({ userId: req.identity.userId, route: req.route, source: found.source }, 'authenticated at upgrade');
+    if (identity === undefined) return later(req, found.token, found.source!);
+    req.identity = identity;
+    accepted(req, found.source!);
   };
 }
 
