@@ -312,3 +312,14 @@ t.test('a start whose actions a plan cannot describe is never replayed', async (
   new SessionActor(runtime).start(input);
   t.same(runtime.starts, { computed: 3, replayed: 0 });
 });
+
+t.test('starts are replayed on a clock that moves (delays read the clock)', async (t) => {
+  const clock = new ManualClock({ resolution: 100, start: 0 });
+  const host = new RecordingHost(clock);
+  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
+  // The host's activity clock runs ahead of the wheel while the start is computed, as real time does.
+  let skew = 0;
+  host.lastActivity = () => clock.now() - (skew += 3);
+  for (let i = 0; i < 3; i++) new SessionActor(runtime).start({ sessionId: `s${i}`, authRequired: false, authenticated: true, opened: true });
+  t.same(runtime.starts, { computed: 1, replayed: 2 });
+});

@@ -159,7 +159,8 @@ export class SessionRuntime {
       // XState names the event of `after: { <delay>: … }` xstate.after.<delay>.<state id>.
       const name = p.event.type.slice(AFTER_PREFIX.length).split('.')[0]!;
       const fn = delays[name];
-      if (typeof fn !== 'function' || (fn as DelayFn)(this.delayArgs(context, input), undefined) !== p.delay) return null;
+      // (Its value now may differ from the one XState computed a moment ago: delays read the clock.)
+      if (typeof fn !== 'function' || typeof (fn as DelayFn)(this.delayArgs(context, input), undefined) !== 'number') return null;
       delayed.push({ event: p.event, id: p.id ?? '', delay: fn as DelayFn });
     }
     return { snapshot, delayed };
