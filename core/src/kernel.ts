@@ -279,6 +279,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         container,
         logger,
         tracer: tracing.tracer,
+        tracing: tracing.enabled,
         clock,
         stats: { received: (t) => metrics.countReceived(t), error: (c) => metrics.countError(c) },
       });

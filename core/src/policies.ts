@@ -41,6 +41,11 @@ export class Policies implements PolicyRegistry {
   }
 
   async check(name: string, input: AuthorizeInput): Promise<AuthorizeResult> {
+    return this.checkNow(name, input);
+  }
+
+  /** `check` without a promise when the policy answers synchronously. */
+  checkNow(name: string, input: AuthorizeInput): AuthorizeResult | PromiseLike<AuthorizeResult> {
     const entry = this.map.get(name);
     // An unknown policy name is a configuration mistake: deny rather than allow.
     if (!entry) return false;

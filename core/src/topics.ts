@@ -7,8 +7,9 @@ import { KernelError, KernelErrors, isActorwireError, protocolError } from './er
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import type { HookRegistry } from './hooks.js';
 import type { SessionImpl } from './sessions/session.js';
+import type { Policies } from './policies.js';
 import type {
-  Authorizer, AuthorizeInput, Bus, Frame, PolicyRegistry, Session, TopicAction, TopicDefinition, TopicRegistry, Transport,
+  AuthorizeInput, AuthorizeResult, Bus, Frame, Session, TopicAction, TopicDefinition, TopicRegistry, Transport,
 } from './types.js';
 
 interface CompiledTopic {
@@ -45,7 +46,7 @@ export class Topics implements TopicRegistry {
   private readonly members = new Map<string, Set<SessionImpl>>();
 
   constructor(
-    private readonly policies: PolicyRegistry,
+    private readonly policies: Policies,
     private readonly hooks: HookRegistry,
     private readonly bus: Bus,
     private readonly transports: () => readonly Transport[],
@@ -72,19 +73,42 @@ export class Topics implements TopicRegistry {
     return undefined;
   }
 
-  private async runAuthorizer(a: string | Authorizer, input: AuthorizeInput): Promise<void> {
-    const result = typeof a === 'string' ? await this.policies.check(a, input) : await a(input);
+  private verdict(result: AuthorizeResult, action: TopicAction): void {
     if (result === true) return;
     if (isActorwireError(result)) throw result;
-    throw protocolError('FORBIDDEN', input.action === 'publish' ? 'not allowed to publish to this room' : undefined);
+    throw protocolError('FORBIDDEN', action === 'publish' ? 'not allowed to publish to this room' : undefined);
+  }
+
+  /**
+   * Authorize without a promise when the rule answers synchronously (or a grant is cached):
+   * undefined when allowed, a thrown error when not, a promise only for a rule that awaits.
+   */
+  authorizeNow(session: Session, topic: string, action: TopicAction): Promise<void> | undefined {
+    const s = session as SessionImpl;
+    if (action === 'publish' && s.publishGrants?.has(topic)) return undefined;
+    const found = this.match(topic);
+    const rule = found === undefined ? undefined : action === 'publish' ? found.def.authorizePublish ?? found.def.authorize : found.def.authorize;
+    const grant = action === 'publish' && found?.def.cachePublishGrants !== false;
+    if (rule === undefined) {
+      if (grant) (s.publishGrants ??= new Set()).add(topic);
+      return undefined;
+    }
+    const input: AuthorizeInput = { session, topic, action, params: found!.params };
+    const out = typeof rule === 'string' ? this.policies.checkNow(rule, input) : rule(input);
+    if (out instanceof Promise || (typeof out === 'object' && out !== null && typeof (out as PromiseLike<unknown>).then === 'function')) {
+      return Promise.resolve(out).then((result) => {
+        this.verdict(result, action);
+        if (grant && s.topics.has(topic)) (s.publishGrants ??= new Set()).add(topic);
+      });
+    }
+    this.verdict(out as AuthorizeResult, action);
+    // Only while subscribed: leaving the topic (or a new identity) drops the grant.
+    if (grant && s.topics.has(topic)) (s.publishGrants ??= new Set()).add(topic);
+    return undefined;
   }
 
   async authorize(session: Session, topic: string, action: TopicAction): Promise<void> {
-    const found = this.match(topic);
-    if (!found) return;
-    const rule = action === 'publish' ? found.def.authorizePublish ?? found.def.authorize : found.def.authorize;
-    if (rule === undefined) return;
-    await this.runAuthorizer(rule, { session, topic, action, params: found.params });
+    await this.authorizeNow(session, topic, action);
   }
 
   async subscribe(session: Session, topic: string, opts: { skipAuthorization?: boolean } = {}): Promise<number> {
@@ -92,7 +116,7 @@ export class Topics implements TopicRegistry {
     if (s.phase !== 'ready') throw protocolError('UNAUTHORIZED');
     if (s.topics.has(topic)) return this.localCount(topic);
     if (s.subscriptionsFull) throw protocolError('TOO_MANY_SUBSCRIPTIONS');
-    if (!opts.skipAuthorization) await this.authorize(s, topic, 'subscribe');
+    if (!opts.skipAuthorization) await this.authorizeNow(s, topic, 'subscribe');
     if (this.hooks.has('onSubscribe') && !(await this.hooks.runVetoable('onSubscribe', s, topic))) {
       throw protocolError('FORBIDDEN');
     }
@@ -123,11 +147,28 @@ export class Topics implements TopicRegistry {
 
   /** Authorize and publish a frame to a topic (onPublish hooks may veto or transform). */
   async publish(session: Session | null, topic: string, frame: Frame): Promise<boolean> {
-    if (session) await this.authorize(session, topic, 'publish');
-    let out: Frame | false = frame;
-    if (this.hooks.has('onPublish')) out = await this.hooks.runTransform('onPublish', session, topic, frame);
-    if (out === false) return false;
-    this.bus.publish(topic, out);
+    return this.publishNow(session, topic, frame);
+  }
+
+  /**
+   * `publish` without a promise when nothing on the way awaits (a cached or synchronous
+   * authorization, no onPublish hook): the common publish costs no microtask.
+   */
+  publishNow(session: Session | null, topic: string, frame: Frame): boolean | Promise<boolean> {
+    const pending = session ? this.authorizeNow(session, topic, 'publish') : undefined;
+    if (pending !== undefined) return pending.then(() => this.publishAuthorized(session, topic, frame));
+    return this.publishAuthorized(session, topic, frame);
+  }
+
+  private publishAuthorized(session: Session | null, topic: string, frame: Frame): boolean | Promise<boolean> {
+    if (this.hooks.has('onPublish')) {
+      return this.hooks.runTransform('onPublish', session, topic, frame).then((out) => {
+        if (out === false) return false;
+        this.bus.publish(topic, out);
+        return true;
+      });
+    }
+    this.bus.publish(topic, frame);
     return true;
   }
 

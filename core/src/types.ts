@@ -131,6 +131,13 @@ export interface TopicDefinition {
   authorize?: string | Authorizer;
   /** Separate rule for publishing; defaults to `authorize`. */
   authorizePublish?: string | Authorizer;
+  /**
+   * A session allowed to publish to a topic stays allowed while it is subscribed to it with the
+   * same identity: the kernel remembers the grant and does not ask the rule again on every
+   * publish (default true). false: ask on every publish — for rules whose answer can change
+   * while nothing about the session does (a database read each time, a clock).
+   */
+  cachePublishGrants?: boolean;
 }
 
 export interface TopicRegistry {
@@ -150,6 +157,12 @@ export interface TopicRegistry {
    * then `onPublish` hooks (veto/transform), then the bus. Returns false when a hook vetoed.
    */
   publish(session: Session | null, topic: string, frame: Frame): Promise<boolean>;
+  /**
+   * `publish`, answering without a promise when nothing on the way awaits (a synchronous or
+   * already granted authorization, no onPublish hook) — for message handlers on the hot path.
+   * A refusal is thrown synchronously in that case.
+   */
+  publishNow(session: Session | null, topic: string, frame: Frame): boolean | Promise<boolean>;
   /** Local subscriber count of a topic (this instance). */
   localCount(topic: string): number;
   /** Local sessions subscribed to a topic (this instance). */

@@ -49,6 +49,7 @@ export function pluginContext(plugin: Plugin, k: KernelParts): PluginContext {
     subscribe: (session, topic, opts) => topics.subscribe(session, topic, opts),
     unsubscribe: (session, topic) => topics.unsubscribe(session, topic),
     publish: (session, topic, frame) => topics.publish(session, topic, frame),
+    publishNow: (session, topic, frame) => topics.publishNow(session, topic, frame),
     localCount: (topic) => topics.localCount(topic),
     localMembers: (topic) => topics.localMembers(topic),
     localTopics: () => topics.localTopics(),

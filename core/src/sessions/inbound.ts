@@ -23,6 +23,8 @@ export interface InboundDeps {
   container: AwilixContainer;
   logger: Logger;
   tracer: Tracer;
+  /** Spans are exported; when not, no span is made per message (not even a no-op one). */
+  tracing?: boolean;
   /** The kernel clock (rate limit, activity for the heartbeat). */
   clock: Clock;
   stats: { received(type: string): void; error(code: string): void };
@@ -63,6 +65,7 @@ function idOf(raw: Record<string, unknown>): string | undefined {
 
 export function createInboundPipeline(deps: InboundDeps): InboundHandler {
   const { config, messages, hooks, container, logger, tracer, stats, clock } = deps;
+  const tracing = deps.tracing ?? true;
   const rl = config.rateLimit;
   const ratePerMs = rl.messagesPerSecond / 1000;
 
@@ -103,6 +106,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
         s.send(frame);
       },
     };
+    if (!tracing) return runUntraced(s, compiled, ctx, id);
     const span = tracer.startSpan(`ws.message ${compiled.type}`, {
       attributes: { 'actorwire.session': s.id, 'actorwire.user': s.userId ?? '', 'actorwire.room': typeof message.room === 'string' ? message.room : '' },
     });
@@ -127,6 +131,21 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
     }
   };
 
+  /** `run` without a span: the handler, and its errors answered the same way. */
+  const runUntraced = (s: SessionImpl, compiled: CompiledMessage, ctx: MessageContext, id: string | undefined): void => {
+    const onError = (err: unknown): void => {
+      if (isActorwireError(err)) return fail(s, err, id);
+      logger.error({ err, type: compiled.type, session: s.id }, 'message handler failed');
+      fail(s, protocolError('INTERNAL_ERROR'), id);
+    };
+    try {
+      const out = compiled.def.handle(ctx);
+      if (out && typeof (out as Promise<void>).then === 'function') (out as Promise<void>).then(undefined, onError);
+    } catch (err) {
+      onError(err);
+    }
+  };
+
   return (s: SessionImpl, data: ArrayBuffer): void => {
     const now = clock.now();
     s.lastSeen = now;
@@ -137,8 +156,8 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
       return fail(s, protocolError('TOO_LARGE', undefined, hard ? { closeCode: CloseCodes.TOO_LARGE } : {}));
     }
     const bytes = Buffer.from(data); // a view, shared by the depth scan and the decoding
-    // Nesting deeper than MAX_DEPTH needs more than MAX_DEPTH bytes: short frames skip the scan.
-    if (data.byteLength > MAX_DEPTH && nestedDeeperThan(bytes, MAX_DEPTH)) {
+    // JSON nested deeper than MAX_DEPTH needs an opening and a closing byte per level: shorter frames skip the scan.
+    if (data.byteLength > 2 * MAX_DEPTH && nestedDeeperThan(bytes, MAX_DEPTH)) {
       return fail(s, protocolError('INVALID_MESSAGE', `JSON nested deeper than ${MAX_DEPTH} levels`));
     }
 

@@ -85,6 +85,7 @@ export class Sessions implements SessionRegistry {
       throw protocolError('UNAUTHORIZED', 'token belongs to another user');
     }
     s.identity = identity;
+    s.publishGrants = undefined; // a new identity is asked again
     if (!previous) {
       if (this.byId.has(s.id) && s.authRequired) this.awaiting--;
       this.indexUser(s, identity.userId);

@@ -224,7 +224,14 @@ export class SessionImpl implements Session {
     return true;
   }
 
+  /**
+   * Topics this session may publish to, as the topic rules answered (Topics keeps it): a grant
+   * lasts while the session stays subscribed with the same identity.
+   */
+  publishGrants: Set<string> | undefined = undefined;
+
   leaveTopic(topic: string): boolean {
+    this.publishGrants?.delete(topic);
     if (!this.topicSet?.delete(topic)) return false;
     if (!this.socketClosed) this.ws.unsubscribe(this.uwsTopic(topic));
     this.leftDialectTopic(topic);
@@ -265,6 +272,7 @@ export class SessionImpl implements Session {
   takeTopics(): string[] {
     const list = this.topicSet ? [...this.topicSet] : [];
     this.topicSet = undefined;
+    this.publishGrants = undefined;
     return list;
   }
 

@@ -15,12 +15,14 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 
 export interface Tracing {
   tracer: Tracer;
+  /** Spans are exported (an endpoint is set); false: the hot paths skip making spans at all. */
+  enabled: boolean;
   shutdown(): Promise<void>;
 }
 
 export function createTracing(opts: { endpoint?: string; serviceName: string; instanceId: string }): Tracing {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  if (!opts.endpoint) return { tracer: trace.getTracer('@actorwire/core'), shutdown: async () => undefined };
+  if (!opts.endpoint) return { tracer: trace.getTracer('@actorwire/core'), enabled: false, shutdown: async () => undefined };
   // Once per process (several kernels may share one in tests); false when already set.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const url = opts.endpoint.replace(/\/$/, '') + '/v1/traces';
@@ -30,6 +32,7 @@ export function createTracing(opts: { endpoint?: string; serviceName: string; in
   });
   return {
     tracer: provider.getTracer('@actorwire/core'),
+    enabled: true,
     shutdown: () => provider.shutdown().catch(() => undefined),
   };
 }

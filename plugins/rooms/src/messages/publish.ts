@@ -9,15 +9,22 @@ import { messageFrame } from '../frames.js';
 import type { Rooms } from '../runtime.js';
 import { roomMessageSchema } from './forms.js';
 
-export function publishHandler(r: Rooms): (mctx: MessageContext) => Promise<void> {
+const refused = (ok: boolean): void => {
+  if (!ok) throw protocolError('FORBIDDEN', 'message refused');
+};
+
+/** Synchronous unless the publish has to wait (an async policy or onPublish hook): no microtask per message otherwise. */
+export function publishHandler(r: Rooms): (mctx: MessageContext) => void | Promise<void> {
   const topics = r.ctx.topics;
-  return async ({ session, message }) => {
+  return ({ session, message }) => {
     const room = message.room;
     if (room === undefined || room === '') throw protocolError('ROOM_REQUIRED');
     // Hot path: a member's room name was validated when it joined.
     if (!session.topics.has(room)) throw r.names.problem(room) ?? protocolError('NOT_SUBSCRIBED');
-    const ok = await topics.publish(session, room, messageFrame(session, room, message.data));
-    if (!ok) throw protocolError('FORBIDDEN', 'message refused');
+    const ok = topics.publishNow(session, room, messageFrame(session, room, message.data));
+    if (ok === true) return undefined;
+    if (ok === false) return refused(ok);
+    return ok.then(refused);
   };
 }
 
