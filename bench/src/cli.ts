@@ -40,7 +40,7 @@ export interface Options {
   jwtSecret: string;
 }
 
-const ALL_SCENARIOS: ScenarioId[] = ['idle', 'connect', 'fanout', 'fanout-dialects', 'echo', 'publish', 'churn', 'snapshots'];
+const ALL_SCENARIOS: ScenarioId[] = ['idle', 'connect', 'fanout', 'fanout-dialects', 'fanout-compact', 'echo', 'publish', 'churn', 'snapshots'];
 
 export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx bench/src/run.ts [flags])
 

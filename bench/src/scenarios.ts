@@ -157,6 +157,16 @@ const fanoutDialects: ScenarioDef = {
   spec: (o) => ({ ...(fanout.spec(o) as Extract<ScenarioSpec, { kind: 'fanout' }>), secondDialect: 'gateway' }),
 };
 
+/** The same room with every subscriber on the compact dialect: lighter deliveries for high fan-out. */
+const fanoutCompact: ScenarioDef = {
+  ...fanout,
+  id: 'fanout-compact',
+  title: (o) =>
+    `fan-out, compact dialect — 1 room × ${o.subscribers} subscribers all on ?dialect=compact, ${o.payloadBytes} B payload, window ${o.window} publishes, ${o.fanoutMs / 1000} s (Actorwire only)`,
+  onlyFor: ['actorwire'],
+  spec: (o) => ({ ...(fanout.spec(o) as Extract<ScenarioSpec, { kind: 'fanout' }>), dialect: 'compact' }),
+};
+
 const echo: ScenarioDef = {
   id: 'echo',
   title: (o) => `echo — ${o.echoClients} clients, ping → pong back to back, ${o.echoMs / 1000} s`,
@@ -312,5 +322,5 @@ const snapshots: ScenarioDef = {
   },
 };
 
-export const SCENARIOS: Record<ScenarioId, ScenarioDef> = { idle, connect, fanout, 'fanout-dialects': fanoutDialects, echo, publish, churn, snapshots };
+export const SCENARIOS: Record<ScenarioId, ScenarioDef> = { idle, connect, fanout, 'fanout-dialects': fanoutDialects, 'fanout-compact': fanoutCompact, echo, publish, churn, snapshots };
 export const SCENARIO_IDS = Object.keys(SCENARIOS) as ScenarioId[];

@@ -1,12 +1,12 @@
 /** Types shared across the orchestrator / load generator boundary (IPC messages are JSON). */
 
 export type ClientKind = 'ws' | 'socketio';
-export type ScenarioId = 'idle' | 'connect' | 'fanout' | 'fanout-dialects' | 'echo' | 'publish' | 'churn' | 'snapshots';
+export type ScenarioId = 'idle' | 'connect' | 'fanout' | 'fanout-dialects' | 'fanout-compact' | 'echo' | 'publish' | 'churn' | 'snapshots';
 
 /** How the load generator is told to drive one scenario round. */
 export type ScenarioSpec =
   | { kind: 'idle'; steps: number[]; rooms: number; concurrency: number; settleMs: number }
-  | { kind: 'fanout'; subscribers: number; window: number; payloadBytes: number; warmupMs: number; durationMs: number; /** Every other subscriber connects in this wire dialect. */ secondDialect?: 'gateway' }
+  | { kind: 'fanout'; subscribers: number; window: number; payloadBytes: number; warmupMs: number; durationMs: number; /** Every other subscriber connects in this wire dialect. */ secondDialect?: 'gateway'; /** Every subscriber connects in this dialect. */ dialect?: 'compact' }
   | { kind: 'echo'; clients: number; warmupMs: number; durationMs: number }
   | { kind: 'publish'; clients: number; payloadBytes: number; warmupMs: number; durationMs: number }
   | { kind: 'connect'; connections: number; concurrency: number; settleMs: number }

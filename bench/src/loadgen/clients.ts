@@ -26,7 +26,7 @@ export interface BenchClient {
  * `token`: null connects without one (anonymous). `dialect`: an Actorwire wire dialect
  * (`gateway`: deliveries are `event`, acks are `ack`).
  */
-export type Connect = (token: string | null, dialect?: 'gateway') => Promise<BenchClient>;
+export type Connect = (token: string | null, dialect?: 'gateway' | 'compact') => Promise<BenchClient>;
 
 const TIMEOUT_MS = 15_000;
 const MESSAGE_TAG = Buffer.from('"type":"message"');
@@ -133,7 +133,7 @@ class WsClient implements BenchClient {
   }
 }
 
-function connectWs(url: string, token: string | null, dialect?: 'gateway'): Promise<BenchClient> {
+function connectWs(url: string, token: string | null, dialect?: 'gateway' | 'compact'): Promise<BenchClient> {
   const query = [token !== null ? `token=${token}` : '', dialect ? `dialect=${dialect}` : ''].filter(Boolean).join('&');
   return withTimeout(
     new Promise<BenchClient>((resolve, reject) => {

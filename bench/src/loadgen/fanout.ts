@@ -20,7 +20,7 @@ export async function fanout(spec: Spec, ctx: ScenarioContext): Promise<LoadgenR
   const clients: BenchClient[] = new Array(n);
   let clientCount = 0;
   const setup = await pool(0, n, 200, async (i) => {
-    const c = await ctx.connect(tokens[i]!, spec.secondDialect !== undefined && i % 2 === 1 ? spec.secondDialect : undefined);
+    const c = await ctx.connect(tokens[i]!, spec.secondDialect !== undefined && i % 2 === 1 ? spec.secondDialect : spec.dialect);
     clients[i] = c;
     clientCount = Math.max(clientCount, await c.subscribe(ROOM));
   });
