@@ -323,3 +323,76 @@ t.test('starts are replayed on a clock that moves (delays read the clock)', asyn
   for (let i = 0; i < 3; i++) new SessionActor(runtime).start({ sessionId: `s${i}`, authRequired: false, authenticated: true, opened: true });
   t.same(runtime.starts, { computed: 1, replayed: 2 });
 });
+
+t.test('planned transitions and shared configurations behave exactly as XState alone, event for event', async (t) => {
+  // The same script on two runtimes: one replaying plans, one computing every step with XState.
+  const run = (plans: boolean) => {
+    const clock = new ManualClock({ resolution: 100, start: 1_000_000 });
+    const host = new RecordingHost(clock);
+    const runtime = new SessionRuntime(createSessionMachine(host, timing), clock, timing.maxSubscriptions, plans);
+    const trace: unknown[] = [];
+    const actors = Array.from({ length: 6 }, (_, i) => {
+      const a = new SessionActor(runtime);
+      host.touch(`s${i}`);
+      a.start({ sessionId: `s${i}`, authRequired: i % 3 === 2, authenticated: i % 3 !== 2, opened: true, ...(i % 2 ? { expiresAt: 1_009_000 } : {}) });
+      return a;
+    });
+    const snap = () => actors.map((a) => {
+      const p = a.getPersistedSnapshot() as { value: unknown; status: string; context: unknown };
+      return { value: p.value, status: p.status, context: p.context, timers: a.pendingTimers };
+    });
+    trace.push(snap());
+    actors[2]!.send({ type: 'AUTHENTICATED', expiresAt: 1_004_000 });
+    actors[0]!.send({ type: 'SUBSCRIPTIONS_CHANGED', count: 2 });
+    actors[0]!.send({ type: 'SUBSCRIPTIONS_CHANGED', count: 1 });
+    trace.push(snap());
+    for (let step = 0; step < 24; step++) {
+      clock.advance(500);
+      if (step % 5 === 0) host.touch('s1');
+      if (step === 7) actors[3]!.send({ type: 'CLOSE', code: 4000, reason: 'x' });
+      if (step === 9) actors[3]!.send({ type: 'SOCKET_CLOSED' });
+      if (step === 11) actors[4]!.send({ type: 'SOCKET_CLOSED' });
+      trace.push(snap());
+    }
+    for (const a of actors) a.send({ type: 'SOCKET_CLOSED' });
+    trace.push(snap());
+    return { trace, host: { pings: host.pings, reports: host.reports, ended: host.ended, closed: host.closedIds }, runtime, clock };
+  };
+  const planned = run(true);
+  const xstate = run(false);
+  t.same(planned.trace, xstate.trace, 'every snapshot and timer count along the way');
+  t.same(planned.host, xstate.host, 'the host was asked the same things in the same order');
+  t.equal(planned.clock.pending, 0);
+  t.ok(planned.runtime.transitions.replayed > 0, `transitions replayed: ${planned.runtime.transitions.replayed}`);
+  t.equal(xstate.runtime.transitions.replayed, 0);
+  t.equal(xstate.runtime.starts.replayed, 0);
+});
+
+t.test('sessions in the same state share its configuration; a guarded transition is never planned', async (t) => {
+  const clock = new ManualClock({ resolution: 100, start: 0 });
+  const host = new RecordingHost(clock);
+  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock, 2);
+  const actors = Array.from({ length: 3 }, (_, i) => {
+    const a = new SessionActor(runtime);
+    host.touch(`s${i}`);
+    a.start({ sessionId: `s${i}`, authRequired: false, authenticated: true, opened: true });
+    return a;
+  });
+  const [a, b, c] = actors.map((x) => x.getSnapshot());
+  t.equal(a!._nodes, b!._nodes, 'started from one plan: one configuration');
+  t.equal(a!.value, c!.value);
+  // The heartbeat timer fires: a guarded transition (idle?), computed by XState for each, then interned.
+  clock.advance(5_000);
+  const [a2, b2] = actors.map((x) => x.getSnapshot());
+  t.ok(a2!.matches({ ready: { heartbeat: 'awaitingPong' } }));
+  t.equal(a2!._nodes, b2!._nodes, 'after XState computed it for each, they share it again');
+  const before = runtime.transitions.replayed;
+  actors[0]!.send({ type: 'SUBSCRIPTIONS_CHANGED', count: 2 });
+  actors[1]!.send({ type: 'SUBSCRIPTIONS_CHANGED', count: 2 });
+  t.equal(runtime.transitions.replayed, before, 'SUBSCRIPTIONS_CHANGED is guarded (atLimit): computed each time');
+  t.ok(actors[1]!.getSnapshot().matches({ ready: { subscriptions: 'full' } }));
+  actors[0]!.send({ type: 'SOCKET_CLOSED' });
+  actors[2]!.send({ type: 'SOCKET_CLOSED' });
+  t.same(host.closedIds, ['s0', 's2']);
+  t.equal(actors[2]!.getSnapshot().status, 'done');
+});

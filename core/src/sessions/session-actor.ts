@@ -69,6 +69,27 @@ interface StartPlan {
 
 const AFTER_PREFIX = 'xstate.after.';
 
+/** One action of a transition plan, replayed with the session's own context and event. */
+type PlannedAction =
+  | { kind: 'cancel'; params: unknown }
+  | { kind: 'raise'; event: SessionEvent; id: string; delay: DelayFn }
+  | { kind: 'exec'; type: string; exec: (info: unknown, params: unknown) => void };
+
+/** A transition XState made from one configuration on one event type, with no guard on the way. */
+interface TransitionPlan {
+  next: Snapshot;
+  actions: PlannedAction[];
+}
+
+type GuardFn = (args: unknown, params: unknown) => boolean;
+
+/** True when every guard of the machine is named (so evaluating one can be noticed). */
+function onlyNamedGuards(node: { transitions: Map<string, { guard?: unknown }[]>; always?: { guard?: unknown }[]; after: { guard?: unknown }[]; states: Record<string, unknown> }): boolean {
+  const all = [...[...node.transitions.values()].flat(), ...(node.always ?? []), ...node.after];
+  if (all.some((t) => typeof t.guard === 'function')) return false;
+  return Object.values(node.states).every((child) => onlyNamedGuards(child as typeof node));
+}
+
 /**
  * What every session actor of one kernel shares: the machine, the wheel, and the one actor
  * scope XState resolves transitions against.
@@ -82,16 +103,39 @@ export class SessionRuntime {
   private readonly plans = new Map<string, StartPlan | null>();
   /** Starts answered from a plan / by XState (for tests and the benchmark notes). */
   readonly starts = { replayed: 0, computed: 0 };
+  /** Per configuration (a canonical `_nodes` array, see `intern`) and event type. */
+  private readonly transitionPlans = new Map<object, Map<string, TransitionPlan | null>>();
+  /** One snapshot per configuration (by state node ids): whose `_nodes`, value and tags every session in it shares. */
+  private readonly configurations = new Map<string, Snapshot>();
+  /** Transitions answered from a plan / by XState. */
+  readonly transitions = { replayed: 0, computed: 0 };
+  /** Guards evaluated so far: a transition during which this moved is never planned. */
+  private guardCalls = 0;
+  readonly machine: SessionMachine;
+  private readonly planning: boolean;
 
   constructor(
-    readonly machine: SessionMachine,
+    machine: SessionMachine,
     readonly wheel: TimerWheel,
     /** The machine's per-connection subscription limit (0: none), so sessions send only the counts that cross it. */
     readonly maxSubscriptions = 0,
+    /** Replay starts and transitions from plans (false: every one through XState, for comparison). */
+    plans = true,
   ) {
+    // Every named guard counts its calls, so a plan is only made of a transition no guard decided.
+    const guards = (machine.implementations.guards ?? {}) as Record<string, GuardFn>;
+    const counted: Record<string, GuardFn> = {};
+    for (const [name, guard] of Object.entries(guards)) {
+      counted[name] = (args, params) => {
+        this.guardCalls++;
+        return guard(args, params);
+      };
+    }
+    this.machine = machine.provide({ guards: counted } as Parameters<SessionMachine['provide']>[0]) as SessionMachine;
+    this.planning = plans && onlyNamedGuards(this.machine.root as unknown as Parameters<typeof onlyNamedGuards>[0]);
     // `self` is only read by actions that spawn or message other actors, which the session
     // machine has none of; an unstarted actor stands in, as in XState's own pure `transition`.
-    const self = createActor(machine, { input: { sessionId: '', authRequired: false, authenticated: false } });
+    const self = createActor(this.machine, { input: { sessionId: '', authRequired: false, authenticated: false } });
     const runtime = this;
     this.scope = {
       self,
@@ -110,10 +154,12 @@ export class SessionRuntime {
 
   /** The initial snapshot for `input`, and the actions its entry asks for. */
   initial(input: SessionMachineInput): [Snapshot, ExecutableAction[]] {
+    if (!this.planning) return this.computeInitial(input);
     const shape = startShape(input);
     const plan = this.plans.get(shape);
     if (plan) return this.replay(plan, input);
     const result = this.computeInitial(input);
+    result[0] = this.intern(result[0]);
     if (plan === undefined) this.plans.set(shape, this.planOf(result[0], result[1], input));
     return result;
   }
@@ -182,12 +228,85 @@ export class SessionRuntime {
     return [snapshot, actions];
   }
 
-  /** The snapshot after `event`, and the actions the transition asks for. */
+  /**
+   * The snapshot after `event`, and the actions the transition asks for. A transition from a
+   * configuration sessions share (one a start plan made) is kept as a plan when nothing in it
+   * depended on the session: no guard was evaluated, the context did not change, and its actions
+   * are cancels, delayed raises and implementations without params. SOCKET_CLOSED from `ready`
+   * is such a transition, and every session makes it once.
+   */
   next(snapshot: Snapshot, event: SessionEvent): [Snapshot, ExecutableAction[]] {
+    const byEvent = this.planning ? this.transitionPlans.get(snapshot._nodes) : undefined;
+    const plan = byEvent?.get(event.type);
+    if (plan) return this.replayTransition(plan, snapshot, event);
+    const guardsBefore = this.guardCalls;
+    this.transitions.computed++;
     const actions = (this.collected = []);
-    const next = this.machine.transition(snapshot, event, this.scope);
+    const next = this.intern(this.machine.transition(snapshot, event, this.scope));
     this.collected = [];
+    if (byEvent !== undefined && plan === undefined) byEvent.set(event.type, this.guardCalls === guardsBefore ? this.transitionPlanOf(snapshot, next, actions) : null);
     return [next, actions];
+  }
+
+  /**
+   * The snapshot with the configuration's shared `_nodes`, value and tags (snapshots are
+   * immutable): an idle session holds little more than its context, and transitions from it
+   * can be planned.
+   */
+  private intern(snapshot: Snapshot): Snapshot {
+    if (!this.planning) return snapshot;
+    let key = '';
+    for (const node of snapshot._nodes) key += `${node.id},`;
+    const canon = this.configurations.get(key);
+    if (canon === undefined) {
+      this.configurations.set(key, snapshot);
+      this.sharePlans(snapshot);
+      return snapshot;
+    }
+    if (canon._nodes === snapshot._nodes) return snapshot;
+    return { ...snapshot, _nodes: canon._nodes, value: canon.value, tags: canon.tags } as Snapshot;
+  }
+
+  private transitionPlanOf(from: Snapshot, next: Snapshot, actions: ExecutableAction[]): TransitionPlan | null {
+    if (next.context !== from.context || Object.keys(next.children).length > 0 || Object.keys(next.historyValue).length > 0) return null;
+    const delays = (this.machine.implementations.delays ?? {}) as Record<string, unknown>;
+    const planned: PlannedAction[] = [];
+    for (const action of actions) {
+      if (action.type === 'xstate.cancel') planned.push({ kind: 'cancel', params: action.params });
+      else if (action.type === 'xstate.raise') {
+        const p = action.params as RaiseParams;
+        if (typeof p.delay !== 'number' || typeof p.event.type !== 'string' || !p.event.type.startsWith(AFTER_PREFIX)) return null;
+        const fn = delays[p.event.type.slice(AFTER_PREFIX.length).split('.')[0]!];
+        if (typeof fn !== 'function') return null;
+        planned.push({ kind: 'raise', event: p.event, id: p.id ?? '', delay: fn as DelayFn });
+      } else if (action.exec !== undefined && action.params === undefined && !action.type.startsWith('xstate.')) {
+        planned.push({ kind: 'exec', type: action.type, exec: action.exec });
+      } else return null;
+    }
+    return { next, actions: planned };
+  }
+
+  private replayTransition(plan: TransitionPlan, from: Snapshot, event: SessionEvent): [Snapshot, ExecutableAction[]] {
+    this.transitions.replayed++;
+    const context = from.context;
+    const next = { ...plan.next, context } as Snapshot;
+    const info = { context, event, self: this.scope.self, system: this.scope.system };
+    const actions: ExecutableAction[] = plan.actions.map((a) => {
+      switch (a.kind) {
+        case 'cancel':
+          return { type: 'xstate.cancel', info: undefined, params: a.params, exec: undefined };
+        case 'raise':
+          return { type: 'xstate.raise', info: undefined, params: { event: a.event, id: a.id, delay: a.delay(info, undefined) as number } satisfies RaiseParams, exec: undefined };
+        case 'exec':
+          return { type: a.type, info, params: undefined, exec: a.exec };
+      }
+    });
+    return [next, actions];
+  }
+
+  /** Transitions from this snapshot's configuration may be planned (it came from a start plan). */
+  private sharePlans(snapshot: Snapshot): void {
+    if (this.planning && !this.transitionPlans.has(snapshot._nodes)) this.transitionPlans.set(snapshot._nodes, new Map());
   }
 }
 
