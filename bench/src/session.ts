@@ -122,7 +122,7 @@ function probeHeap(proc: ProcHandle, timeoutMs = 10_000): Promise<number> {
       stop();
       reject(new Error(`heap probe: no answer in ${timeoutMs} ms`));
     }, timeoutMs);
-    process.kill(proc.pid, 'SIGUSR2');
+    process.kill(proc.pid, 'SIGWINCH');
   });
 }
 

@@ -35,6 +35,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // nodemon restarts with SIGUSR2 and waits for the exit: drain like SIGTERM. (SIGUSR1 is Node's
+  // own: it opens the inspector, and the server keeps serving.)
+  process.on('SIGUSR2', () => shutdown('SIGUSR2'));
   process.on('unhandledRejection', (err) => kernel.logger.error({ err }, 'unhandled rejection'));
   await kernel.start();
 }

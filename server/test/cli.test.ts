@@ -187,3 +187,20 @@ t.test('the Go module\'s YAML config file: kernel and plugin settings apply; con
   t.type(gone.duration_ms, 'number');
   await a.close();
 });
+
+t.test('SIGUSR1 (Node opens its inspector) leaves the server serving; SIGUSR2 (nodemon\'s restart) drains like SIGTERM', async (t) => {
+  const { child, port } = await startCli({ ACTORWIRE_PLUGINS: 'auth,rooms', NODE_OPTIONS: '--inspect-port=0' });
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  const c = await connect(`ws://127.0.0.1:${port}/ws`);
+  child.kill('SIGUSR1');
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(child.exitCode, null, 'still running after SIGUSR1');
+  t.equal(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0), 200, 'still serving HTTP (no library closed it)');
+  t.equal((await c.request({ type: 'ping' })).type, 'pong', 'the open session still works');
+  const c2 = await connect(`ws://127.0.0.1:${port}/ws`);
+  t.equal((await c2.request({ type: 'ping' })).type, 'pong', 'new connections are accepted');
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  child.kill('SIGUSR2');
+  t.equal((await c.closed).code, 1001, 'SIGUSR2: sessions closed with 1001');
+  t.equal(await exited, 0, 'and the process exits 0');
+});

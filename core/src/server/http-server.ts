@@ -7,7 +7,10 @@ import type { HttpRoute } from '../routes.js';
 export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Server {
   // fast_abort off: a body over the limit is answered 413 (after it is read and discarded, never
   // kept), not cut off with a reset the client cannot tell from a crash.
-  return new HyperExpress.Server({ max_body_length: opts.maxBodySize, fast_abort: false });
+  // auto_close off: hyper-express would otherwise close the server on SIGUSR1 (which only asks
+  // Node to open its inspector), SIGUSR2, SIGINT and SIGTERM — abruptly, under the kernel's own
+  // graceful drain. Shutdown is the kernel's (`stop()`, and the CLI's SIGTERM/SIGINT handlers).
+  return new HyperExpress.Server({ max_body_length: opts.maxBodySize, fast_abort: false, auto_close: false });
 }
 
 export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], logger: Logger): void {
