@@ -47,7 +47,7 @@ export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx b
   --targets a,b        ${TARGET_NAMES.join(',')} (default: all)
   --scenarios a,b      ${ALL_SCENARIOS.join(',')} (default: all)
   --rounds N           rounds per scenario, median reported (default 3)
-  --duration S         measured seconds of fan-out, echo, publish and churn (default 4 / 2 / 2 / 5)
+  --duration S         measured seconds of fan-out, echo, publish and churn (default 3 / 1.5 / 1.5 / 4)
   --idle N,M           idle connection steps (default 10000)
   --connects N         connections per batch of the connect scenario (default 2000)
   --subscribers N      fan-out room size (default 1000)
@@ -55,8 +55,8 @@ export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx b
   --echo-clients N     (default 100)
   --churn-concurrency N  parallel churn loops (default 32)
   --snapshot-sessions N  snapshots scenario sessions, on 10 sections (default 1000)
-  --bursts N           snapshots scenario bursts of 1,000 change records (default 6)
-  --warmup S           un-measured warm-up before fan-out and echo windows (default 0.5)
+  --bursts N           snapshots scenario bursts of 1,000 change records (default 4)
+  --warmup S           un-measured warm-up before fan-out, echo and publish windows (default 0.3)
   --profile DIR        write a CPU profile (.cpuprofile) of each Actorwire server process to DIR
   --no-pin             don't pin server to core 0 and load generator to core 1
   --out FILE           JSON output path (default bench/results/<timestamp>.json; none in --smoke)
@@ -124,18 +124,18 @@ export function parseOptions(argv: string[]): Options | 'help' {
     subscribers: num('subscribers', values.subscribers, 1) ?? (smoke ? 50 : 1000),
     window: num('window', values.window, 1) ?? 16,
     payloadBytes: 64,
-    fanoutMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 4000,
-    echoMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 2000,
-    publishMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 2000,
+    fanoutMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 3000,
+    echoMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 1500,
+    publishMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 1500,
     connectCount: num('connects', values.connects, 1) ?? (smoke ? 200 : 2000),
-    churnMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 5000,
-    warmupMs: (num('warmup', values.warmup) ?? (smoke ? 0.2 : 0.5)) * 1000,
-    settleMs: smoke ? 200 : 1000,
+    churnMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 4000,
+    warmupMs: (num('warmup', values.warmup) ?? (smoke ? 0.2 : 0.3)) * 1000,
+    settleMs: smoke ? 200 : 500,
     echoClients: num('echo-clients', values['echo-clients'], 1) ?? (smoke ? 10 : 100),
     churnConcurrency: num('churn-concurrency', values['churn-concurrency'], 1) ?? 32,
     snapshotSessions: num('snapshot-sessions', values['snapshot-sessions'], 10) ?? (smoke ? 50 : 1000),
     sections: 10,
-    bursts: num('bursts', values.bursts, 1) ?? (smoke ? 2 : 6),
+    bursts: num('bursts', values.bursts, 1) ?? (smoke ? 2 : 4),
     recordsPerBurst: 1000,
     pin: !values['no-pin'],
     profileDir: values.profile ?? null,
