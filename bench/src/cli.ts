@@ -38,6 +38,8 @@ export interface Options {
   /** Exit non-zero when any target is unavailable or any round failed. */
   strict: boolean;
   jwtSecret: string;
+  /** Issue time (s) of every token of the run. */
+  tokenEpoch: number;
 }
 
 const ALL_SCENARIOS: ScenarioId[] = ['idle', 'connect', 'fanout', 'fanout-dialects', 'fanout-compact', 'echo', 'publish', 'churn', 'snapshots'];
@@ -143,5 +145,6 @@ export function parseOptions(argv: string[]): Options | 'help' {
     smoke,
     strict: values.strict ?? smoke,
     jwtSecret: process.env.JWT_SECRET ?? randomBytes(32).toString('hex'),
+    tokenEpoch: Math.floor(Date.now() / 1000),
   };
 }

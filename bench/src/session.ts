@@ -178,7 +178,7 @@ export async function runSession(
     const serverProc = started.proc;
     const spec = scenario.spec(o);
     if (spec.kind === 'snapshots') spec.upstreamPort = upstreamPortFor(started.port);
-    const job: LoadgenJob = { url: target.url(started.port), client: target.client, jwtSecret: o.jwtSecret, spec };
+    const job: LoadgenJob = { url: target.url(started.port), client: target.client, jwtSecret: o.jwtSecret, tokenEpoch: o.tokenEpoch, spec };
     const records: RoundRecord[] = [];
     for (const round of rounds) {
       const samples = new Map<string, Sample>();

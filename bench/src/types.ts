@@ -18,6 +18,8 @@ export interface LoadgenJob {
   url: string;
   client: ClientKind;
   jwtSecret: string;
+  /** Issue time (s) of every token of the run, so a token is the same in every round. */
+  tokenEpoch: number;
   spec: ScenarioSpec;
 }
 

@@ -11,7 +11,7 @@ import { errorText, now, sleep } from './util.js';
 type Spec = Extract<ScenarioSpec, { kind: 'churn' }>;
 
 export async function churn(spec: Spec, ctx: ScenarioContext): Promise<LoadgenResult> {
-  const tokens = await mintTokens(ctx.jwtSecret, spec.tokenPool);
+  const tokens = await mintTokens(ctx.jwtSecret, ctx.tokenEpoch, spec.tokenPool);
   let running = true;
   let cycles = 0;
   let errors = 0;

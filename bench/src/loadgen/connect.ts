@@ -15,7 +15,7 @@ export const CONNECT_PHASES: readonly ConnectPhase['name'][] = ['token', 'token-
 
 export async function connect(spec: Spec, ctx: ScenarioContext): Promise<LoadgenResult> {
   const warmup = spec.connections;
-  const all = await mintTokens(ctx.jwtSecret, spec.connections + warmup);
+  const all = await mintTokens(ctx.jwtSecret, ctx.tokenEpoch, spec.connections + warmup);
   const tokens = all.slice(warmup);
   const phases: ConnectPhase[] = [];
   await sleep(spec.settleMs);

@@ -4,6 +4,8 @@ import type { Connect } from './clients.js';
 export interface ScenarioContext {
   connect: Connect;
   jwtSecret: string;
+  /** Issue time of every token of the run (seconds). */
+  tokenEpoch: number;
   /** Ask the orchestrator to sample both processes now; resolves once it has. */
   mark(name: string): Promise<void>;
 }

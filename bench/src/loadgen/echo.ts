@@ -11,7 +11,7 @@ import { Samples, errorText, now, percentile, pool, sleep } from './util.js';
 type Spec = Extract<ScenarioSpec, { kind: 'echo' }>;
 
 export async function echo(spec: Spec, ctx: ScenarioContext): Promise<LoadgenResult> {
-  const tokens = await mintTokens(ctx.jwtSecret, spec.clients);
+  const tokens = await mintTokens(ctx.jwtSecret, ctx.tokenEpoch, spec.clients);
   const clients: BenchClient[] = [];
   const setup = await pool(0, spec.clients, 100, async (i) => {
     clients.push(await ctx.connect(tokens[i]!));

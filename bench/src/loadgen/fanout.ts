@@ -16,7 +16,7 @@ const STALL_MS = 3000;
 
 export async function fanout(spec: Spec, ctx: ScenarioContext): Promise<LoadgenResult> {
   const n = spec.subscribers;
-  const tokens = await mintTokens(ctx.jwtSecret, n);
+  const tokens = await mintTokens(ctx.jwtSecret, ctx.tokenEpoch, n);
   const clients: BenchClient[] = new Array(n);
   let clientCount = 0;
   const setup = await pool(0, n, 200, async (i) => {

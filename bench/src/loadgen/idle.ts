@@ -13,7 +13,7 @@ type Spec = Extract<ScenarioSpec, { kind: 'idle' }>;
 
 export async function idle(spec: Spec, ctx: ScenarioContext): Promise<LoadgenResult> {
   const total = Math.max(...spec.steps);
-  const tokens = await mintTokens(ctx.jwtSecret, total);
+  const tokens = await mintTokens(ctx.jwtSecret, ctx.tokenEpoch, total);
   const held: BenchClient[] = [];
   const steps: IdleStep[] = [];
   // Let the freshly started server finish its start-up work before the RSS baseline.

@@ -25,6 +25,7 @@ function run(job: LoadgenJob): Promise<LoadgenResult> {
   const ctx: ScenarioContext = {
     connect: connector(job.client, job.url),
     jwtSecret: job.jwtSecret,
+    tokenEpoch: job.tokenEpoch,
     mark: (name) =>
       new Promise((resolve) => {
         waiting.set(name, resolve);

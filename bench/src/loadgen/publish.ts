@@ -15,7 +15,7 @@ type Spec = Extract<ScenarioSpec, { kind: 'publish' }>;
 const TIMEOUT_MS = 10_000;
 
 export async function publish(spec: Spec, ctx: ScenarioContext): Promise<LoadgenResult> {
-  const tokens = await mintTokens(ctx.jwtSecret, spec.clients);
+  const tokens = await mintTokens(ctx.jwtSecret, ctx.tokenEpoch, spec.clients);
   const clients: BenchClient[] = new Array(spec.clients);
   const setup = await pool(0, spec.clients, 100, async (i) => {
     const c = await ctx.connect(tokens[i]!);

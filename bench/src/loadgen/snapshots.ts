@@ -33,7 +33,7 @@ export async function snapshots(spec: Spec, ctx: ScenarioContext, wsUrl: string)
   });
   const origin = new URL(wsUrl);
   const httpBase = `http://${origin.host}`;
-  const tokens = await mintTokens(ctx.jwtSecret, spec.sessions);
+  const tokens = await mintTokens(ctx.jwtSecret, ctx.tokenEpoch, spec.sessions);
   const service = await new SignJWT({ role: 'service' }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setExpirationTime('2h').sign(new TextEncoder().encode(ctx.jwtSecret));
 
   const sockets: WebSocket[] = [];
