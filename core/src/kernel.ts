@@ -284,7 +284,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         stats: { received: (t) => metrics.countReceived(t), error: (c) => metrics.countError(c) },
       });
       corkAnchor = mountWsRoutes(uwsApp, routes.wsRoutes(), {
-        config, hooks, sessions, topics, inbound, logger, tracer: tracing.tracer, metrics,
+        config, hooks, sessions, topics, inbound, logger, tracer: tracing.tracer, tracing: tracing.enabled, metrics,
         authMode,
         draining: () => state === 'draining' || state === 'stopped',
         broadcastTopic: bus.broadcastTopic,

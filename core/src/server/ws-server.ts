@@ -37,6 +37,8 @@ export interface WsServerDeps {
   inbound: InboundHandler;
   logger: Logger;
   tracer: Tracer;
+  /** Spans are exported (see telemetry/tracing.ts); when not, the upgrade makes none. */
+  tracing?: boolean;
   metrics: KernelMetrics;
   /** Effective auth mode for a route (kernel default resolved). */
   authMode(route: WsRouteOptions): AuthMode;
@@ -83,6 +85,7 @@ function fillTemplate(template: string, params: Record<string, string>): string 
 
 export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsRouteOptions>, deps: WsServerDeps): CorkAnchor {
   const { config, hooks, sessions, topics, inbound, logger, tracer, metrics, clock, dialects } = deps;
+  const tracing = deps.tracing ?? true;
   const broadcastTopic = deps.broadcastTopic;
   const ws = config.websocket;
   // uWS's own idle guard, a backstop behind the session machine's heartbeat; uWS refuses more than 960 s.
@@ -175,8 +178,10 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         else if (!originAllowed(config.allowedOrigins, headers.origin)) up.reject(403, { error: 'origin not allowed', code: 'FORBIDDEN' });
         if (up.rejected || !hooks.has('onUpgrade')) return accept(res, up, key, offered, ext, context);
 
-        const span = tracer.startSpan('ws.upgrade', { attributes: { 'http.route': pattern, 'client.address': remote } });
+        // No span at all when nothing is exported: a connect storm allocates nothing for tracing.
+        const span = tracing ? tracer.startSpan('ws.upgrade', { attributes: { 'http.route': pattern, 'client.address': remote } }) : undefined;
         const endSpan = (): void => {
+          if (span === undefined) return;
           if (up.rejection) span.setStatus({ code: SpanStatusCode.ERROR, message: String(up.rejection.body.error ?? up.rejection.status) });
           if (up.identity) span.setAttribute('enduser.id', up.identity.userId);
           span.end();
