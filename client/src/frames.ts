@@ -1,0 +1,86 @@
+/**
+ * The frames of the canonical protocol (docs/protocol.md) as a client sees them. `timestamp` is
+ * Unix ms; `id` echoes the request's. The test suite checks these shapes against what a real
+ * server sends.
+ */
+export interface BaseFrame {
+  type: string;
+  timestamp?: number;
+  id?: string;
+  [field: string]: unknown;
+}
+
+export interface ConnectedFrame extends BaseFrame {
+  type: 'connected';
+  data: { client_id: string; message: string; user_id?: string };
+}
+
+export interface SubscribedFrame extends BaseFrame {
+  type: 'subscribed';
+  room: string;
+  data: { room: string; client_count: number };
+}
+
+export interface UnsubscribedFrame extends BaseFrame {
+  type: 'unsubscribed';
+  room: string;
+  data: { room: string };
+}
+
+/** A room delivery. `client_id`/`user_id`/`message_id` are absent in the `compact` dialect. */
+export interface MessageFrame<D = unknown> extends BaseFrame {
+  type: 'message';
+  room?: string;
+  data: D;
+  client_id?: string;
+  user_id?: string;
+  message_id?: string;
+}
+
+/** A server-side push (`POST /api/notify`, a user's topic). */
+export interface NotificationFrame<D = unknown> extends BaseFrame {
+  type: 'notification';
+  event: string;
+  data: D;
+  message_id: string;
+}
+
+export interface PresenceFrame extends BaseFrame {
+  type: 'presence';
+  room: string;
+  data: { event: 'join' | 'leave'; user_id?: string; client_id: string; client_count?: number };
+}
+
+export interface AuthenticatedFrame extends BaseFrame {
+  type: 'authenticated';
+  data: { user_id: string; expires_at: number | null };
+}
+
+export interface ErrorFrame extends BaseFrame {
+  type: 'error';
+  error: string;
+  code: ErrorCode | string;
+  /** Auth refusals say why (`expired`, `bad_signature`, …). */
+  reason?: string;
+}
+
+export interface PongFrame extends BaseFrame {
+  type: 'pong';
+}
+
+/** The stable error codes of the protocol. */
+export type ErrorCode =
+  | 'INVALID_JSON' | 'UNKNOWN_TYPE' | 'INVALID_MESSAGE' | 'ROOM_REQUIRED' | 'NOT_SUBSCRIBED' | 'ROOM_FULL'
+  | 'SERVER_FULL' | 'FORBIDDEN' | 'UNAUTHORIZED' | 'RATE_LIMITED' | 'TOO_LARGE' | 'TOO_MANY_SUBSCRIPTIONS'
+  | 'INTERNAL_ERROR';
+
+export type ServerFrame =
+  | ConnectedFrame | SubscribedFrame | UnsubscribedFrame | MessageFrame | NotificationFrame | PresenceFrame
+  | AuthenticatedFrame | ErrorFrame | PongFrame | BaseFrame;
+
+/** What a client may send; `request` adds the `id`. */
+export interface ClientFrame {
+  type: string;
+  id?: string;
+  [field: string]: unknown;
+}
