@@ -335,7 +335,11 @@ export class ActorwireClient {
     this.emit('authenticated', { userId: this.userId ?? '', expiresAt });
     clearTimeout(this.refreshTimer);
     if (expiresAt === null || typeof this.opts.token !== 'function') return;
-    const wait = Math.max(0, expiresAt - Date.now() - (this.opts.refreshBeforeExpiry ?? 30_000));
+    // `refreshBeforeExpiry` ahead of expiry — or halfway there for tokens that live shorter than
+    // twice that, so a short-lived token is not refreshed in a loop.
+    const left = expiresAt - Date.now();
+    const before = this.opts.refreshBeforeExpiry ?? 30_000;
+    const wait = Math.max(0, left > 2 * before ? left - before : left / 2);
     this.refreshTimer = setTimeout(() => {
       this.refresh().catch((err: Error) => this.emit('error', err));
     }, wait);

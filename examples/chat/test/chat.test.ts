@@ -16,19 +16,23 @@ function get(url: string): Promise<{ status: number; type: string; body: string 
   });
 }
 
-t.test('GET /chat and /chat/client.js; two tabs chat in a room', async (t) => {
+t.test('GET /chat and the client module; two tabs chat in a room', async (t) => {
   const srv = await startTestServer({ plugins: [authPlugin, rooms, chatPage] });
   t.teardown(() => srv.stop());
 
   const page = await get(`${srv.httpBase}/chat`);
   t.equal(page.status, 200);
   t.match(page.type, /text\/html/);
-  t.match(page.body, /import \{ WebSocketClient \} from '\/chat\/client\.js'/, 'the page loads the canonical protocol client');
-  t.match(page.body, /client\.publish\(room, \{ name: name\.value, text \}\)/, 'and publishes {name, text} to its room');
-  const js = await get(`${srv.httpBase}/chat/client.js`);
+  t.match(page.body, /import \{ ActorwireClient \} from '\/chat\/client\/index\.js'/, 'the page loads @actorwire/client');
+  t.match(page.body, /client\.publish\(room, \{ name: /, 'and publishes {name, text} to its room');
+  const js = await get(`${srv.httpBase}/chat/client/index.js`);
   t.equal(js.status, 200);
   t.match(js.type, /javascript/);
-  for (const method of ['connect()', 'subscribe(room)', 'publish(room, data)', 'broadcast(data)', 'close()']) t.match(js.body, method, `client has ${method}`);
+  t.match(js.body, /export \{ ActorwireClient \}/, 'the built client, as an ES module');
+  const inner = await get(`${srv.httpBase}/chat/client/client.js`);
+  t.equal(inner.status, 200, 'its modules resolve next to it');
+  for (const bad of ['..%2Fpackage.json', 'index.ts', 'x.js.map']) t.equal((await get(`${srv.httpBase}/chat/client/${bad}`)).status, 404, `${bad}: not served`);
+  t.equal((await get(`${srv.httpBase}/chat/token?user=alice`)).status, 404, 'no token endpoint unless CHAT_DEMO_TOKENS=1');
 
   // What the page's script does, with two real WebSocket clients (two tabs).
   const tab1 = await srv.connect('/ws');
