@@ -45,3 +45,22 @@ t.test('a shared roll reaches every session on the dice route; /dice/stats count
 t.test('options are validated when the kernel starts, naming the plugin', async (t) => {
   await t.rejects(startTestServer({ plugins: [[dice, { sides: 1 }]] }), /dice/);
 });
+
+t.test('from an app: @actorwire/client rolls with request() and hears shared rolls on the dice room', async (t) => {
+  const { ActorwireClient } = await import('@actorwire/client');
+  const WebSocket = (await import('ws')).default;
+  const srv = await startTestServer({ plugins: [[dice, { sides: 20 }]] });
+  t.teardown(() => srv.stop());
+  const open = () => new ActorwireClient({ url: `${srv.wsBase}/ws/dice`, WebSocket: WebSocket as never });
+  const player = open();
+  const watcher = open();
+  t.teardown(() => { player.close(); watcher.close(); });
+  await Promise.all([player.connect(), watcher.connect()]);
+  const heard = new Promise<unknown>((resolve) => watcher.on('notification', (f) => { if (f.type === 'rolled') resolve(f.data); }));
+  const rolled = await player.request<{ type: string; data: number[] }>({ type: 'roll', times: 3, share: true });
+  t.equal(rolled.type, 'rolled');
+  t.ok(rolled.data.every((n) => n >= 1 && n <= 20));
+  t.same(await heard, rolled.data, 'the shared roll reached the other client');
+  const refused = await player.request({ type: 'roll', times: 1000 }).catch((e: { code?: string }) => e.code);
+  t.equal(refused, 'INVALID_MESSAGE', 'a refusal rejects with its code');
+});
