@@ -6,19 +6,16 @@
  * page's token callback without the session closing. Screenshots go to test-output/.
  */
 import t from 'tap';
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { startTestServer, type TestServer } from '@actorwire/core/testing';
+import { freePort, launchChromium, openPage, retry, screenshot } from '@actorwire/example-support/browser';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import { chatPage } from '../plugin.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SECRET = 'chat-browser-test-secret-0123456789-abcdefgh';
 const OUT = fileURLToPath(new URL('../test-output/', import.meta.url));
-mkdirSync(OUT, { recursive: true });
 
 // The example's demo token endpoint, with tokens that live 4 s: refreshed every ~2 s.
 process.env.CHAT_DEMO_TOKENS = '1';
@@ -29,60 +26,20 @@ function start(port: number): Promise<TestServer> {
   return startTestServer({ plugins: [[authPlugin, { secret: SECRET }], [rooms, { presenceEvents: ['*'] }], chatPage], config: { port } });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function restartOn(port: number): Promise<TestServer> {
-  for (let i = 0; ; i++) {
-    try {
-      return await start(port);
-    } catch (err) {
-      if (i >= 50) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 const logText = (p: Page) => p.$eval('#log', (el) => el.textContent ?? '');
 const waitLog = (p: Page, text: string, timeout = 10_000) =>
   p.waitForFunction((s) => document.getElementById('log')!.textContent!.includes(s), { timeout }, text);
-/** Only the tab in front renders: a screenshot of a background tab would wait forever. */
-async function shot(p: Page, name: string): Promise<void> {
-  await p.bringToFront();
-  await p.screenshot({ path: `${OUT}${name}` });
-}
+const shot = (p: Page, name: string) => screenshot(p, OUT, name);
 const state = (p: Page) => p.evaluate(() => (window as unknown as { chat: { state: string } }).chat.state);
 
 t.test('two pages chat; the server restarts under them; tokens refresh', async (t) => {
   const port = await freePort();
   let srv = await start(port);
   t.teardown(() => srv.stop());
-  let browser: Browser;
-  try {
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  } catch (err) {
-    throw new Error(`cannot start Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it): ${(err as Error).message}`);
-  }
+  const browser = await launchChromium();
   t.teardown(() => browser.close());
-  const alice = await browser.newPage();
-  const bob = await browser.newPage();
-  for (const [name, p] of [['alice', alice], ['bob', bob]] as const) {
-    p.on('console', (m) => { if (m.type() === 'error') t.comment(`${name} console: ${m.text()}`); });
-    p.on('pageerror', (e) => t.comment(`${name} page error: ${String(e)}`));
-  }
-  await alice.setViewport({ width: 900, height: 640 });
-  await alice.goto(`${srv.httpBase}/chat?user=alice#lobby`);
-  await bob.goto(`${srv.httpBase}/chat?user=bob#lobby`);
+  const alice = await openPage(browser, `${srv.httpBase}/chat?user=alice#lobby`, (l) => t.comment(l), 'alice');
+  const bob = await openPage(browser, `${srv.httpBase}/chat?user=bob#lobby`, (l) => t.comment(l), 'bob');
   for (const p of [alice, bob]) await waitLog(p, 'joined lobby');
   await alice.waitForFunction(() => document.getElementById('count')!.textContent === '2', { timeout: 5000 });
   t.same(await alice.$$eval('#people li', (lis) => lis.map((li) => li.textContent).sort()), ['alice', 'bob'], 'presence: both listed');
@@ -101,7 +58,7 @@ t.test('two pages chat; the server restarts under them; tokens refresh', async (
   t.match(await alice.$eval('#banner', (el) => el.textContent), /reconnecting/i, 'the banner says it is reconnecting');
   await shot(alice, 'chat-reconnecting.png');
   const back = Date.now();
-  srv = await restartOn(port);
+  srv = await retry(() => start(port));
   for (const p of [alice, bob]) await waitLog(p, 'reconnected', 15_000);
   const reconnectMs = Date.now() - back;
   t.comment(`both pages reconnected ${reconnectMs} ms after the server was back`);
