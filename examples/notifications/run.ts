@@ -6,36 +6,20 @@
  *
  *   REDIS_URL=redis://127.0.0.1:6379 npm start -w @actorwire/example-notifications
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
+import { startInstance } from './instances.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = process.env.JWT_SECRET ?? 'notifications-example-secret-change-me';
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const say = (line: string) => console.log(line);
 
 const token = (sub: string, role = 'client') =>
   new SignJWT({ sub, role, exp: Math.floor(Date.now() / 1000) + 600 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
 
-/** One instance: the real entry point, as `npm start` runs it. Resolves with its port. */
-function startInstance(name: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=8', 'server/dist/bin.js'], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: SECRET, REDIS_URL, ACTORWIRE_PLUGINS: 'auth,rooms,redis-pubsub', ACTORWIRE_INSTANCE_ID: `example-${name}-${process.pid}`, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buf += chunk.toString();
-      const m = /"port":(\d+)[^\n]*actorwire listening/.exec(buf);
-      if (m) resolve({ port: Number(m[1]), child });
-    });
-    child.once('exit', (code) => reject(new Error(`instance ${name} exited with ${code} before listening`)));
-  });
-}
+const startPlain = (name: string) =>
+  startInstance(name, { JWT_SECRET: SECRET, REDIS_URL, ACTORWIRE_PLUGINS: 'auth,rooms,redis-pubsub' });
 
 interface Client {
   ws: WebSocket;
@@ -67,7 +51,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const children: ChildProcess[] = [];
 try {
   say(`Redis: ${REDIS_URL}`);
-  const [a, b] = await Promise.all([startInstance('A'), startInstance('B')]);
+  const [a, b] = await Promise.all([startPlain('A'), startPlain('B')]);
   children.push(a.child, b.child);
   say(`instance A on :${a.port}, instance B on :${b.port}`);
 
