@@ -8,4 +8,5 @@ export type { ClientEvents, ClientOptions, ClientState, RoomHandler, Subscriptio
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export { CLOSE_BEHAVIOUR, HEARTBEAT_CLOSE, closeBehaviour, type CloseBehaviour } from './close-codes.js';
 export { ActorwireClientError, type ClientErrorCode } from './errors.js';
+export { Dashboard, EntityView, type SnapshotFrame } from './views.js';
 export type * from './frames.js';
