@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { startInstance } from './instances.js';
+import { startInstance } from '@actorwire/example-support/instances';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = process.env.JWT_SECRET ?? 'notifications-example-secret-change-me';

@@ -4,7 +4,7 @@
  *
  *   REDIS_URL=redis://127.0.0.1:6379 npm run serve -w @actorwire/example-notifications
  */
-import { startInstance, type Instance } from './instances.js';
+import { startInstance, type Instance } from '@actorwire/example-support/instances';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = process.env.JWT_SECRET ?? 'notifications-example-secret-change-me-0123';

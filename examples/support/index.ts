@@ -43,9 +43,9 @@ export function demoToken(secret: string, user: string, ttl: number, claims: Rec
 
 /**
  * GET `path`?user=<name> → `{token, expires_in}`, only when the `flag` variable is 1 and JWT_SECRET
- * is set; the token lives `ttl` variable seconds (default 300).
+ * is set; the token lives `ttl` variable seconds (default 300) and carries `claims` besides `sub`.
  */
-export function demoTokenRoute(ctx: PluginContext, path: string, vars: { flag: string; ttl: string }): void {
+export function demoTokenRoute(ctx: PluginContext, path: string, vars: { flag: string; ttl: string }, claims: Record<string, unknown> = {}): void {
   const secret = process.env.JWT_SECRET;
   if (process.env[vars.flag] !== '1' || !secret) return;
   const ttl = Number(process.env[vars.ttl] ?? 300);
@@ -53,6 +53,6 @@ export function demoTokenRoute(ctx: PluginContext, path: string, vars: { flag: s
   ctx.routes.http('get', path, async (req, res) => {
     const user = (req.query_parameters.user ?? '').trim();
     if (!/^[A-Za-z0-9_.-]{1,32}$/.test(user)) return res.status(400).json({ error: 'user: 1–32 of A-Z a-z 0-9 _ . -', code: 'INVALID_MESSAGE' });
-    res.header('cache-control', 'no-store').json({ token: demoToken(secret, user, ttl), expires_in: ttl });
+    res.header('cache-control', 'no-store').json({ token: demoToken(secret, user, ttl, claims), expires_in: ttl });
   });
 }
