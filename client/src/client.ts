@@ -212,9 +212,22 @@ export class ActorwireClient {
     ws.onerror = () => undefined; // the close event follows and says what happened
   }
 
+  /** The token; a callback that does not answer within `requestTimeout` fails (a stuck token endpoint must not stall reconnecting). */
   private async token(): Promise<string | null | undefined> {
     const t = this.opts.token;
-    return typeof t === 'function' ? await t() : t;
+    if (typeof t !== 'function') return t;
+    const ms = this.opts.requestTimeout ?? 10_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        Promise.resolve().then(t),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new ActorwireClientError('TIMEOUT', `the token callback did not answer within ${ms} ms`)), ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private detach(ws: WebSocketLike): void {

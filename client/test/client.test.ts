@@ -181,3 +181,21 @@ async function until(fn: () => boolean | Promise<boolean>, ms = 5000): Promise<v
   }
   throw new Error('condition not met');
 }
+
+t.test('a token callback that never answers does not stall reconnecting: it times out and is asked again', async (t) => {
+  const srv = await server();
+  t.teardown(() => srv.stop());
+  let calls = 0;
+  const c = client({
+    url: `${srv.wsBase}/ws`,
+    requestTimeout: 300,
+    token: () => (++calls === 1 ? new Promise<string>(() => undefined) : jwt('ivan')),
+  });
+  t.teardown(() => c.close());
+  const errors: unknown[] = [];
+  c.on('error', (e) => errors.push(e));
+  await c.connect();
+  t.equal(c.userId, 'ivan');
+  t.equal(calls, 2, 'asked again after the first call hung');
+  t.match(errors[0], { code: 'TIMEOUT', message: /token callback/ });
+});

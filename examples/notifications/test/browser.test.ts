@@ -70,7 +70,8 @@ t.test('notifications across two instances; a restart under the page; token refr
   await bob.waitForFunction(() => document.getElementById('banner')!.classList.contains('on'), { timeout: 5000 });
   const back = Date.now();
   b = await retry(() => instance(portB));
-  await waitText(bob, '#status', 'reconnected', 15_000);
+  // Up to the backoff's 30 s ceiling: the attempts made while B was down grew it.
+  await waitText(bob, '#status', 'reconnected', 40_000);
   t.comment(`bob's page reconnected ${Date.now() - back} ms after instance B was back`);
   t.equal(await notify(a, { user_id: 'bob', event: 'order.delivered', data: { order_id: 42 } }), 202);
   await waitText(bob, '#list', 'order.delivered');
