@@ -20,8 +20,11 @@
  * session's own context (from the machine's own context factory) and the same delayed events
  * with delays from the machine's own delay functions. A start the plan cannot describe
  * exactly (an action other than a delayed raise, a context an action changed) is never
- * replayed: that shape always goes through XState. The tests check replayed starts against
- * XState's for every shape.
+ * replayed: that shape always goes through XState. Likewise a transition that depended on
+ * nothing of the session's (no guard evaluated, context unchanged — SOCKET_CLOSED from `ready`)
+ * is replayed from the plan of the first session that made it, and sessions in one state share
+ * its configuration (see `next` and `intern`). The tests check replays against XState alone,
+ * for every start shape and event for event.
  */
 import { createActor, type AnyActorScope } from 'xstate';
 import { WheelTimer, type TimerWheel } from './timer-wheel.js';
