@@ -97,3 +97,22 @@ t.test('100 simultaneous async upgrades to a fresh server: every socket stays op
     await srv.stop();
   }
 });
+
+t.test('upgrade headers named like Object.prototype members are plain names to hooks', async (t) => {
+  const seen: Record<string, unknown>[] = [];
+  const spy = definePlugin({
+    name: 'header-spy',
+    version: '1.0.0',
+    kernel: '^0.1.0',
+    register(ctx) {
+      ctx.hooks.on('onUpgrade', (req) => {
+        seen.push({ proto: Object.getPrototypeOf(req.headers), ctor: req.headers.constructor, valueOf: req.headers.valueOf, x: req.headers['x-test'] });
+      });
+    },
+  });
+  const srv = await startTestServer({ plugins: [spy] });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect('/ws', { headers: { constructor: 'c', 'x-test': 'ok' } });
+  t.equal((await c.request({ type: 'ping' })).type, 'pong', 'the connection works');
+  t.same(seen[0], { proto: null, ctor: 'c', valueOf: undefined, x: 'ok' }, 'a null-prototype map of what the client sent: a header not sent is undefined, not an inherited function');
+});

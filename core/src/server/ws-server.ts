@@ -145,7 +145,8 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
       sendPingsAutomatically: true,
 
       upgrade: (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => {
-        const headers: Record<string, string> = {};
+        // Header names come from the client: a null-prototype object, so `__proto__` or `constructor` are just names.
+        const headers: Record<string, string> = Object.create(null) as Record<string, string>;
         req.forEach((k, v) => { headers[k] = v; });
         const params: Record<string, string> = {};
         let badParam: string | undefined;
