@@ -23,7 +23,8 @@ export class PoisonRecord extends Error {
 }
 
 export function decodeHeaders(headers: KafkaMessage['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Header names come from producers: a null-prototype object, so no name reads as an inherited member.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(headers ?? {})) {
     if (v === undefined) continue;
     const one = Array.isArray(v) ? v[v.length - 1] : v;
