@@ -49,6 +49,13 @@ async function connect(port: number, sub: string): Promise<Client> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const children: ChildProcess[] = [];
+// Stopped from outside (Ctrl-C, a test's timeout): take the two instances down too, or they outlive us.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    for (const c of children) c.kill('SIGTERM');
+    process.exit(130);
+  });
+}
 try {
   say(`Redis: ${REDIS_URL}`);
   const [a, b] = await Promise.all([startPlain('A'), startPlain('B')]);
