@@ -205,6 +205,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     config, logger, container, services, messages, topics, policies, transports, dialects, routes, hooks, sessions, bus,
     tracer: tracing.tracer,
     meter: metrics.meter,
+    meterFor: (name: string, version: string) => metrics.meterFor(name, version),
     health(owner: string, component: string, check: HealthCheck) {
       seal.check(owner, `health component "${component}"`);
       const existing = health.get(component);

@@ -36,6 +36,8 @@ export interface KernelParts {
   bus: Bus;
   tracer: Tracer;
   meter: Meter;
+  /** A meter of its own for a plugin: its instruments carry its name as the instrumentation scope. */
+  meterFor(name: string, version: string): Meter;
   health(owner: string, component: string, check: () => TransportHealth | Record<string, unknown>): void;
 }
 
@@ -90,7 +92,7 @@ export function pluginContext(plugin: Plugin, k: KernelParts): PluginContext {
     sessions: k.sessions,
     bus: k.bus,
     tracer: k.tracer,
-    meter: k.meter,
+    meter: k.meterFor(plugin.name, plugin.version),
     health: (component, check) => k.health(owner, component, check),
   };
 }

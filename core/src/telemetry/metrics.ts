@@ -7,6 +7,7 @@ import type { Meter } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { RuntimeMetrics } from './runtime-metrics.js';
 
 export class KernelMetrics {
   readonly meter: Meter;
@@ -48,6 +49,14 @@ export class KernelMetrics {
       for (const [code, n] of this.errors) r.observe(n, { code });
     });
     m.createObservableCounter('actorwire_upgrades_rejected', { description: 'Upgrade requests answered with an HTTP error' }).addCallback((r) => r.observe(this.upgradesRejected));
+    this.runtime = new RuntimeMetrics(this.provider.getMeter('@actorwire/core/runtime'));
+  }
+
+  private readonly runtime: RuntimeMetrics;
+
+  /** A meter whose instruments carry `name` as their instrumentation scope (a plugin's own). */
+  meterFor(name: string, version: string): Meter {
+    return this.provider.getMeter(name, version);
   }
 
   countReceived(type: string): void {
@@ -65,6 +74,7 @@ export class KernelMetrics {
   }
 
   async shutdown(): Promise<void> {
+    this.runtime.stop();
     await this.provider.shutdown().catch(() => undefined);
   }
 }

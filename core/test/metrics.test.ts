@@ -1,0 +1,44 @@
+/**
+ * /metrics: process and runtime metrics next to the kernel's, each plugin's instruments under its
+ * own instrumentation scope, and the whole exposition valid for Prometheus (`promtool check
+ * metrics`, from Debian's prometheus package; .ci/run installs it).
+ */
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { definePlugin } from '../src/index.js';
+import { startTestServer } from '../src/testing/index.js';
+
+const counting = definePlugin({
+  name: 'counting',
+  version: '2.1.0',
+  kernel: '^0.1.0',
+  register(ctx) {
+    let n = 0;
+    ctx.meter.createObservableCounter('counting_things', { description: 'Things counted by a plugin' }).addCallback((r) => r.observe(++n));
+  },
+});
+
+t.test('runtime metrics, plugin scopes, and a valid exposition', async (t) => {
+  const srv = await startTestServer({ plugins: [counting] });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect('/ws');
+  await c.request({ type: 'ping' });
+  // Some garbage, so that a GC pause is recorded.
+  let junk: unknown[] = [];
+  for (let i = 0; i < 200_000; i++) junk.push({ i });
+  junk = [];
+  await new Promise((r) => setTimeout(r, 50));
+  const text = await fetch(`${srv.httpBase}/metrics`).then((r) => r.text());
+
+  t.match(text, /^process_cpu_time_total\{cpu_mode="user",otel_scope_name="@actorwire\/core\/runtime"\} [\d.]+$/m, 'CPU time');
+  t.match(text, /^process_memory_usage\{[^}]*\} [1-9]\d+$/m, 'resident memory');
+  t.match(text, /^v8js_memory_heap_used\{v8js_heap_space_name="old_space",[^}]*\} [1-9]\d+$/m, 'heap by space');
+  t.match(text, /^nodejs_eventloop_delay\{statistic="p99",[^}]*\} [\d.e-]+$/m, 'event-loop delay');
+  t.match(text, /^v8js_gc_duration_count\{v8js_gc_type="\w+",[^}]*\} [1-9]\d*$/m, 'GC pauses');
+  t.match(text, /^actorwire_connections\{otel_scope_name="@actorwire\/core"\} 1$/m, 'the kernel\'s own under @actorwire/core');
+  t.match(text, /^counting_things_total\{otel_scope_name="counting",otel_scope_version="2\.1\.0"\} \d+$/m, 'a plugin\'s under its own name and version');
+
+  const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (check.error) throw new Error(`promtool is needed for this test (apt-get install prometheus; .ci/run installs it): ${check.error.message}`);
+  t.equal(check.status, 0, `promtool check metrics: ${(check.stdout + check.stderr).trim() || 'ok'}`);
+});
