@@ -6,7 +6,7 @@
  *   → onClose (reverse) → transports stopped (reverse) → exit.
  */
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createContainer, InjectionMode, type AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import type HyperExpress from '#hyper-express';
@@ -57,6 +57,11 @@ export interface KernelOptions {
   clock?: TimerWheel;
 }
 
+/** `/metrics` and `/admin/*`: what an operator reads, served apart when `metrics.port` is set. */
+export function isOperatorRoute(path: string): boolean {
+  return path === '/metrics' || path.startsWith('/admin/');
+}
+
 export interface Kernel {
   readonly config: ActorwireConfig;
   readonly container: AwilixContainer<ActorwireServices>;
@@ -66,6 +71,8 @@ export interface Kernel {
   readonly instanceId: string;
   /** The port actually listened on (after start). */
   readonly port: number;
+  /** The operator server's port (`/metrics`, `/admin/*`) when `metrics.port` is set, else undefined. */
+  readonly metricsPort: number | undefined;
   readonly plugins: readonly { name: string; version: string }[];
   readonly uws: UwsInfo;
   start(): Promise<void>;
@@ -155,13 +162,23 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     const body = healthBody();
     res.status(state === 'draining' || state === 'stopped' ? 503 : 200).json(body);
   });
-  routes.http('get', '/metrics', async (_req, res) => {
+  const metricsToken = config.metrics.token === undefined ? undefined : Buffer.from(`Bearer ${config.metrics.token}`);
+  routes.http('get', '/metrics', async (req, res) => {
+    if (metricsToken !== undefined) {
+      const given = Buffer.from(req.headers.authorization ?? '');
+      if (given.length !== metricsToken.length || !timingSafeEqual(given, metricsToken)) {
+        return res.status(401).header('www-authenticate', 'Bearer').json({ error: 'authentication required', code: 'UNAUTHORIZED' });
+      }
+    }
     res.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(await metrics.scrape());
   });
 
   let state: 'new' | 'starting' | 'running' | 'draining' | 'stopped' = 'new';
   let port = 0;
   let app: HyperExpress.Server | undefined;
+  /** The operator server, when `metrics.port` is set. */
+  let opsApp: HyperExpress.Server | undefined;
+  let opsPort: number | undefined;
   let listenSocket: unknown;
   let corkAnchor: CorkAnchor | undefined;
   let stopClock: (() => void) | undefined;
@@ -258,6 +275,9 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     get port() {
       return port;
     },
+    get metricsPort() {
+      return opsPort;
+    },
 
     async start() {
       if (state !== 'new') throw new KernelError(KernelErrors.LISTEN, `kernel cannot start from state ${state}`);
@@ -293,7 +313,13 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         clock,
         dialects,
       });
-      mountHttpRoutes(app, routes.httpRoutes, logger);
+      // Operator routes on a server of their own when asked (kept off the public port).
+      const separateOps = config.metrics.port !== undefined;
+      mountHttpRoutes(app, separateOps ? routes.httpRoutes.filter((r) => !isOperatorRoute(r.path)) : routes.httpRoutes, logger);
+      if (separateOps) {
+        opsApp = createHttpServer({ maxBodySize: config.maxHttpBodySize });
+        mountHttpRoutes(opsApp, routes.httpRoutes.filter((r) => isOperatorRoute(r.path) || r.path === '/health'), logger);
+      }
 
       for (const t of transports.list()) {
         try {
@@ -315,6 +341,15 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         throw new KernelError(KernelErrors.LISTEN, `cannot listen on ${config.host}:${config.port}: ${String((err as Error)?.message ?? err)}`, 'PORT', err);
       }
       port = uws.us_socket_local_port(listenSocket as uws.us_listen_socket);
+      if (opsApp) {
+        try {
+          const opsSocket = await opsApp.listen(config.metrics.port!, config.metrics.host);
+          opsPort = uws.us_socket_local_port(opsSocket as uws.us_listen_socket);
+        } catch (err) {
+          await kernel.stop();
+          throw new KernelError(KernelErrors.LISTEN, `cannot listen on ${config.metrics.host}:${config.metrics.port} (metrics): ${String((err as Error)?.message ?? err)}`, 'ACTORWIRE_METRICS_PORT', err);
+        }
+      }
       if (hooks.has('onUpgrade')) await corkAnchor?.connect(port, config.host);
       // A manual clock is driven by its test; the real wheel ticks on its own.
       if (!opts.clock) stopClock = wheel.start();
@@ -347,6 +382,8 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         corkAnchor?.close();
         if (listenSocket) app?.close();
         listenSocket = undefined;
+        if (opsPort !== undefined) opsApp?.close();
+        opsPort = undefined;
         for (const s of sessions.all()) s.close(CloseCodes.GOING_AWAY, 'server shutting down');
         while (sessions.count() > 0 && Date.now() < deadline - 1000) await new Promise((r) => setTimeout(r, 20));
         const step = async (what: string, fn: () => Promise<unknown>) => {

@@ -67,6 +67,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
       endpoint: envUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
       serviceName: envString(env, 'OTEL_SERVICE_NAME'),
     },
+    metrics: {
+      port: envInt(env, 'ACTORWIRE_METRICS_PORT', { min: 0 }),
+      host: envString(env, 'ACTORWIRE_METRICS_HOST'),
+      token: envString(env, 'ACTORWIRE_METRICS_TOKEN'),
+    },
   };
 }
 

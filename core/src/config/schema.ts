@@ -65,6 +65,13 @@ export interface ActorwireConfig {
   maxHttpBodySize: number;
   websocket: WebSocketConfig;
   otel: { endpoint?: string; serviceName: string };
+  /**
+   * Operator endpoints: `/metrics` and every `/admin/*` route. With `port` they are served on a
+   * server of their own (`host`, default 127.0.0.1) and not on the main port; with `token`
+   * `/metrics` wants `Authorization: Bearer <token>` (the `/admin/*` routes keep their own auth).
+   * Env ACTORWIRE_METRICS_PORT, ACTORWIRE_METRICS_HOST, ACTORWIRE_METRICS_TOKEN.
+   */
+  metrics: { port?: number; host: string; token?: string };
   /** Options per plugin name (from a config file), merged over `optionsFromEnv`. */
   plugins: Record<string, Record<string, unknown>>;
 }
@@ -97,6 +104,7 @@ export const defaultConfig: ActorwireConfig = {
     rateLimit: { messagesPerSecond: 100, burst: 200, maxViolations: 50 },
   },
   otel: { serviceName: 'actorwire' },
+  metrics: { host: '127.0.0.1' },
   plugins: {},
 };
 
@@ -151,6 +159,15 @@ export const configSchema = {
       additionalProperties: false,
       properties: { endpoint: { type: 'string', format: 'uri' }, serviceName: { type: 'string', minLength: 1 } },
     },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        host: { type: 'string', minLength: 1 },
+        token: { type: 'string', minLength: 16 },
+      },
+    },
     plugins: { type: 'object', additionalProperties: { type: 'object' } },
   },
 } as const;
@@ -185,4 +202,7 @@ export const envNames: Record<string, string> = {
   '/websocket/rateLimit/maxViolations': 'ACTORWIRE_RATE_LIMIT_MAX_VIOLATIONS',
   '/otel/endpoint': 'OTEL_EXPORTER_OTLP_ENDPOINT',
   '/otel/serviceName': 'OTEL_SERVICE_NAME',
+  '/metrics/port': 'ACTORWIRE_METRICS_PORT',
+  '/metrics/host': 'ACTORWIRE_METRICS_HOST',
+  '/metrics/token': 'ACTORWIRE_METRICS_TOKEN',
 };
