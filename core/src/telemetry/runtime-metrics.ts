@@ -5,7 +5,7 @@
  * pauses is read at scrape time, so none of it costs anything between scrapes.
  */
 import type { Histogram, Meter } from '@opentelemetry/api';
-import { PerformanceObserver, constants, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { PerformanceObserver, constants, monitorEventLoopDelay, type IntervalHistogram, type PerformanceEntry } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 
 const GC_KINDS: ReadonlyMap<number, string> = new Map([
