@@ -23,12 +23,16 @@ t.test('runtime metrics, plugin scopes, and a valid exposition', async (t) => {
   t.teardown(() => srv.stop());
   const c = await srv.connect('/ws');
   await c.request({ type: 'ping' });
-  // Some garbage, so that a GC pause is recorded.
-  let junk: unknown[] = [];
-  for (let i = 0; i < 200_000; i++) junk.push({ i });
-  junk = [];
-  await new Promise((r) => setTimeout(r, 50));
-  const text = await fetch(`${srv.httpBase}/metrics`).then((r) => r.text());
+  // Garbage until a GC pause has been observed (the observer hears of pauses asynchronously).
+  const scrape = () => fetch(`${srv.httpBase}/metrics`).then((r) => r.text());
+  let text = await scrape();
+  for (let round = 0; round < 100 && !/^v8js_gc_duration_count\{/m.test(text); round++) {
+    let junk: unknown[] = [];
+    for (let i = 0; i < 100_000; i++) junk.push({ i, s: `x${i}` });
+    junk = [];
+    await new Promise((r) => setTimeout(r, 20));
+    text = await scrape();
+  }
 
   t.match(text, /^process_cpu_time_total\{cpu_mode="user",otel_scope_name="@actorwire\/core\/runtime"\} [\d.]+$/m, 'CPU time');
   t.match(text, /^process_memory_usage\{[^}]*\} [1-9]\d+$/m, 'resident memory');
