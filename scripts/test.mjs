@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: provision real services (Redis, and Kafka when a test needs it), run every tap
+ * `npm test`: provision real services (Redis, and Kafka or the OTLP .proto files when a test needs them), run every tap
  * test file with their addresses in the environment, stop what was started, and end with
  * one line `N passed, N failed, N skipped` counting test points.
  *
@@ -46,7 +46,7 @@ if (build.status !== 0) {
 
 const mentions = (v) => files.some((f) => readFileSync(join(root, f), 'utf8').includes(v));
 
-const services = await provision({ redis: mentions('REDIS_URL'), kafka: mentions('KAFKA_BROKERS'), testFiles: files.map((f) => join(root, f)) });
+const services = await provision({ redis: mentions('REDIS_URL'), kafka: mentions('KAFKA_BROKERS'), otlpProtos: mentions('OTLP_PROTO_DIR'), testFiles: files.map((f) => join(root, f)) });
 let stopping = false;
 const stop = async () => {
   if (stopping) return;

@@ -105,6 +105,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     onPublished: (_topic, receivers) => {
       metrics.published++;
       metrics.delivered += receivers;
+      metrics.fanout.observe(receivers);
     },
   }, dialects);
   const sessions = new Sessions((topic, frame) => topics.publish(null, topic, frame), hooks, config.userTopicPrefix, listTransports);
@@ -114,7 +115,8 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     topics: () => topics.topicCount(),
     users: () => sessions.userCount(),
   });
-  const tracing: Tracing = createTracing({ endpoint: config.otel.endpoint, serviceName: config.otel.serviceName, instanceId });
+  const tracing: Tracing = createTracing(config.otel, instanceId);
+  if (tracing.enabled) bus.traceWith(tracing.tracer);
   const health = new Map<string, { owner: string; check: HealthCheck }>();
   const wheel = opts.clock ?? new TimerWheel(config.websocket.sweepInterval);
   wheel.onError = (err) => logger.error({ err }, 'session timer failed');
@@ -223,6 +225,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     tracer: tracing.tracer,
     meter: metrics.meter,
     meterFor: (name: string, version: string) => metrics.meterFor(name, version),
+    tracerFor: (name: string, version: string) => tracing.tracerFor(name, version),
     health(owner: string, component: string, check: HealthCheck) {
       seal.check(owner, `health component "${component}"`);
       const existing = health.get(component);
@@ -302,7 +305,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         tracer: tracing.tracer,
         tracing: tracing.enabled,
         clock,
-        stats: { received: (t) => metrics.countReceived(t), error: (c) => metrics.countError(c) },
+        stats: { received: (t) => metrics.countReceived(t), error: (c) => metrics.countError(c), handlingOf: (t) => metrics.handlingOf(t) },
       });
       corkAnchor = mountWsRoutes(uwsApp, routes.wsRoutes(), {
         config, hooks, sessions, topics, inbound, logger, tracer: tracing.tracer, tracing: tracing.enabled, metrics,
@@ -315,10 +318,11 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       });
       // Operator routes on a server of their own when asked (kept off the public port).
       const separateOps = config.metrics.port !== undefined;
-      mountHttpRoutes(app, separateOps ? routes.httpRoutes.filter((r) => !isOperatorRoute(r.path)) : routes.httpRoutes, logger);
+      const httpTelemetry = { tracer: tracing.tracer, tracing: tracing.enabled };
+      mountHttpRoutes(app, separateOps ? routes.httpRoutes.filter((r) => !isOperatorRoute(r.path)) : routes.httpRoutes, logger, httpTelemetry);
       if (separateOps) {
         opsApp = createHttpServer({ maxBodySize: config.maxHttpBodySize });
-        mountHttpRoutes(opsApp, routes.httpRoutes.filter((r) => isOperatorRoute(r.path) || r.path === '/health'), logger);
+        mountHttpRoutes(opsApp, routes.httpRoutes.filter((r) => isOperatorRoute(r.path) || r.path === '/health'), logger, httpTelemetry);
       }
 
       for (const t of transports.list()) {
@@ -362,7 +366,10 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         throw err;
       }
       logger.info(
-        { port, host: config.host, plugins: kernel.plugins.map((p) => `${p.name}@${p.version}`), uwsNative: uwsInfo.native },
+        {
+          port, host: config.host, plugins: kernel.plugins.map((p) => `${p.name}@${p.version}`), uwsNative: uwsInfo.native,
+          ...(tracing.enabled ? { traces: { url: tracing.url, protocol: config.otel.protocol, sampler: config.otel.sampler } } : {}),
+        },
         'actorwire listening',
       );
     },

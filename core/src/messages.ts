@@ -2,6 +2,7 @@
  * Inbound message types: each has a schema (compiled once by ajv), a handler and optional
  * aliases. Normalization happens here so handlers only ever see the canonical form.
  */
+import type { FastHistogram } from './telemetry/fast-histogram.js';
 import type { ValidateFunction } from 'ajv';
 import { KernelError, KernelErrors } from './errors.js';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
@@ -14,6 +15,8 @@ export interface CompiledMessage {
   def: MessageDefinition;
   validate?: ValidateFunction;
   routes?: Set<string>;
+  /** Its handling-time histogram, found on first use. */
+  handling?: FastHistogram;
 }
 
 interface AliasEntry {

@@ -306,6 +306,12 @@ export interface HttpRequest {
   readonly headers: Readonly<Record<string, string>>;
   readonly path_parameters: Readonly<Record<string, string>>;
   readonly query_parameters: Readonly<Record<string, string>>;
+  /**
+   * This request's id: the caller's `x-request-id` when it is a plain token (≤ 128 characters),
+   * otherwise a new UUID. Echoed in the response's `x-request-id` and in the kernel's log lines;
+   * log it with anything a handler logs about the request.
+   */
+  readonly requestId: string;
   /** The body, at most `maxHttpBodySize` bytes. */
   buffer(): Promise<Buffer>;
   text(): Promise<string>;

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import { ensureKafka } from './kafka.mjs';
 import { ensureRedis } from './redis.mjs';
+import { ensureOtlpProtos } from './otlp-protos.mjs';
 import { isMain } from './_common.mjs';
 
 export {
@@ -22,11 +23,13 @@ export {
   DEFAULT_KAFKA_VERSION,
   FALLBACK_KAFKA_VERSION,
 } from './kafka.mjs';
+export { ensureOtlpProtos } from './otlp-protos.mjs';
 export { ensureRedis, startRedisServer, startRedisCluster, ensureRedisBinaries, ping as redisPing } from './redis.mjs';
 
 const SERVICES = {
   redis: { envVar: 'REDIS_URL', ensure: ensureRedis, pick: (r) => r.url, label: 'Redis' },
   kafka: { envVar: 'KAFKA_BROKERS', ensure: ensureKafka, pick: (k) => k.brokers, label: 'Kafka' },
+  otlpProtos: { envVar: 'OTLP_PROTO_DIR', ensure: ensureOtlpProtos, pick: (p) => p.dir, label: 'the OTLP .proto files' },
 };
 
 /** Test files whose source mentions the service's env var (best effort). */

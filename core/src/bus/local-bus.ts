@@ -2,7 +2,7 @@
  * The bus: serialize once, fan out locally through uWS native topics, hand the same bytes to
  * every transport. Local delivery never waits on a transport (the hot-path rule in core/README.md).
  */
-import { propagation, context as otelContext } from '@opentelemetry/api';
+import { propagation, context as otelContext, trace, type Tracer } from '@opentelemetry/api';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Dialects } from '../dialects.js';
 import type { Bus, BusMessage, Frame, Transport } from '../types.js';
@@ -24,6 +24,13 @@ export class LocalBus implements Bus {
     private readonly dialects?: Dialects,
   ) {}
 
+  /** Set only when spans are exported: then deliveries inside a sampled trace get a span of their own. */
+  private tracer: Tracer | undefined;
+
+  traceWith(tracer: Tracer): void {
+    this.tracer = tracer;
+  }
+
   attach(app: TemplatedApp): void {
     this.app = app;
   }
@@ -44,9 +51,12 @@ export class LocalBus implements Bus {
     const ts = this.transports();
     if (ts.length === 0) return;
     const msg: BusMessage = { topic, payload, origin: this.instanceId };
-    const carrier: Record<string, string> = {};
-    propagation.inject(otelContext.active(), carrier);
-    if (carrier.traceparent) msg.traceparent = carrier.traceparent;
+    if (this.tracer !== undefined) {
+      // The publish's trace context travels with it; transports make their producer span under it.
+      const carrier: Record<string, string> = {};
+      propagation.inject(otelContext.active(), carrier);
+      if (carrier.traceparent) msg.traceparent = carrier.traceparent;
+    }
     for (const t of ts) {
       try {
         t.publish(msg);
@@ -71,9 +81,25 @@ export class LocalBus implements Bus {
   private fanOut(topic: string, payload: string, frame: Frame | undefined): void {
     const app = this.app;
     if (!app) return;
+    if (this.tracer !== undefined && trace.getSpan(otelContext.active())?.isRecording()) return this.tracedFanOut(app, topic, payload, frame);
+    this.deliverLocally(app, topic, payload, frame);
+  }
+
+  /** A fan-out inside a sampled trace: its own span, with how many sockets it reached. */
+  private tracedFanOut(app: TemplatedApp, topic: string, payload: string, frame: Frame | undefined): void {
+    const span = this.tracer!.startSpan(`deliver ${topic}`, { attributes: { 'actorwire.topic': topic, 'actorwire.instance': this.instanceId } });
+    try {
+      span.setAttribute('actorwire.receivers', this.deliverLocally(app, topic, payload, frame));
+    } finally {
+      span.end();
+    }
+  }
+
+  private deliverLocally(app: TemplatedApp, topic: string, payload: string, frame: Frame | undefined): number {
     let receivers = app.numSubscribers(topic);
     if (receivers > 0) app.publish(topic, payload, false, false);
     if (this.dialects !== undefined && this.dialects.size > 0) receivers += this.dialects.fanOut(app, topic, payload, frame);
     if (receivers > 0) this.stats.onPublished(topic, receivers);
+    return receivers;
   }
 }

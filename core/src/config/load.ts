@@ -8,8 +8,9 @@ import { withCompatEnv } from './compat-env.js';
 import { KernelError, KernelErrors } from '../errors.js';
 import { createAjv } from '../validation.js';
 import { configSchema, defaultConfig, envNames, type ActorwireConfig } from './schema.js';
-import { envDuration, envEnum, envInt, envList, envString, envUrl } from './env.js';
+import { envDuration, envEnum, envInt, envList, envString } from './env.js';
 import { withDeprecatedEnv } from './deprecated-env.js';
+import { otelFromEnv } from './otel-env.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
@@ -63,15 +64,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
         maxViolations: envInt(env, 'ACTORWIRE_RATE_LIMIT_MAX_VIOLATIONS', { min: 1 }),
       },
     },
-    otel: {
-      endpoint: envUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
-      serviceName: envString(env, 'OTEL_SERVICE_NAME'),
-    },
+    otel: otelFromEnv(env),
     metrics: {
       port: envInt(env, 'ACTORWIRE_METRICS_PORT', { min: 0 }),
       host: envString(env, 'ACTORWIRE_METRICS_HOST'),
       token: envString(env, 'ACTORWIRE_METRICS_TOKEN'),
     },
+    admin: { token: envString(env, 'ACTORWIRE_ADMIN_TOKEN') },
   };
 }
 

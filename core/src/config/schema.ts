@@ -1,4 +1,5 @@
 /** The kernel's configuration: its shape, its JSON schema and its defaults. */
+import { OTLP_PROTOCOLS, SAMPLERS, type OtelConfig } from './otel-env.js';
 
 export interface RateLimitConfig {
   /** Sustained inbound messages per second per connection; 0 disables the limit. */
@@ -64,7 +65,8 @@ export interface ActorwireConfig {
   /** Largest HTTP body accepted by kernel and plugin routes (bytes). */
   maxHttpBodySize: number;
   websocket: WebSocketConfig;
-  otel: { endpoint?: string; serviceName: string };
+  /** Traces: the standard OTEL_* variables (config/otel-env.ts). */
+  otel: OtelConfig;
   /**
    * Operator endpoints: `/metrics` and every `/admin/*` route. With `port` they are served on a
    * server of their own (`host`, default 127.0.0.1) and not on the main port; with `token`
@@ -72,6 +74,12 @@ export interface ActorwireConfig {
    * Env ACTORWIRE_METRICS_PORT, ACTORWIRE_METRICS_HOST, ACTORWIRE_METRICS_TOKEN.
    */
   metrics: { port?: number; host: string; token?: string };
+  /**
+   * The live admin page `/admin` and its stream `/admin/stream` (operator routes, served with
+   * `/metrics`). Only with a `token` (`Authorization: Bearer <token>` on the stream); without one
+   * they are not mounted. Env ACTORWIRE_ADMIN_TOKEN.
+   */
+  admin: { token?: string; topRooms: number };
   /** Options per plugin name (from a config file), merged over `optionsFromEnv`. */
   plugins: Record<string, Record<string, unknown>>;
 }
@@ -103,8 +111,9 @@ export const defaultConfig: ActorwireConfig = {
     sweepInterval: 1_000,
     rateLimit: { messagesPerSecond: 100, burst: 200, maxViolations: 50 },
   },
-  otel: { serviceName: 'actorwire' },
+  otel: { serviceName: 'actorwire', protocol: 'http/protobuf', sampler: 'parentbased_always_on', enabled: true },
   metrics: { host: '127.0.0.1' },
+  admin: { topRooms: 20 },
   plugins: {},
 };
 
@@ -157,7 +166,24 @@ export const configSchema = {
     otel: {
       type: 'object',
       additionalProperties: false,
-      properties: { endpoint: { type: 'string', format: 'uri' }, serviceName: { type: 'string', minLength: 1 } },
+      properties: {
+        endpoint: { type: 'string', format: 'uri' },
+        tracesEndpoint: { type: 'string', format: 'uri' },
+        protocol: { enum: [...OTLP_PROTOCOLS] },
+        headers: { type: 'object', additionalProperties: { type: 'string' } },
+        timeout: { type: 'integer', minimum: 1 },
+        compression: { enum: ['gzip', 'none'] },
+        sampler: { enum: [...SAMPLERS] },
+        samplerArg: { type: 'number', minimum: 0, maximum: 1 },
+        serviceName: { type: 'string', minLength: 1 },
+        resourceAttributes: { type: 'object', additionalProperties: { type: 'string' } },
+        enabled: { type: 'boolean' },
+      },
+    },
+    admin: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { token: { type: 'string', minLength: 16 }, topRooms: { type: 'integer', minimum: 1, maximum: 1000 } },
     },
     metrics: {
       type: 'object',
@@ -202,7 +228,12 @@ export const envNames: Record<string, string> = {
   '/websocket/rateLimit/maxViolations': 'ACTORWIRE_RATE_LIMIT_MAX_VIOLATIONS',
   '/otel/endpoint': 'OTEL_EXPORTER_OTLP_ENDPOINT',
   '/otel/serviceName': 'OTEL_SERVICE_NAME',
+  '/otel/tracesEndpoint': 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  '/otel/protocol': 'OTEL_EXPORTER_OTLP_PROTOCOL',
+  '/otel/sampler': 'OTEL_TRACES_SAMPLER',
+  '/otel/samplerArg': 'OTEL_TRACES_SAMPLER_ARG',
   '/metrics/port': 'ACTORWIRE_METRICS_PORT',
   '/metrics/host': 'ACTORWIRE_METRICS_HOST',
   '/metrics/token': 'ACTORWIRE_METRICS_TOKEN',
+  '/admin/token': 'ACTORWIRE_ADMIN_TOKEN',
 };

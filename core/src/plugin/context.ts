@@ -38,6 +38,7 @@ export interface KernelParts {
   meter: Meter;
   /** A meter of its own for a plugin: its instruments carry its name as the instrumentation scope. */
   meterFor(name: string, version: string): Meter;
+  tracerFor(name: string, version: string): Tracer;
   health(owner: string, component: string, check: () => TransportHealth | Record<string, unknown>): void;
 }
 
@@ -91,7 +92,7 @@ export function pluginContext(plugin: Plugin, k: KernelParts): PluginContext {
     hooks: { on: (name, fn) => hooks.on(name, fn, owner) },
     sessions: k.sessions,
     bus: k.bus,
-    tracer: k.tracer,
+    tracer: k.tracerFor(plugin.name, plugin.version),
     meter: k.meterFor(plugin.name, plugin.version),
     health: (component, check) => k.health(owner, component, check),
   };

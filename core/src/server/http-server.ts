@@ -1,8 +1,29 @@
 /** The hyper-express app: kernel routes (/health, /metrics) and plugin HTTP routes. */
 import HyperExpress from '#hyper-express';
+import { randomUUID } from 'node:crypto';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { isActorwireError } from '../errors.js';
 import type { HttpRoute } from '../routes.js';
+import type { HttpRequest } from '../types.js';
+
+/** An HTTP server span (semantic conventions) for a route, continuing the caller's `traceparent`. */
+function startRouteSpan(tracer: Tracer, r: HttpRoute, req: HyperExpress.Request): Span {
+  const h = req.headers;
+  const parent = h.traceparent !== undefined ? propagation.extract(ROOT_CONTEXT, h) : ROOT_CONTEXT;
+  return tracer.startSpan(`${r.method.toUpperCase()} ${r.path}`, {
+    kind: SpanKind.SERVER,
+    attributes: {
+      'http.request.method': r.method.toUpperCase(),
+      'http.route': r.path,
+      'url.path': req.path,
+      'url.scheme': 'http',
+      'client.address': req.ip,
+      'actorwire.plugin': r.owner,
+      ...(h['user-agent'] !== undefined ? { 'user_agent.original': h['user-agent'] } : {}),
+    },
+  }, parent);
+}
 
 export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Server {
   // fast_abort off: a body over the limit is answered 413 (after it is read and discarded, never
@@ -13,20 +34,55 @@ export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Se
   return new HyperExpress.Server({ max_body_length: opts.maxBodySize, fast_abort: false, auto_close: false });
 }
 
-export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], logger: Logger): void {
+export interface HttpTelemetry {
+  tracer: Tracer;
+  /** Spans are exported: each request gets a server span continuing the caller's `traceparent`. */
+  tracing: boolean;
+}
+
+/** A caller's `x-request-id` is kept when it is a sane token; otherwise the request gets one. */
+const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/** Routes an operator polls (`/health`, `/metrics`): logged at debug and never traced (a trace per scrape is noise). */
+const quietRoute = (path: string): boolean => path === '/health' || path === '/metrics';
+
+export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], logger: Logger, telemetry?: HttpTelemetry): void {
   for (const r of routes) {
+    const route = `${r.method.toUpperCase()} ${r.path}`;
+    const quiet = quietRoute(r.path);
     app[r.method](r.path, async (req, res) => {
+      const started = performance.now();
+      const given = req.headers['x-request-id'];
+      const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
+      const request = req as unknown as HttpRequest & { requestId: string };
+      request.requestId = requestId;
+      res.header('x-request-id', requestId);
+      const span = telemetry?.tracing && !quiet ? startRouteSpan(telemetry.tracer, r, req) : undefined;
+      let failure: unknown;
       try {
-        const out = await r.handler(req, res);
+        const out = span === undefined ? await r.handler(request, res) : await otelContext.with(trace.setSpan(otelContext.active(), span), () => r.handler(request, res));
         if (!res.completed && out !== undefined) res.json(out as object);
       } catch (err) {
-        if (res.completed) return;
-        if (isActorwireError(err)) {
-          res.status(err.status).json(err.body());
-          return;
+        failure = err;
+        if (!res.completed) {
+          if (isActorwireError(err)) res.status(err.status).json(err.body());
+          else res.status(500).json({ error: 'internal server error', code: 'INTERNAL_ERROR' });
         }
-        logger.error({ err, route: `${r.method.toUpperCase()} ${r.path}`, plugin: r.owner }, 'route handler failed');
-        res.status(500).json({ error: 'internal server error', code: 'INTERNAL_ERROR' });
+        if (!isActorwireError(err)) logger.error({ err, route, plugin: r.owner, request_id: requestId }, 'route handler failed');
+      }
+      const status = res.statusCode ?? 200;
+      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      const line = { request_id: requestId, method: r.method.toUpperCase(), route: r.path, status, duration_ms: durationMs, remote: req.ip, ...(isActorwireError(failure) ? { code: failure.code } : {}) };
+      if (quiet) logger.debug(line, 'http request');
+      else logger.info(line, 'http request');
+      if (span !== undefined) {
+        span.setAttribute('http.response.status_code', status);
+        if (isActorwireError(failure)) span.setAttribute('actorwire.error.code', failure.code);
+        if (status >= 500) {
+          if (failure !== undefined) span.recordException(failure as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        span.end();
       }
     });
   }

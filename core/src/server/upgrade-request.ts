@@ -1,5 +1,6 @@
 /** The HTTP request that asks to become a WebSocket, as `onUpgrade` hooks see it. */
 import type { AuthMode, Dialect, Identity, UpgradeRequest, WsRouteOptions } from '../types.js';
+import type { Span } from '@opentelemetry/api';
 
 export class UpgradeRequestImpl implements UpgradeRequest {
   identity?: Identity;
@@ -10,6 +11,8 @@ export class UpgradeRequestImpl implements UpgradeRequest {
   dialectProtocol: string | undefined = undefined;
   readonly data = new Map<string, unknown>();
   rejection: { status: number; body: Record<string, unknown> } | undefined;
+  /** The upgrade's server span, when tracing (ended at the 101 or the refusal). */
+  span: Span | undefined = undefined;
   private queryCache: URLSearchParams | undefined;
 
   constructor(

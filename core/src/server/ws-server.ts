@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Tracer } from '@opentelemetry/api';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation } from '@opentelemetry/api';
 import uws, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_socket_context_t, type WebSocket } from 'uWebSockets.js';
 import type { ActorwireConfig } from '../config/schema.js';
 import { CloseCodes, KernelError, KernelErrors, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
@@ -115,7 +115,38 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
       dialects,
     };
 
+    /** The upgrade as an HTTP server span (semantic conventions), continuing the client's `traceparent`. */
+    const startUpgradeSpan = (up: UpgradeRequestImpl) => {
+      const h = up.headers;
+      const parent = h.traceparent !== undefined ? propagation.extract(ROOT_CONTEXT, h) : ROOT_CONTEXT;
+      return tracer.startSpan(`GET ${pattern}`, {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': 'GET',
+          'http.route': pattern,
+          // A path segment may carry a token (`tokenParam`): then only the route is recorded.
+          'url.path': options.tokenParam === undefined ? up.url : pattern,
+          'url.scheme': 'http',
+          'network.protocol.name': 'http',
+          'network.protocol.version': '1.1',
+          'client.address': up.remoteAddress,
+          ...(h['user-agent'] !== undefined ? { 'user_agent.original': h['user-agent'] } : {}),
+        },
+      }, parent);
+    };
+    const endUpgradeSpan = (up: UpgradeRequestImpl, aborted?: 'aborted'): void => {
+      const span = up.span!;
+      const status = aborted ? 499 : up.rejection ? up.rejection.status : 101;
+      span.setAttribute('http.response.status_code', status);
+      if (up.rejection) span.setAttribute('actorwire.error.code', String(up.rejection.body.code ?? ''));
+      // Server spans: only 5xx are errors of ours (4xx are the client's), per the HTTP conventions.
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: String(up.rejection?.body.error ?? status) });
+      if (up.identity) span.setAttribute('enduser.id', up.identity.userId);
+      span.end();
+    };
+
     const accept = (res: HttpResponse, up: UpgradeRequestImpl, key: string, offered: string, ext: string, context: us_socket_context_t): void => {
+      if (up.span !== undefined) endUpgradeSpan(up);
       if (up.rejection) {
         metrics.upgradesRejected++;
         writeJson(res, up.rejection.status, up.rejection.body);
@@ -166,6 +197,8 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         const ext = headers['sec-websocket-extensions'] ?? '';
         const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
         const up = new UpgradeRequestImpl(pattern, url, req.getQuery() ?? '', params, headers, remote, options, authMode);
+        // No span at all when nothing is exported: a connect storm allocates nothing for tracing.
+        if (tracing) up.span = startUpgradeSpan(up);
 
         if (admission.enabled) {
           const refused = admission.checkUpgrade(remote);
@@ -179,14 +212,6 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         else if (!originAllowed(config.allowedOrigins, headers.origin)) up.reject(403, { error: 'origin not allowed', code: 'FORBIDDEN' });
         if (up.rejected || !hooks.has('onUpgrade')) return accept(res, up, key, offered, ext, context);
 
-        // No span at all when nothing is exported: a connect storm allocates nothing for tracing.
-        const span = tracing ? tracer.startSpan('ws.upgrade', { attributes: { 'http.route': pattern, 'client.address': remote } }) : undefined;
-        const endSpan = (): void => {
-          if (span === undefined) return;
-          if (up.rejection) span.setStatus({ code: SpanStatusCode.ERROR, message: String(up.rejection.body.error ?? up.rejection.status) });
-          if (up.identity) span.setAttribute('enduser.id', up.identity.userId);
-          span.end();
-        };
         // A failed hook answers its ActorwireError's status (the runner logged anything else as 500).
         const refuse = (err: ActorwireError): void => up.reject(err.status, { error: err.message, code: err.code });
         let pending: Promise<void> | undefined;
@@ -198,14 +223,15 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         if (pending === undefined) {
           // Every hook answered in this tick (no token, a cached or HMAC token): finish inside
           // uWS's own upgrade handler, corked with the 101 — the cheapest path, one write.
-          endSpan();
           return accept(res, up, key, offered, ext, context);
         }
         let aborted = false;
         res.onAborted(() => { aborted = true; });
         pending.then(() => undefined, refuse).then(() => {
-          endSpan();
-          if (aborted) return;
+          if (aborted) {
+            if (up.span !== undefined) endUpgradeSpan(up, 'aborted');
+            return;
+          }
           if (up.rejection) res.cork(() => accept(res, up, key, offered, ext, context));
           else upgradeLater(res, () => accept(res, up, key, offered, ext, context));
         });
@@ -242,6 +268,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
           data: up.data,
           now: clock.now(),
           ...(up.dialect ? { dialect: up.dialect } : {}),
+          ...(up.span ? { traceLink: up.span.spanContext() } : {}),
         });
         data.session = session;
         sessions.add(session);

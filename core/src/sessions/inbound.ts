@@ -5,7 +5,7 @@
  * Every failure answers a docs/protocol.md error and keeps the session open (unless the
  * error itself closes it, as sustained rate-limit abuse does).
  */
-import { context as otelContext, trace, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, trace, type Tracer } from '@opentelemetry/api';
 import type { AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import { CloseCodes, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
@@ -14,6 +14,7 @@ import type { Messages, CompiledMessage } from '../messages.js';
 import type { WebSocketConfig } from '../config/schema.js';
 import type { Clock, Frame, InboundMessage, MessageContext } from '../types.js';
 import { describeErrors } from '../validation.js';
+import type { FastHistogram } from '../telemetry/fast-histogram.js';
 import type { SessionImpl } from './session.js';
 
 export interface InboundDeps {
@@ -27,7 +28,7 @@ export interface InboundDeps {
   tracing?: boolean;
   /** The kernel clock (rate limit, activity for the heartbeat). */
   clock: Clock;
-  stats: { received(type: string): void; error(code: string): void };
+  stats: { received(type: string): void; error(code: string): void; handlingOf?(type: string): FastHistogram };
 }
 
 export type InboundHandler = (session: SessionImpl, data: ArrayBuffer) => void;
@@ -94,7 +95,13 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
     return false;
   };
 
-  const run = (s: SessionImpl, compiled: CompiledMessage, message: InboundMessage): void => {
+  /** Handling time, frame to handler done (handlers that fail are timed too: they were handled). */
+  const timed = (compiled: CompiledMessage, t0: number): void => {
+    if (stats.handlingOf === undefined) return;
+    (compiled.handling ??= stats.handlingOf(compiled.type)).observe((performance.now() - t0) / 1000);
+  };
+
+  const run = (s: SessionImpl, compiled: CompiledMessage, message: InboundMessage, t0: number): void => {
     const id = message.id;
     const ctx: MessageContext = {
       session: s,
@@ -106,13 +113,25 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
         s.send(frame);
       },
     };
-    if (!tracing) return runUntraced(s, compiled, ctx, id);
+    if (!tracing) return runUntraced(s, compiled, ctx, id, t0);
+    // Each message is its own trace (a session lives for hours), linked to its session's upgrade span.
     const span = tracer.startSpan(`ws.message ${compiled.type}`, {
-      attributes: { 'actorwire.session': s.id, 'actorwire.user': s.userId ?? '', 'actorwire.room': typeof message.room === 'string' ? message.room : '' },
-    });
+      kind: SpanKind.SERVER,
+      attributes: {
+        'actorwire.message.type': compiled.type,
+        'actorwire.session': s.id,
+        ...(s.userId !== undefined ? { 'enduser.id': s.userId } : {}),
+        ...(typeof message.room === 'string' ? { 'actorwire.room': message.room } : {}),
+      },
+      ...(s.traceLink !== undefined ? { links: [{ context: s.traceLink, attributes: { 'actorwire.link': 'session' } }] } : {}),
+    }, ROOT_CONTEXT);
     const onError = (err: unknown): void => {
       span.recordException(err as Error);
-      if (isActorwireError(err)) return fail(s, err, id);
+      if (isActorwireError(err)) {
+        span.setAttribute('actorwire.error.code', err.code);
+        return fail(s, err, id);
+      }
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
       logger.error({ err, type: compiled.type, session: s.id }, 'message handler failed');
       fail(s, protocolError('INTERNAL_ERROR'), id);
     };
@@ -120,19 +139,23 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
       // When tracing, the handler (and what it publishes) runs inside its span so the trace
       // context reaches transports; otherwise no context object is built per message.
       const out = span.isRecording()
-        ? otelContext.with(trace.setSpan(otelContext.active(), span), compiled.def.handle, compiled.def, ctx)
+        ? otelContext.with(trace.setSpan(ROOT_CONTEXT, span), compiled.def.handle, compiled.def, ctx)
         : compiled.def.handle(ctx);
       if (out && typeof (out as Promise<void>).then === 'function') {
-        (out as Promise<void>).then(() => span.end(), (err) => { onError(err); span.end(); });
-      } else span.end();
+        (out as Promise<void>).then(() => { timed(compiled, t0); span.end(); }, (err) => { onError(err); timed(compiled, t0); span.end(); });
+      } else {
+        timed(compiled, t0);
+        span.end();
+      }
     } catch (err) {
       onError(err);
+      timed(compiled, t0);
       span.end();
     }
   };
 
   /** `run` without a span: the handler, and its errors answered the same way. */
-  const runUntraced = (s: SessionImpl, compiled: CompiledMessage, ctx: MessageContext, id: string | undefined): void => {
+  const runUntraced = (s: SessionImpl, compiled: CompiledMessage, ctx: MessageContext, id: string | undefined, t0: number): void => {
     const onError = (err: unknown): void => {
       if (isActorwireError(err)) return fail(s, err, id);
       logger.error({ err, type: compiled.type, session: s.id }, 'message handler failed');
@@ -140,13 +163,18 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
     };
     try {
       const out = compiled.def.handle(ctx);
-      if (out && typeof (out as Promise<void>).then === 'function') (out as Promise<void>).then(undefined, onError);
+      if (out && typeof (out as Promise<void>).then === 'function') {
+        (out as Promise<void>).then(() => timed(compiled, t0), (err) => { onError(err); timed(compiled, t0); });
+        return;
+      }
     } catch (err) {
       onError(err);
     }
+    timed(compiled, t0);
   };
 
   return (s: SessionImpl, data: ArrayBuffer): void => {
+    const t0 = performance.now();
     const now = clock.now();
     s.lastSeen = now;
     // Every frame costs a token, refused ones too: oversize floods are throttled like any other.
@@ -195,9 +223,9 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
       return fail(s, protocolError('UNAUTHORIZED'), id);
     }
     stats.received(compiled.type);
-    if (!hooks.has('onMessage')) return run(s, compiled, message);
+    if (!hooks.has('onMessage')) return run(s, compiled, message, t0);
     hooks.runVetoable('onMessage', s, message).then(
-      (ok) => (ok ? run(s, compiled, message) : fail(s, protocolError('FORBIDDEN', 'message refused'), id)),
+      (ok) => (ok ? run(s, compiled, message, t0) : fail(s, protocolError('FORBIDDEN', 'message refused'), id)),
       (err) => fail(s, isActorwireError(err) ? err : protocolError('INTERNAL_ERROR'), id),
     );
   };

@@ -1,5 +1,6 @@
 /** The live handle of one connection: what plugins call, what the actor controls. */
 import { randomUUID } from 'node:crypto';
+import type { SpanContext } from '@opentelemetry/api';
 import type { Dialects } from '../dialects.js';
 import type { WebSocket } from 'uWebSockets.js';
 import { CloseCodes, ActorwireError } from '../errors.js';
@@ -48,6 +49,8 @@ export interface SessionInit {
   now: number;
   /** A wire dialect other than the canonical protocol. */
   dialect?: Dialect;
+  /** The upgrade's span, when tracing: each message span links to it. */
+  traceLink?: SpanContext;
 }
 
 const NO_TOPICS: ReadonlySet<string> = new Set();
@@ -58,6 +61,8 @@ export class SessionImpl implements Session {
   readonly params: Readonly<Record<string, string>>;
   readonly remoteAddress: string;
   readonly connectedAt: number;
+  /** The upgrade's span context (tracing only): message spans link to it. */
+  readonly traceLink: SpanContext | undefined;
   identity: Identity | undefined;
   /** Last inbound activity (message or pong), ms on the kernel clock; the heartbeat reads it. */
   lastSeen: number;
@@ -95,6 +100,7 @@ export class SessionImpl implements Session {
     this.lastSeen = init.now;
     if (init.data && init.data.size > 0) this.dataMap = init.data;
     if (init.dialect) this.wire = { dialect: init.dialect, topics: new Set() };
+    this.traceLink = init.traceLink;
     this.actor = new SessionActor(env.runtime);
   }
 

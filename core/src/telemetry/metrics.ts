@@ -8,6 +8,13 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { RuntimeMetrics } from './runtime-metrics.js';
+import { FastHistogramFamily, histogramsText, type FastHistogram } from './fast-histogram.js';
+import { KERNEL_VERSION } from '../version.js';
+
+/** Seconds: 10 µs … 5 s (most handlers answer in tens of µs; a REST-backed one in ms). */
+const HANDLING_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** Sockets reached by one fan-out. */
+const FANOUT_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000];
 
 export class KernelMetrics {
   readonly meter: Meter;
@@ -25,6 +32,11 @@ export class KernelMetrics {
   /** Publishes on the bus. */
   published = 0;
   upgradesRejected = 0;
+  /** Inbound message handling time (frame received → handler done), by type. */
+  readonly handling = new FastHistogramFamily('actorwire_message_handling_seconds', 'Inbound message handling time, from the frame to the end of its handler, by type', 'type', HANDLING_BUCKETS);
+  /** Local sockets reached per fan-out (publishes that reached none are not observed). */
+  private readonly fanoutFamily = new FastHistogramFamily('actorwire_fanout_receivers', 'Local sockets reached by one fan-out of a publish', undefined, FANOUT_BUCKETS);
+  readonly fanout: FastHistogram = this.fanoutFamily.of();
 
   constructor(serviceName: string, instanceId: string, gauges: { connections(): number; topics(): number; users(): number }) {
     this.exporter = new PrometheusExporter({ preventServerStart: true, prefix: '' });
@@ -63,6 +75,11 @@ export class KernelMetrics {
     this.received.set(type, (this.received.get(type) ?? 0) + 1);
   }
 
+  /** The handling-time histogram of a message type (looked up once per compiled type by the pipeline). */
+  handlingOf(type: string): FastHistogram {
+    return this.handling.of(type);
+  }
+
   countError(code: string): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }
@@ -70,7 +87,9 @@ export class KernelMetrics {
   /** Prometheus text exposition of every instrument, kernel and plugins alike. */
   async scrape(): Promise<string> {
     const { resourceMetrics } = await this.exporter.collect();
-    return this.serializer.serialize(resourceMetrics);
+    const sdk = this.serializer.serialize(resourceMetrics);
+    const own = histogramsText([this.handling, this.fanoutFamily], { name: '@actorwire/core', version: KERNEL_VERSION });
+    return own === '' ? sdk : `${sdk}${sdk.endsWith('\n') || sdk === '' ? '' : '\n'}${own}`;
   }
 
   async shutdown(): Promise<void> {

@@ -38,6 +38,7 @@ export class KafkaRuntime {
     handlerContext: () => Omit<HandlerContext, 'attempt'>,
     tracer: Tracer,
     private readonly logger: Logger,
+    recordLatency?: (topic: string, ms: number) => void,
   ) {
     this.kafka = new Kafka({
       clientId: o.clientId,
@@ -61,6 +62,8 @@ export class KafkaRuntime {
       maxAttempts: o.maxAttempts,
       retryBackoff: o.retryBackoff,
       tracer,
+      groupId: o.groupId,
+      ...(recordLatency ? { recordLatency } : {}),
       logger,
       running: () => this.running,
     });

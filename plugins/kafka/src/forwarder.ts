@@ -7,7 +7,7 @@
  * `forwardMaxPendingBytes`); beyond, forwards are dropped and counted, failures are counted, and
  * both are logged at most once per 10 s per kind (with a count).
  */
-import { context as otelContext, propagation } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context as otelContext, propagation, trace } from '@opentelemetry/api';
 import { LogLimiter, compilePattern, type Frame, type InboundMessage, type PluginContext, type Session } from '@actorwire/core';
 import type { Producer } from 'kafkajs';
 import type { KafkaOptions } from './options.js';
@@ -44,8 +44,21 @@ export function installForwarder(ctx: PluginContext, o: KafkaOptions, producer: 
     const headers: Record<string, string> = { 'ws-type': type, 'ws-client-id': session.id };
     if (session.userId !== undefined) headers['ws-user-id'] = session.userId;
     if (room !== undefined) headers['ws-room'] = room;
-    propagation.inject(otelContext.active(), headers);
+    // Inside a sampled trace the record gets a producer span, and its headers that span's context:
+    // consumers of the topic continue the trace from it.
+    const active = otelContext.active();
+    const span = trace.getSpan(active)?.isRecording()
+      ? ctx.tracer.startSpan(`send ${topic}`, {
+          kind: SpanKind.PRODUCER,
+          attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.operation.name': 'send', 'messaging.destination.name': topic!, 'actorwire.message.type': type },
+        }, active)
+      : undefined;
+    propagation.inject(span === undefined ? active : trace.setSpan(active, span), headers);
     const failed = (err: unknown) => {
+      if (span !== undefined) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+        span.end();
+      }
       stats.failed++;
       stats.lastTroubleAt = Date.now();
       limited.warn('failed', { topic, type, room, err: (err as Error)?.message }, 'forwarding a client message to Kafka failed');
@@ -55,7 +68,7 @@ export function installForwarder(ctx: PluginContext, o: KafkaOptions, producer: 
     stats.pending++;
     stats.pendingBytes += bytes;
     p.send({ topic: topic!, acks: -1, messages: [{ key: room ?? session.userId ?? session.id, value, headers }] }).then(
-      () => { stats.pending--; stats.pendingBytes -= bytes; stats.forwarded++; },
+      () => { stats.pending--; stats.pendingBytes -= bytes; stats.forwarded++; span?.end(); },
       (err: unknown) => { stats.pending--; stats.pendingBytes -= bytes; failed(err); },
     );
   }

@@ -43,7 +43,13 @@ export default definePlugin<KafkaOptions>({
     for (const [topic, entity] of entityOf) handlers.register(topic, route, `entity:${entity}`);
 
     const notifier = () => ctx.services.find('notifier');
-    const runtime = new KafkaRuntime(o, handlers, () => ({ notifier: notifier(), bus: ctx.bus, sessions: ctx.sessions }), ctx.tracer, ctx.logger);
+    const latency = ctx.meter.createHistogram('actorwire_kafka_record_delivery_seconds', {
+      description: 'From a Kafka record\'s timestamp to the end of its processing (its WebSocket deliveries), per topic',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
+    });
+    const runtime = new KafkaRuntime(o, handlers, () => ({ notifier: notifier(), bus: ctx.bus, sessions: ctx.sessions }), ctx.tracer, ctx.logger,
+      (topic, ms) => latency.record(ms / 1000, { topic }));
     const forward = installForwarder(ctx, o, () => runtime.producer);
 
     ctx.hooks.on('onReady', () => runtime.start());

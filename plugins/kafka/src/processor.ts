@@ -23,6 +23,10 @@ export interface ProcessorDeps {
   maxAttempts: number;
   retryBackoff: number;
   tracer: Tracer;
+  /** The consumer group (a span attribute). */
+  groupId?: string;
+  /** Called once a record is processed: ms from its timestamp (the producer's clock) to now. */
+  recordLatency?: (topic: string, ms: number) => void;
   logger: { warn(o: object, m: string): void; error(o: object, m: string): void; debug(o: object, m: string): void };
   /** False while shutting down: stop retrying, leave the record uncommitted. */
   running: () => boolean;
@@ -74,7 +78,18 @@ export function createProcessor(d: ProcessorDeps) {
     stats.consumed++;
     const carrier = decodeHeaders(m.headers);
     const parent = carrier.traceparent ? propagation.extract(ROOT_CONTEXT, carrier) : otelContext.active();
-    const span = d.tracer.startSpan('actorwire.kafka.process', { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.kafka.partition': partition, 'messaging.kafka.offset': m.offset } }, parent);
+    const span = d.tracer.startSpan(`process ${topic}`, {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
+        'messaging.destination.name': topic,
+        'messaging.destination.partition.id': String(partition),
+        'messaging.kafka.offset': Number(m.offset),
+        ...(d.groupId !== undefined ? { 'messaging.consumer.group.name': d.groupId } : {}),
+      },
+    }, parent);
     try {
       await otelContext.with(trace.setSpan(parent, span), async () => {
         let rec: KafkaRecord;
@@ -96,6 +111,9 @@ export function createProcessor(d: ProcessorDeps) {
     } finally {
       span.end();
     }
+    // Record → delivery: the handlers have delivered (or dead-lettered) it by now.
+    const ts = Number(m.timestamp);
+    if (d.recordLatency !== undefined && ts > 0) d.recordLatency(topic, Math.max(0, Date.now() - ts));
   }
 
   return { process, stats };

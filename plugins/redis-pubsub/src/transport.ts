@@ -9,7 +9,7 @@
  * counted (pub/sub is at-most-once), logged at most every few seconds; ioredis reconnects with
  * backoff + jitter and every wanted channel is subscribed again on `ready`.
  */
-import { ROOT_CONTEXT, SpanKind, context as otelContext, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { BusMessage, PluginContext, Transport, TransportHealth } from '@actorwire/core';
 import { Cluster } from 'ioredis';
 import { Channels } from './channels.js';
@@ -114,16 +114,21 @@ export class RedisTransport implements Transport {
   publish(msg: BusMessage): void {
     const channel = this.interop ? this.interop.publishChannel(msg.topic) : this.channels.channelOf(msg.topic);
     if (this.pub.status !== 'ready') return this.drop(1);
+    // A publish inside a sampled trace (the bus passed its traceparent) gets a producer span, and
+    // the envelope carries that span's context: the other instances' consumer spans are its children.
+    const span = msg.traceparent !== undefined ? this.producerSpan(msg.traceparent, channel) : undefined;
     let data: string;
     if (this.interop) {
       data = msg.payload;
       this.recent!.add(publishKey(channel, data));
-    } else data = encode(msg);
+    } else data = encode(span === undefined ? msg : { ...msg, traceparent: traceparentOf(span) });
     // A stalled Redis (paused, or slower than us) must not hold the process's memory hostage:
     // what waits for its answer is bounded, and beyond the bound publishes are dropped and counted.
     const bytes = data.length;
     if (this.pendingMessages >= this.o.maxPendingMessages || this.pendingBytes + bytes > this.o.maxPendingBytes) {
       this.lastStallAt = Date.now();
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: 'dropped: Redis is not keeping up' });
+      span?.end();
       return this.drop(1);
     }
     this.pendingMessages++;
@@ -131,9 +136,28 @@ export class RedisTransport implements Transport {
     const sent = this.sharded ? (this.pub as Cluster).spublish(channel, data) : this.pub.publish(channel, data);
     this.stats.published++;
     sent.then(
-      () => { this.pendingMessages--; this.pendingBytes -= bytes; },
-      () => { this.pendingMessages--; this.pendingBytes -= bytes; this.drop(1); },
+      () => { this.pendingMessages--; this.pendingBytes -= bytes; span?.end(); },
+      (err: Error) => {
+        this.pendingMessages--;
+        this.pendingBytes -= bytes;
+        this.drop(1);
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+        span?.end();
+      },
     );
+  }
+
+  private producerSpan(traceparent: string, channel: string): Span {
+    const parent = propagation.extract(ROOT_CONTEXT, { traceparent });
+    return this.tracer.startSpan(`publish ${channel}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'redis',
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': this.sharded ? 'spublish' : 'publish',
+        'messaging.destination.name': channel,
+      },
+    }, parent);
   }
 
   private drop(n: number): void {
@@ -196,7 +220,17 @@ export class RedisTransport implements Transport {
     if (!env.traceparent) return this.deliver?.(msg);
     // The delivery span is a child of the publish on the other instance.
     const parent = propagation.extract(ROOT_CONTEXT, { traceparent: env.traceparent });
-    const span = this.tracer.startSpan('actorwire.redis.deliver', { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'redis', 'messaging.destination.name': channel, 'actorwire.origin': env.origin } }, parent);
+    const span = this.tracer.startSpan(`process ${channel}`, {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'redis',
+        'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
+        'messaging.destination.name': channel,
+        'actorwire.topic': topic,
+        'actorwire.origin': env.origin,
+      },
+    }, parent);
     try {
       otelContext.with(trace.setSpan(parent, span), () => this.deliver?.(msg));
     } finally {
@@ -236,4 +270,10 @@ export class RedisTransport implements Transport {
     this.recent?.stop();
     await Promise.all([this.pub, this.sub].map((c) => c.quit().catch(() => c.disconnect())));
   }
+}
+
+/** The W3C `traceparent` of a span (what the envelope carries to the other instances). */
+function traceparentOf(span: Span): string {
+  const c = span.spanContext();
+  return `00-${c.traceId}-${c.spanId}-0${(c.traceFlags & 1).toString(16)}`;
 }

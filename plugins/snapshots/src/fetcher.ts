@@ -1,4 +1,5 @@
 /** The entity snapshot fetcher: a view's upstream URL (path template + query), fetched by the shared upstream client. */
+import type { Tracer } from '@opentelemetry/api';
 import type { EntityPaths } from './options.js';
 import { UpstreamClient, type Snapshot } from './upstream.js';
 import type { View } from './view.js';
@@ -18,9 +19,9 @@ export class Fetcher {
   private readonly base: string;
   private readonly client: UpstreamClient;
 
-  constructor(private readonly o: FetcherOptions) {
+  constructor(private readonly o: FetcherOptions, tracer?: Tracer) {
     this.base = o.restBaseUrl.replace(/\/+$/, '');
-    this.client = new UpstreamClient({ timeout: o.restTimeout, maxBodyBytes: o.maxBodyBytes });
+    this.client = new UpstreamClient({ timeout: o.restTimeout, maxBodyBytes: o.maxBodyBytes, ...(tracer ? { tracer } : {}) });
   }
 
   /** The upstream URL of a view. */

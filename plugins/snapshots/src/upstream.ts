@@ -4,12 +4,15 @@
  * with stable codes (UPSTREAM_TIMEOUT, UPSTREAM_ERROR with the upstream status, NOT_FOUND).
  * Shared by every plugin that serves REST snapshots (entity snapshots, analytics dashboards).
  */
+import { SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { SnapshotError } from './errors.js';
 
 export interface UpstreamOptions {
   /** ms for the whole exchange, body included. */
   timeout: number;
   maxBodyBytes: number;
+  /** The plugin's tracer (`ctx.tracer`): calls inside a sampled trace get an HTTP client span. */
+  tracer?: Tracer;
 }
 
 /** A snapshot as the upstream gave it. */
@@ -26,6 +29,26 @@ export class UpstreamClient {
   async getJson(url: string, token: string | undefined, notFound: string, now: () => number = Date.now): Promise<Snapshot> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    // Inside a sampled trace: an HTTP client span, and the upstream gets its `traceparent`.
+    const active = otelContext.active();
+    if (this.o.tracer === undefined || !trace.getSpan(active)?.isRecording()) return this.exchange(url, headers, notFound, now);
+    const span = this.o.tracer.startSpan('GET', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'http.request.method': 'GET', 'url.full': redactedUrl(url), 'server.address': new URL(url).hostname },
+    }, active);
+    propagation.inject(trace.setSpan(active, span), headers);
+    try {
+      return await this.exchange(url, headers, notFound, now, span);
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      if (err instanceof SnapshotError) span.setAttribute('error.type', err.code);
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async exchange(url: string, headers: Record<string, string>, notFound: string, now: () => number, span?: Span): Promise<Snapshot> {
     let res: Response;
     try {
       res = await fetch(url, { headers, signal: AbortSignal.timeout(this.o.timeout) });
@@ -36,6 +59,7 @@ export class UpstreamClient {
       }
       throw new SnapshotError('UPSTREAM_ERROR', `the upstream could not be reached: ${(err as Error)?.cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error)?.message}`);
     }
+    span?.setAttribute('http.response.status_code', res.status);
     const text = await this.readBody(res);
     if (res.status === 404) throw new SnapshotError('NOT_FOUND', notFound, 404);
     if (res.status < 200 || res.status > 299) throw new SnapshotError('UPSTREAM_ERROR', `the upstream answered ${res.status}`, res.status);
@@ -74,6 +98,12 @@ export class UpstreamClient {
     }
     return Buffer.concat(chunks).toString('utf8');
   }
+}
+
+/** The URL without its query (it may carry ids or keys): what a span records. */
+function redactedUrl(url: string): string {
+  const i = url.indexOf('?');
+  return i < 0 ? url : url.slice(0, i);
 }
 
 /** A JSON object frame (serialised head) with the snapshot spliced in as `payload`, verbatim. */
