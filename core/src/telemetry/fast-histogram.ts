@@ -56,9 +56,9 @@ function formatNumber(n: number): string {
 }
 
 /** Prometheus text exposition (format 0.0.4) of `families`; `scope` as the SDK labels its own. */
-export function histogramsText(families: readonly FastHistogramFamily[], scope: { name: string; version: string }): string {
+export function histogramsText(families: readonly FastHistogramFamily[], scope: { name: string; version?: string }): string {
   let out = '';
-  const scopeLabels = `otel_scope_name="${escapeLabel(scope.name)}",otel_scope_version="${escapeLabel(scope.version)}"`;
+  const scopeLabels = `otel_scope_name="${escapeLabel(scope.name)}"${scope.version !== undefined ? `,otel_scope_version="${escapeLabel(scope.version)}"` : ''}`;
   for (const f of families) {
     if (f.series.size === 0) continue;
     out += `# HELP ${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${f.name} histogram\n`;

@@ -9,7 +9,6 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { RuntimeMetrics } from './runtime-metrics.js';
 import { FastHistogramFamily, histogramsText, type FastHistogram } from './fast-histogram.js';
-import { KERNEL_VERSION } from '../version.js';
 
 /** Seconds: 10 µs … 5 s (most handlers answer in tens of µs; a REST-backed one in ms). */
 const HANDLING_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -88,7 +87,8 @@ export class KernelMetrics {
   async scrape(): Promise<string> {
     const { resourceMetrics } = await this.exporter.collect();
     const sdk = this.serializer.serialize(resourceMetrics);
-    const own = histogramsText([this.handling, this.fanoutFamily], { name: '@actorwire/core', version: KERNEL_VERSION });
+    // Same scope labels as the kernel's SDK instruments (its meter has no version).
+    const own = histogramsText([this.handling, this.fanoutFamily], { name: '@actorwire/core' });
     return own === '' ? sdk : `${sdk}${sdk.endsWith('\n') || sdk === '' ? '' : '\n'}${own}`;
   }
 
