@@ -6,7 +6,9 @@
  *   → onClose (reverse) → transports stopped (reverse) → exit.
  */
 import { hostname } from 'node:os';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { bearerCheck } from './server/bearer.js';
+import { AdminFeed } from './admin/admin-routes.js';
 import { createContainer, InjectionMode, type AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import type HyperExpress from '#hyper-express';
@@ -57,9 +59,9 @@ export interface KernelOptions {
   clock?: TimerWheel;
 }
 
-/** `/metrics` and `/admin/*`: what an operator reads, served apart when `metrics.port` is set. */
+/** `/metrics`, `/admin` and `/admin/*`: what an operator reads, served apart when `metrics.port` is set. */
 export function isOperatorRoute(path: string): boolean {
-  return path === '/metrics' || path.startsWith('/admin/');
+  return path === '/metrics' || path === '/admin' || path.startsWith('/admin/');
 }
 
 export interface Kernel {
@@ -164,16 +166,31 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     const body = healthBody();
     res.status(state === 'draining' || state === 'stopped' ? 503 : 200).json(body);
   });
-  const metricsToken = config.metrics.token === undefined ? undefined : Buffer.from(`Bearer ${config.metrics.token}`);
+  const metricsAuthorized = config.metrics.token === undefined ? undefined : bearerCheck(config.metrics.token);
   routes.http('get', '/metrics', async (req, res) => {
-    if (metricsToken !== undefined) {
-      const given = Buffer.from(req.headers.authorization ?? '');
-      if (given.length !== metricsToken.length || !timingSafeEqual(given, metricsToken)) {
-        return res.status(401).header('www-authenticate', 'Bearer').json({ error: 'authentication required', code: 'UNAUTHORIZED' });
-      }
+    if (metricsAuthorized !== undefined && !metricsAuthorized(req.headers.authorization)) {
+      return res.status(401).header('www-authenticate', 'Bearer').json({ error: 'authentication required', code: 'UNAUTHORIZED' });
     }
     res.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(await metrics.scrape());
   });
+
+  // The live admin page, only with an admin token (ACTORWIRE_ADMIN_TOKEN).
+  const adminFeed = config.admin.token === undefined ? undefined : new AdminFeed({
+    authorized: bearerCheck(config.admin.token),
+    logger,
+    sources: {
+      instanceId,
+      version: KERNEL_VERSION,
+      metrics,
+      connections: () => sessions.count(),
+      users: () => sessions.userCount(),
+      topics: () => topics.localTopics(),
+      isRoom: (topic) => !topic.startsWith('$') && !topic.startsWith(config.userTopicPrefix),
+      health: () => healthBody(),
+      topRooms: config.admin.topRooms,
+    },
+  });
+  for (const r of adminFeed?.routes() ?? []) routes.http('get', r.path, r.handler);
 
   let state: 'new' | 'starting' | 'running' | 'draining' | 'stopped' = 'new';
   let port = 0;
@@ -387,6 +404,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         // Through hyper-express, which owns the listen socket: closing it twice (once here,
         // once by hyper-express) aborts the process in libuv (uv_poll_stop on a closing handle).
         corkAnchor?.close();
+        adminFeed?.stop();
         if (listenSocket) app?.close();
         listenSocket = undefined;
         if (opsPort !== undefined) opsApp?.close();

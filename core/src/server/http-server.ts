@@ -52,6 +52,8 @@ export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], l
     const quiet = quietRoute(r.path);
     app[r.method](r.path, async (req, res) => {
       const started = performance.now();
+      // uWS forbids reading the request once the response is sent: what the log line needs, now.
+      const remote = req.ip;
       const given = req.headers['x-request-id'];
       const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
       const request = req as unknown as HttpRequest & { requestId: string };
@@ -72,7 +74,7 @@ export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], l
       }
       const status = res.statusCode ?? 200;
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-      const line = { request_id: requestId, method: r.method.toUpperCase(), route: r.path, status, duration_ms: durationMs, remote: req.ip, ...(isActorwireError(failure) ? { code: failure.code } : {}) };
+      const line = { request_id: requestId, method: r.method.toUpperCase(), route: r.path, status, duration_ms: durationMs, remote, ...(isActorwireError(failure) ? { code: failure.code } : {}) };
       if (quiet) logger.debug(line, 'http request');
       else logger.info(line, 'http request');
       if (span !== undefined) {
