@@ -32,6 +32,8 @@ export interface Options {
   pin: boolean;
   /** Write a V8 CPU profile of every Actorwire server process into this folder (--cpu-prof). */
   profileDir: string | null;
+  /** Run Actorwire with traces exported (to a discarding OTLP sink) at this sampling ratio; null = tracing off. */
+  tracing: number | null;
   /** JSON output path; null = don't write one. */
   out: string | null;
   smoke: boolean;
@@ -60,6 +62,7 @@ export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx b
   --bursts N           snapshots scenario bursts of 1,000 change records (default 4)
   --warmup S           un-measured warm-up before fan-out, echo and publish windows (default 0.3)
   --profile DIR        write a CPU profile (.cpuprofile) of each Actorwire server process to DIR
+  --tracing RATIO      Actorwire exports traces (OTLP/HTTP protobuf to a discarding sink) sampling RATIO of traces (0..1)
   --no-pin             don't pin server to core 0 and load generator to core 1
   --out FILE           JSON output path (default bench/results/<timestamp>.json; none in --smoke)
   --smoke              seconds-long check: uws + ws, echo, 1 round; exits 1 on any failure
@@ -77,6 +80,12 @@ function num(name: string, v: string | undefined, min = 0): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n < min) throw new Error(`--${name}: expected a number >= ${min}, got ${v}`);
+  return n;
+}
+
+function ratio(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`--tracing: expected a ratio between 0 and 1, got ${v}`);
   return n;
 }
 
@@ -99,6 +108,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       warmup: { type: 'string' },
       'no-pin': { type: 'boolean' },
       profile: { type: 'string' },
+      tracing: { type: 'string' },
       out: { type: 'string' },
       smoke: { type: 'boolean' },
       strict: { type: 'boolean' },
@@ -141,6 +151,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     recordsPerBurst: 1000,
     pin: !values['no-pin'],
     profileDir: values.profile ?? null,
+    tracing: values.tracing === undefined ? null : ratio(values.tracing),
     out: values.out ?? (smoke ? null : ''),
     smoke,
     strict: values.strict ?? smoke,

@@ -104,7 +104,7 @@ async function main(): Promise<number> {
   const header = [
     `## Results ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machineLine(mach)}`,
     '',
-    `${o.rounds} round(s) per scenario, median (min–max). Server pinned to core 0, load generator to core 1: ${o.pin ? 'yes' : 'no'}. Run took ${elapsedS.toFixed(0)} s; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}.`,
+    `${o.rounds} round(s) per scenario, median (min–max). Server pinned to core 0, load generator to core 1: ${o.pin ? 'yes' : 'no'}. Run took ${elapsedS.toFixed(0)} s; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}.${o.tracing !== null ? ` Actorwire exported traces, sampling ${o.tracing * 100} %.` : ''}`,
     ...warnings.map((w) => `Warning: ${w}.`),
   ];
   process.stdout.write(`\n${header.join('\n')}\n\n${summaries.map(scenarioTable).join('\n\n')}\n`);

@@ -3,6 +3,7 @@
  * separate cores, running one or more jobs (churn runs all its rounds in one session).
  * The load generator marks phases over IPC; each mark is a /proc sample of both.
  */
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { Options } from './cli.js';
 import type { HostLimits } from './limits.js';
@@ -126,6 +127,23 @@ function probeHeap(proc: ProcHandle, timeoutMs = 10_000): Promise<number> {
   });
 }
 
+let sink: Promise<string> | undefined;
+
+/** An OTLP/HTTP endpoint that reads and discards exports (what tracing costs the server, not a collector). */
+function otlpSink(): Promise<string> {
+  sink ??= new Promise((resolve) => {
+    const srv = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+    });
+    srv.listen(0, '127.0.0.1', () => {
+      srv.unref();
+      resolve(`http://127.0.0.1:${(srv.address() as { port: number }).port}`);
+    });
+  });
+  return sink;
+}
+
 /** Start the target; throws StartError when it does not come up. */
 async function startTarget(target: TargetDef, o: Options, nofile: number | undefined, scenario: ScenarioDef): Promise<{ proc: ProcHandle; port: number }> {
   const port = nextPort();
@@ -136,7 +154,10 @@ async function startTarget(target: TargetDef, o: Options, nofile: number | undef
     ...(o.profileDir && target.name === 'actorwire' ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`, `--cpu-prof-name=${scenario.id}-${Date.now()}.cpuprofile`] : []),
   ];
   const args = [...flags, ...spec.args];
-  const proc = launch({ args, cwd: spec.cwd, env: { ...process.env, ...spec.env }, cpu: o.pin ? SERVER_CPU : undefined, nofile });
+  const tracing = o.tracing !== null && target.name === 'actorwire'
+    ? { OTEL_EXPORTER_OTLP_ENDPOINT: await otlpSink(), OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(o.tracing) }
+    : {};
+  const proc = launch({ args, cwd: spec.cwd, env: { ...process.env, ...spec.env, ...tracing }, cpu: o.pin ? SERVER_CPU : undefined, nofile });
   try {
     if (target.ready.kind === 'line') await waitForReadyLine(proc, target.startTimeoutMs);
     else await waitForHttp(proc, `http://127.0.0.1:${port}${target.ready.path}`, target.startTimeoutMs);

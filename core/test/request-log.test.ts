@@ -40,8 +40,8 @@ t.test('request ids and one line per request, connect and disconnect', async (t)
 
   const c = await srv.connect('/ws');
   await c.request({ type: 'ping' });
-  c.close(4000, 'bye');
-  await new Promise((r) => setTimeout(r, 300));
+  await c.close(4000);
+  await new Promise((r) => setTimeout(r, 200));
 
   const request = lines.find((l) => l.msg === 'http request' && l.request_id === 'abc-123');
   t.match(request, { level: 30, method: 'POST', route: '/api/echo', status: 200, remote: '127.0.0.1' }, 'the request line (info)');
