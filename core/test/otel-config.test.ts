@@ -83,3 +83,31 @@ t.test('samplers: ratio by trace id, parent-based ones follow the caller', async
   t.equal(decide(samplerFor({ sampler: 'always_off' }), low), 0);
   t.equal(decide(samplerFor({ sampler: 'parentbased_always_on' }), high), 2);
 });
+
+t.test('root spans: the kernel samples first, then the span it starts is recorded', async (t) => {
+  const base = loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' } }).otel;
+  const tracing = createTracing(base, 'i2');
+  t.teardown(() => tracing.shutdown());
+  const roots = tracing.roots!;
+  t.equal(roots.ratio, 0.1);
+  let chosen = 0;
+  for (let i = 0; i < 5000; i++) if (roots.sample()) chosen++;
+  t.ok(chosen > 380 && chosen < 620, `about 10 % of 5,000 roots chosen (${chosen})`);
+  const span = roots.start('ws.message publish', {});
+  t.ok(span.isRecording(), 'a chosen root is recorded (the ratio is not applied twice)');
+  t.equal(span.spanContext().traceFlags & TraceFlags.SAMPLED, TraceFlags.SAMPLED);
+  span.end();
+  // Spans not started through roots still follow the configured sampler.
+  let recorded = 0;
+  for (let i = 0; i < 2000; i++) {
+    const s = tracing.tracer.startSpan('other', {}, ROOT_CONTEXT);
+    if (s.isRecording()) recorded++;
+    s.end();
+  }
+  t.ok(recorded > 120 && recorded < 290, `other roots sampled by trace id at 10 % (${recorded})`);
+  for (const [sampler, ratio] of [['always_off', 0], ['parentbased_always_off', 0], ['always_on', 1], ['traceidratio', 0.25]] as const) {
+    const tr = createTracing({ ...base, sampler, samplerArg: sampler === 'traceidratio' ? 0.25 : undefined }, 'i3');
+    t.equal(tr.roots!.ratio, ratio, `${sampler}: roots sampled at ${ratio}`);
+    await tr.shutdown();
+  }
+});

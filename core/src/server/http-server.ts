@@ -1,17 +1,18 @@
 /** The hyper-express app: kernel routes (/health, /metrics) and plugin HTTP routes. */
 import HyperExpress from '#hyper-express';
 import { randomUUID } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import type { RootSpans } from '../telemetry/tracing.js';
 import type { Logger } from 'pino';
 import { isActorwireError } from '../errors.js';
 import type { HttpRoute } from '../routes.js';
 import type { HttpRequest } from '../types.js';
 
 /** An HTTP server span (semantic conventions) for a route, continuing the caller's `traceparent`. */
-function startRouteSpan(tracer: Tracer, r: HttpRoute, req: HyperExpress.Request): Span {
+function startRouteSpan(t: HttpTelemetry & { roots: RootSpans }, r: HttpRoute, req: HyperExpress.Request): Span | undefined {
   const h = req.headers;
-  const parent = h.traceparent !== undefined ? propagation.extract(ROOT_CONTEXT, h) : ROOT_CONTEXT;
-  return tracer.startSpan(`${r.method.toUpperCase()} ${r.path}`, {
+  if (h.traceparent === undefined && !t.roots.sample()) return undefined;
+  const options: SpanOptions = {
     kind: SpanKind.SERVER,
     attributes: {
       'http.request.method': r.method.toUpperCase(),
@@ -22,7 +23,9 @@ function startRouteSpan(tracer: Tracer, r: HttpRoute, req: HyperExpress.Request)
       'actorwire.plugin': r.owner,
       ...(h['user-agent'] !== undefined ? { 'user_agent.original': h['user-agent'] } : {}),
     },
-  }, parent);
+  };
+  const name = `${r.method.toUpperCase()} ${r.path}`;
+  return h.traceparent === undefined ? t.roots.start(name, options) : t.tracer.startSpan(name, options, propagation.extract(ROOT_CONTEXT, h));
 }
 
 export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Server {
@@ -36,8 +39,8 @@ export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Se
 
 export interface HttpTelemetry {
   tracer: Tracer;
-  /** Spans are exported: each request gets a server span continuing the caller's `traceparent`. */
-  tracing: boolean;
+  /** Set when spans are exported: a request gets a server span continuing the caller's `traceparent`, or a sampled root. */
+  roots: RootSpans | undefined;
 }
 
 /** A caller's `x-request-id` is kept when it is a sane token; otherwise the request gets one. */
@@ -59,7 +62,7 @@ export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], l
       const request = req as unknown as HttpRequest & { requestId: string };
       request.requestId = requestId;
       res.header('x-request-id', requestId);
-      const span = telemetry?.tracing && !quiet ? startRouteSpan(telemetry.tracer, r, req) : undefined;
+      const span = telemetry?.roots !== undefined && !quiet ? startRouteSpan(telemetry as HttpTelemetry & { roots: RootSpans }, r, req) : undefined;
       let failure: unknown;
       try {
         const out = span === undefined ? await r.handler(request, res) : await otelContext.with(trace.setSpan(otelContext.active(), span), () => r.handler(request, res));

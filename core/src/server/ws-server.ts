@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino';
 import type { Tracer } from '@opentelemetry/api';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type SpanOptions } from '@opentelemetry/api';
+import type { RootSpans } from '../telemetry/tracing.js';
 import uws, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_socket_context_t, type WebSocket } from 'uWebSockets.js';
 import type { ActorwireConfig } from '../config/schema.js';
 import { CloseCodes, KernelError, KernelErrors, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
@@ -37,8 +38,8 @@ export interface WsServerDeps {
   inbound: InboundHandler;
   logger: Logger;
   tracer: Tracer;
-  /** Spans are exported (see telemetry/tracing.ts); when not, the upgrade makes none. */
-  tracing?: boolean;
+  /** Set when spans are exported (see telemetry/tracing.ts); when not, the upgrade makes none. */
+  roots?: RootSpans | undefined;
   metrics: KernelMetrics;
   /** Effective auth mode for a route (kernel default resolved). */
   authMode(route: WsRouteOptions): AuthMode;
@@ -85,7 +86,7 @@ function fillTemplate(template: string, params: Record<string, string>): string 
 
 export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsRouteOptions>, deps: WsServerDeps): CorkAnchor {
   const { config, hooks, sessions, topics, inbound, logger, tracer, metrics, clock, dialects } = deps;
-  const tracing = deps.tracing ?? true;
+  const roots = deps.roots;
   const broadcastTopic = deps.broadcastTopic;
   const ws = config.websocket;
   // uWS's own idle guard, a backstop behind the session machine's heartbeat; uWS refuses more than 960 s.
@@ -116,10 +117,11 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
     };
 
     /** The upgrade as an HTTP server span (semantic conventions), continuing the client's `traceparent`. */
-    const startUpgradeSpan = (up: UpgradeRequestImpl) => {
+    const startUpgradeSpan = (up: UpgradeRequestImpl, roots: RootSpans): Span | undefined => {
       const h = up.headers;
-      const parent = h.traceparent !== undefined ? propagation.extract(ROOT_CONTEXT, h) : ROOT_CONTEXT;
-      return tracer.startSpan(`GET ${pattern}`, {
+      // A caller's trace decides for itself; a new one is sampled before anything is built.
+      if (h.traceparent === undefined && !roots.sample()) return undefined;
+      const spanOptions: SpanOptions = {
         kind: SpanKind.SERVER,
         attributes: {
           'http.request.method': 'GET',
@@ -132,7 +134,9 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
           'client.address': up.remoteAddress,
           ...(h['user-agent'] !== undefined ? { 'user_agent.original': h['user-agent'] } : {}),
         },
-      }, parent);
+      };
+      const name = `GET ${pattern}`;
+      return h.traceparent === undefined ? roots.start(name, spanOptions) : tracer.startSpan(name, spanOptions, propagation.extract(ROOT_CONTEXT, h));
     };
     const endUpgradeSpan = (up: UpgradeRequestImpl, aborted?: 'aborted'): void => {
       const span = up.span!;
@@ -198,7 +202,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
         const up = new UpgradeRequestImpl(pattern, url, req.getQuery() ?? '', params, headers, remote, options, authMode);
         // No span at all when nothing is exported: a connect storm allocates nothing for tracing.
-        if (tracing) up.span = startUpgradeSpan(up);
+        if (roots !== undefined) up.span = startUpgradeSpan(up, roots);
 
         if (admission.enabled) {
           const refused = admission.checkUpgrade(remote);
@@ -216,7 +220,8 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         const refuse = (err: ActorwireError): void => up.reject(err.status, { error: err.message, code: err.code });
         let pending: Promise<void> | undefined;
         try {
-          pending = hooks.runSyncFirst('onUpgrade', up);
+          // When tracing, what the hooks do (a JWKS fetch, say) is part of the upgrade's span.
+          pending = up.span === undefined ? hooks.runSyncFirst('onUpgrade', up) : otelContext.with(trace.setSpan(ROOT_CONTEXT, up.span), () => hooks.runSyncFirst('onUpgrade', up));
         } catch (err) {
           refuse(err as ActorwireError);
         }
@@ -268,7 +273,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
           data: up.data,
           now: clock.now(),
           ...(up.dialect ? { dialect: up.dialect } : {}),
-          ...(up.span ? { traceLink: up.span.spanContext() } : {}),
+          traceLink: up.span === undefined ? undefined : up.span.spanContext(),
         });
         data.session = session;
         sessions.add(session);

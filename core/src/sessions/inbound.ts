@@ -5,7 +5,8 @@
  * Every failure answers a docs/protocol.md error and keeps the session open (unless the
  * error itself closes it, as sustained rate-limit abuse does).
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, trace, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, trace } from '@opentelemetry/api';
+import type { RootSpans } from '../telemetry/tracing.js';
 import type { AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import { CloseCodes, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
@@ -23,9 +24,8 @@ export interface InboundDeps {
   hooks: HookRegistry;
   container: AwilixContainer;
   logger: Logger;
-  tracer: Tracer;
-  /** Spans are exported; when not, no span is made per message (not even a no-op one). */
-  tracing?: boolean;
+  /** Set when spans are exported: a message span only for a sampled message (none at all otherwise). */
+  roots?: RootSpans | undefined;
   /** The kernel clock (rate limit, activity for the heartbeat). */
   clock: Clock;
   stats: { received(type: string): void; error(code: string): void; handlingOf?(type: string): FastHistogram };
@@ -65,8 +65,7 @@ function idOf(raw: Record<string, unknown>): string | undefined {
 }
 
 export function createInboundPipeline(deps: InboundDeps): InboundHandler {
-  const { config, messages, hooks, container, logger, tracer, stats, clock } = deps;
-  const tracing = deps.tracing ?? true;
+  const { config, messages, hooks, container, logger, stats, clock, roots } = deps;
   const rl = config.rateLimit;
   const ratePerMs = rl.messagesPerSecond / 1000;
 
@@ -113,9 +112,9 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
         s.send(frame);
       },
     };
-    if (!tracing) return runUntraced(s, compiled, ctx, id, t0);
+    if (roots === undefined || !roots.sample()) return runUntraced(s, compiled, ctx, id, t0);
     // Each message is its own trace (a session lives for hours), linked to its session's upgrade span.
-    const span = tracer.startSpan(`ws.message ${compiled.type}`, {
+    const span = roots.start(`ws.message ${compiled.type}`, {
       kind: SpanKind.SERVER,
       attributes: {
         'actorwire.message.type': compiled.type,
@@ -124,7 +123,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
         ...(typeof message.room === 'string' ? { 'actorwire.room': message.room } : {}),
       },
       ...(s.traceLink !== undefined ? { links: [{ context: s.traceLink, attributes: { 'actorwire.link': 'session' } }] } : {}),
-    }, ROOT_CONTEXT);
+    });
     const onError = (err: unknown): void => {
       span.recordException(err as Error);
       if (isActorwireError(err)) {
@@ -138,9 +137,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
     try {
       // When tracing, the handler (and what it publishes) runs inside its span so the trace
       // context reaches transports; otherwise no context object is built per message.
-      const out = span.isRecording()
-        ? otelContext.with(trace.setSpan(ROOT_CONTEXT, span), compiled.def.handle, compiled.def, ctx)
-        : compiled.def.handle(ctx);
+      const out = otelContext.with(trace.setSpan(ROOT_CONTEXT, span), compiled.def.handle, compiled.def, ctx);
       if (out && typeof (out as Promise<void>).then === 'function') {
         (out as Promise<void>).then(() => { timed(compiled, t0); span.end(); }, (err) => { onError(err); timed(compiled, t0); span.end(); });
       } else {

@@ -50,7 +50,7 @@ export interface SessionInit {
   /** A wire dialect other than the canonical protocol. */
   dialect?: Dialect;
   /** The upgrade's span, when tracing: each message span links to it. */
-  traceLink?: SpanContext;
+  traceLink?: SpanContext | undefined;
 }
 
 const NO_TOPICS: ReadonlySet<string> = new Set();

@@ -7,7 +7,7 @@
  * and a delivery on another instance is a child of it. Without one there is no context manager
  * (no per-await cost) and no trace context is sent.
  */
-import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, propagation, trace, type Attributes, type Context, type Link, type Span, type SpanKind, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
@@ -17,7 +17,9 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
+  SamplingDecision,
   type Sampler,
+  type SamplingResult,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -31,6 +33,11 @@ export interface Tracing {
   enabled: boolean;
   /** Where spans go (for the startup log), when enabled. */
   url?: string;
+  /**
+   * The kernel's root spans (a message; an upgrade or HTTP request without `traceparent`), when
+   * exporting: the sampling decision comes first, so an unsampled message costs one random draw.
+   */
+  roots?: RootSpans;
   /** A tracer whose spans carry `name`/`version` as their instrumentation scope (a plugin's own). */
   tracerFor(name: string, version: string): Tracer;
   shutdown(): Promise<void>;
@@ -46,6 +53,66 @@ export function samplerFor(o: Pick<OtelConfig, 'sampler' | 'samplerArg'>): Sampl
     case 'parentbased_always_off': return new ParentBasedSampler({ root: new AlwaysOffSampler() });
     case 'parentbased_traceidratio': return new ParentBasedSampler({ root: ratio });
     default: return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+/**
+ * The provider's sampler: the configured one, except for a root span the kernel has already
+ * sampled (`RootSpans.start`), which it records without deciding again.
+ */
+class AdmittingSampler implements Sampler {
+  admitNext = false;
+  constructor(private readonly inner: Sampler) {}
+
+  shouldSample(ctx: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+    if (this.admitNext) {
+      this.admitNext = false;
+      return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+    }
+    return this.inner.shouldSample(ctx, traceId, name, kind, attributes, links);
+  }
+
+  toString(): string {
+    return `Admitting{${this.inner.toString()}}`;
+  }
+}
+
+/**
+ * Root spans of the hot paths. `sample()` draws the configured root decision (a ratio, always,
+ * never) before any span, id or attribute object exists; `start()` then makes the span. A random
+ * draw per root is what the trace-id ratio amounts to for a root, whose trace id is random too.
+ */
+export class RootSpans {
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly sampler: AdmittingSampler,
+    /** Probability of sampling a root span. */
+    readonly ratio: number,
+  ) {}
+
+  sample(): boolean {
+    return this.ratio >= 1 || (this.ratio > 0 && Math.random() < this.ratio);
+  }
+
+  /** A root span that `sample()` chose. */
+  start(name: string, options: SpanOptions): Span {
+    this.sampler.admitNext = true;
+    try {
+      return this.tracer.startSpan(name, options, ROOT_CONTEXT);
+    } finally {
+      this.sampler.admitNext = false;
+    }
+  }
+}
+
+/** The probability that the configured sampler records a root span. */
+export function rootRatio(o: Pick<OtelConfig, 'sampler' | 'samplerArg'>): number {
+  switch (o.sampler) {
+    case 'always_off':
+    case 'parentbased_always_off': return 0;
+    case 'traceidratio':
+    case 'parentbased_traceidratio': return o.samplerArg ?? 1;
+    default: return 1;
   }
 }
 
@@ -67,14 +134,17 @@ export function createTracing(o: OtelConfig, instanceId: string): Tracing {
   }
   // Once per process (several kernels may share one in tests); false when already set.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const sampler = new AdmittingSampler(samplerFor(o));
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ ...o.resourceAttributes, 'service.name': o.serviceName, 'service.instance.id': instanceId }),
-    sampler: samplerFor(o),
+    sampler,
     spanProcessors: [new BatchSpanProcessor(exporterFor(o, url))],
   });
+  const tracer = provider.getTracer('@actorwire/core');
   return {
-    tracer: provider.getTracer('@actorwire/core'),
+    tracer,
     enabled: true,
+    roots: new RootSpans(tracer, sampler, rootRatio(o)),
     url,
     tracerFor: (name, version) => provider.getTracer(name, version),
     shutdown: () => provider.shutdown().catch(() => undefined),
