@@ -38,9 +38,12 @@ export async function screenshot(p: Page, dir: string, name: string): Promise<vo
   await p.screenshot({ path: `${dir}/${name}` });
 }
 
-/** Resolves when the element's text contains `text`. */
+/**
+ * Resolves when the element's text contains `text`. Polled on a timer: the default polling is
+ * requestAnimationFrame, which a tab not in front never runs (a test with two pages hangs on it).
+ */
 export function waitText(p: Page, selector: string, text: string, timeout = 10_000): Promise<unknown> {
-  return p.waitForFunction((sel, s) => document.querySelector(sel)?.textContent?.includes(s) ?? false, { timeout }, selector, text);
+  return p.waitForFunction((sel, s) => document.querySelector(sel)?.textContent?.includes(s) ?? false, { polling: 100, timeout }, selector, text);
 }
 
 /** A port nothing listens on now: uWebSockets.js sets SO_REUSEADDR only for an explicit port,

@@ -61,15 +61,15 @@ t.test('the page shows live numbers that change as clients come, join, send and 
   await clients[0]!.request({ type: 'subscribe', room: 'lobby' });
   await clients[1]!.request({ type: 'subscribe', room: 'lobby' });
   await clients[2]!.request({ type: 'subscribe', room: 'kitchen' });
-  await page.waitForFunction(() => document.querySelector('#connections')?.textContent === '3', { timeout: 10_000 });
-  await page.waitForFunction(() => document.querySelector('#rooms')?.textContent === '2', { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector('#connections')?.textContent === '3', { polling: 100, timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector('#rooms')?.textContent === '2', { polling: 100, timeout: 10_000 });
   const top = await page.$$eval('#top-rooms tr', (rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent)));
   t.same(top, [['lobby', '2'], ['kitchen', '1']], 'rooms by members, the largest first');
 
   // Traffic and an error: the rates and the error table move.
   for (let i = 0; i < 20; i++) clients[0]!.send({ type: 'publish', room: 'lobby', data: { i } });
   clients[2]!.send('{not json');
-  await page.waitForFunction(() => Number(document.querySelector('#rate-received')?.textContent?.replace(/[^\d.]/g, '')) > 0, { timeout: 10_000 });
+  await page.waitForFunction(() => Number(document.querySelector('#rate-received')?.textContent?.replace(/[^\d.]/g, '')) > 0, { polling: 100, timeout: 10_000 });
   await waitText(page, '#errors', 'INVALID_JSON');
   await waitText(page, '#types', 'publish');
   const redisRow = await page.$$eval('#components tr', (rows) => rows.map((r) => r.textContent ?? '').find((x) => x.startsWith('redis')));
@@ -78,7 +78,7 @@ t.test('the page shows live numbers that change as clients come, join, send and 
   await screenshot(page, OUT, 'admin-page.png');
 
   for (const c of clients) c.close();
-  await page.waitForFunction(() => document.querySelector('#connections')?.textContent === '0', { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector('#connections')?.textContent === '0', { polling: 100, timeout: 10_000 });
   t.pass('the connection count went back to 0 as clients left');
   t.same(problems, [], 'no console errors');
 });

@@ -27,8 +27,9 @@ function start(port: number): Promise<TestServer> {
 }
 
 const logText = (p: Page) => p.$eval('#log', (el) => el.textContent ?? '');
+// Timer polling: requestAnimationFrame (puppeteer's default) never runs in the tab not in front.
 const waitLog = (p: Page, text: string, timeout = 10_000) =>
-  p.waitForFunction((s) => document.getElementById('log')!.textContent!.includes(s), { timeout }, text);
+  p.waitForFunction((s) => document.getElementById('log')!.textContent!.includes(s), { polling: 100, timeout }, text);
 const shot = (p: Page, name: string) => screenshot(p, OUT, name);
 const state = (p: Page) => p.evaluate(() => (window as unknown as { chat: { state: string } }).chat.state);
 
@@ -41,7 +42,7 @@ t.test('two pages chat; the server restarts under them; tokens refresh', async (
   const alice = await openPage(browser, `${srv.httpBase}/chat?user=alice#lobby`, (l) => t.comment(l), 'alice');
   const bob = await openPage(browser, `${srv.httpBase}/chat?user=bob#lobby`, (l) => t.comment(l), 'bob');
   for (const p of [alice, bob]) await waitLog(p, 'joined lobby');
-  await alice.waitForFunction(() => document.getElementById('count')!.textContent === '2', { timeout: 5000 });
+  await alice.waitForFunction(() => document.getElementById('count')!.textContent === '2', { polling: 100, timeout: 5000 });
   t.same(await alice.$$eval('#people li', (lis) => lis.map((li) => li.textContent).sort()), ['alice', 'bob'], 'presence: both listed');
   await waitLog(alice, 'bob joined');
   t.pass('alice saw bob join');
@@ -54,7 +55,7 @@ t.test('two pages chat; the server restarts under them; tokens refresh', async (
 
   // The server restarts: both pages show the banner, come back by themselves and rejoin the room.
   await srv.stop();
-  await alice.waitForFunction(() => document.getElementById('banner')!.classList.contains('on'), { timeout: 5000 });
+  await alice.waitForFunction(() => document.getElementById('banner')!.classList.contains('on'), { polling: 100, timeout: 5000 });
   t.match(await alice.$eval('#banner', (el) => el.textContent), /reconnecting/i, 'the banner says it is reconnecting');
   await shot(alice, 'chat-reconnecting.png');
   const back = Date.now();
@@ -63,8 +64,8 @@ t.test('two pages chat; the server restarts under them; tokens refresh', async (
   for (const p of [alice, bob]) await waitLog(p, 'reconnected', 40_000);
   const reconnectMs = Date.now() - back;
   t.comment(`both pages reconnected ${reconnectMs} ms after the server was back`);
-  await alice.waitForFunction(() => !document.getElementById('banner')!.classList.contains('on'), { timeout: 5000 });
-  await bob.waitForFunction(() => !(document.querySelector('input[name=text]') as HTMLInputElement).disabled, { timeout: 5000 });
+  await alice.waitForFunction(() => !document.getElementById('banner')!.classList.contains('on'), { polling: 100, timeout: 5000 });
+  await bob.waitForFunction(() => !(document.querySelector('input[name=text]') as HTMLInputElement).disabled, { polling: 100, timeout: 5000 });
   await bob.type('input[name=text]', 'still here after the restart');
   await bob.keyboard.press('Enter');
   await waitLog(alice, 'bob: still here after the restart');

@@ -46,7 +46,7 @@ t.test('tables and payments update on the page when Kafka records arrive', async
   const browser = await launchChromium();
   t.teardown(() => browser.close());
   const page = await openPage(browser, `${srv.httpBase}/dashboard?user=owner#hall-1`, (l) => t.comment(l), 'dashboard');
-  await page.waitForFunction(() => document.querySelectorAll('#tables .table').length === 6, { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelectorAll('#tables .table').length === 6, { polling: 100, timeout: 10_000 });
   t.same(await page.$$eval('#tables .table', (els) => els.map((e) => e.className)), Array(6).fill('table free'), 'the section\'s six tables, all free');
   await waitText(page, '#total', '0.00 €');
   t.pass('the payments panel shows the first snapshot');

@@ -67,7 +67,7 @@ t.test('notifications across two instances; a restart under the page; token refr
 
   // Instance B restarts under bob's page: it comes back by itself and keeps receiving.
   await b.stop();
-  await bob.waitForFunction(() => document.getElementById('banner')!.classList.contains('on'), { timeout: 5000 });
+  await bob.waitForFunction(() => document.getElementById('banner')!.classList.contains('on'), { polling: 100, timeout: 5000 });
   const back = Date.now();
   b = await retry(() => instance(portB));
   // Up to the backoff's 30 s ceiling: the attempts made while B was down grew it.
