@@ -23,10 +23,10 @@ export const ADMIN_PAGE_HTML = `<!doctype html>
   .badge.down, .badge.draining, .badge.refused { background: rgba(248,81,73,.18); color: var(--bad); }
   .spacer { flex: 1; }
   main { padding: 16px 20px; display: grid; gap: 16px; }
-  .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 12px; }
+  .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(128px, 1fr)); gap: 12px; }
   .card, section { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
   .card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
-  .card .value { font-size: 24px; font-weight: 600; font-variant-numeric: tabular-nums; margin-top: 2px; white-space: nowrap; }
+  .card .value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; margin-top: 2px; white-space: nowrap; }
   .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 16px; }
   section h2 { font-size: 13px; margin: 0 0 8px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
   table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
@@ -186,9 +186,9 @@ export const ADMIN_PAGE_SCRIPT = `'use strict';
   function spark(id, values) {
     const path = document.querySelector('#' + id + ' path');
     const max = Math.max(1, ...values);
-    const step = 120 / 119;
-    const off = 120 - values.length;
-    path.setAttribute('d', values.map((v, i) => (i ? 'L' : 'M') + ((off + i) * step).toFixed(1) + ' ' + (58 - (v / max) * 56).toFixed(1)).join(' '));
+    // Until two minutes have been seen, the samples so far span the width.
+    const step = 120 / Math.max(1, values.length - 1);
+    path.setAttribute('d', values.map((v, i) => (i ? 'L' : 'M') + (i * step).toFixed(1) + ' ' + (58 - (v / max) * 56).toFixed(1)).join(' '));
   }
 
   function render(s) {
