@@ -324,7 +324,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         stats: { received: (t) => metrics.countReceived(t), error: (c) => metrics.countError(c), handlingOf: (t) => metrics.handlingOf(t) },
       });
       corkAnchor = mountWsRoutes(uwsApp, routes.wsRoutes(), {
-        config, hooks, sessions, topics, inbound, logger, tracer: tracing.tracer, roots: tracing.roots, metrics,
+        config, hooks, sessions, topics, inbound, logger, roots: tracing.roots, metrics,
         authMode,
         draining: () => state === 'draining' || state === 'stopped',
         broadcastTopic: bus.broadcastTopic,
@@ -334,7 +334,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       });
       // Operator routes on a server of their own when asked (kept off the public port).
       const separateOps = config.metrics.port !== undefined;
-      const httpTelemetry = { tracer: tracing.tracer, roots: tracing.roots };
+      const httpTelemetry = { roots: tracing.roots };
       mountHttpRoutes(app, separateOps ? routes.httpRoutes.filter((r) => !isOperatorRoute(r.path)) : routes.httpRoutes, logger, httpTelemetry);
       if (separateOps) {
         opsApp = createHttpServer({ maxBodySize: config.maxHttpBodySize });

@@ -1,7 +1,7 @@
 /** The hyper-express app: kernel routes (/health, /metrics) and plugin HTTP routes. */
 import HyperExpress from '#hyper-express';
 import { randomUUID } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context as otelContext, trace, type Span } from '@opentelemetry/api';
 import type { RootSpans } from '../telemetry/tracing.js';
 import type { Logger } from 'pino';
 import { isActorwireError } from '../errors.js';
@@ -9,10 +9,9 @@ import type { HttpRoute } from '../routes.js';
 import type { HttpRequest } from '../types.js';
 
 /** An HTTP server span (semantic conventions) for a route, continuing the caller's `traceparent`. */
-function startRouteSpan(t: HttpTelemetry & { roots: RootSpans }, r: HttpRoute, req: HyperExpress.Request): Span | undefined {
+function startRouteSpan(roots: RootSpans, r: HttpRoute, req: HyperExpress.Request): Span | undefined {
   const h = req.headers;
-  if (h.traceparent === undefined && !t.roots.sample()) return undefined;
-  const options: SpanOptions = {
+  return roots.startServer(`${r.method.toUpperCase()} ${r.path}`, h, () => ({
     kind: SpanKind.SERVER,
     attributes: {
       'http.request.method': r.method.toUpperCase(),
@@ -23,9 +22,7 @@ function startRouteSpan(t: HttpTelemetry & { roots: RootSpans }, r: HttpRoute, r
       'actorwire.plugin': r.owner,
       ...(h['user-agent'] !== undefined ? { 'user_agent.original': h['user-agent'] } : {}),
     },
-  };
-  const name = `${r.method.toUpperCase()} ${r.path}`;
-  return h.traceparent === undefined ? t.roots.start(name, options) : t.tracer.startSpan(name, options, propagation.extract(ROOT_CONTEXT, h));
+  }));
 }
 
 export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Server {
@@ -38,7 +35,6 @@ export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Se
 }
 
 export interface HttpTelemetry {
-  tracer: Tracer;
   /** Set when spans are exported: a request gets a server span continuing the caller's `traceparent`, or a sampled root. */
   roots: RootSpans | undefined;
 }
@@ -62,7 +58,7 @@ export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], l
       const request = req as unknown as HttpRequest & { requestId: string };
       request.requestId = requestId;
       res.header('x-request-id', requestId);
-      const span = telemetry?.roots !== undefined && !quiet ? startRouteSpan(telemetry as HttpTelemetry & { roots: RootSpans }, r, req) : undefined;
+      const span = telemetry?.roots !== undefined && !quiet ? startRouteSpan(telemetry.roots, r, req) : undefined;
       let failure: unknown;
       try {
         const out = span === undefined ? await r.handler(request, res) : await otelContext.with(trace.setSpan(otelContext.active(), span), () => r.handler(request, res));

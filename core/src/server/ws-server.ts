@@ -5,8 +5,7 @@
  * wrapper to save memory and reach uWS options it does not expose (see README).
  */
 import type { Logger } from 'pino';
-import type { Tracer } from '@opentelemetry/api';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type SpanOptions } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, trace, type Span } from '@opentelemetry/api';
 import type { RootSpans } from '../telemetry/tracing.js';
 import uws, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_socket_context_t, type WebSocket } from 'uWebSockets.js';
 import type { ActorwireConfig } from '../config/schema.js';
@@ -37,7 +36,6 @@ export interface WsServerDeps {
   topics: Topics;
   inbound: InboundHandler;
   logger: Logger;
-  tracer: Tracer;
   /** Set when spans are exported (see telemetry/tracing.ts); when not, the upgrade makes none. */
   roots?: RootSpans | undefined;
   metrics: KernelMetrics;
@@ -85,7 +83,7 @@ function fillTemplate(template: string, params: Record<string, string>): string 
 }
 
 export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsRouteOptions>, deps: WsServerDeps): CorkAnchor {
-  const { config, hooks, sessions, topics, inbound, logger, tracer, metrics, clock, dialects } = deps;
+  const { config, hooks, sessions, topics, inbound, logger, metrics, clock, dialects } = deps;
   const roots = deps.roots;
   const broadcastTopic = deps.broadcastTopic;
   const ws = config.websocket;
@@ -117,11 +115,8 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
     };
 
     /** The upgrade as an HTTP server span (semantic conventions), continuing the client's `traceparent`. */
-    const startUpgradeSpan = (up: UpgradeRequestImpl, roots: RootSpans): Span | undefined => {
-      const h = up.headers;
-      // A caller's trace decides for itself; a new one is sampled before anything is built.
-      if (h.traceparent === undefined && !roots.sample()) return undefined;
-      const spanOptions: SpanOptions = {
+    const startUpgradeSpan = (up: UpgradeRequestImpl, roots: RootSpans): Span | undefined =>
+      roots.startServer(`GET ${pattern}`, up.headers, () => ({
         kind: SpanKind.SERVER,
         attributes: {
           'http.request.method': 'GET',
@@ -132,12 +127,9 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
           'network.protocol.name': 'http',
           'network.protocol.version': '1.1',
           'client.address': up.remoteAddress,
-          ...(h['user-agent'] !== undefined ? { 'user_agent.original': h['user-agent'] } : {}),
+          ...(up.headers['user-agent'] !== undefined ? { 'user_agent.original': up.headers['user-agent'] } : {}),
         },
-      };
-      const name = `GET ${pattern}`;
-      return h.traceparent === undefined ? roots.start(name, spanOptions) : tracer.startSpan(name, spanOptions, propagation.extract(ROOT_CONTEXT, h));
-    };
+      }));
     const endUpgradeSpan = (up: UpgradeRequestImpl, aborted?: 'aborted'): void => {
       const span = up.span!;
       const status = aborted ? 499 : up.rejection ? up.rejection.status : 101;

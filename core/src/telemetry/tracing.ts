@@ -103,6 +103,16 @@ export class RootSpans {
       this.sampler.admitNext = false;
     }
   }
+
+  /**
+   * A server span for a request: the caller's trace when its headers carry `traceparent` (the
+   * configured sampler follows it), otherwise a root drawn by `sample()`. `options` is only
+   * built for a span that will be made. Undefined: not sampled.
+   */
+  startServer(name: string, headers: Readonly<Record<string, string>>, options: () => SpanOptions): Span | undefined {
+    if (headers.traceparent !== undefined) return this.tracer.startSpan(name, options(), propagation.extract(ROOT_CONTEXT, headers));
+    return this.sample() ? this.start(name, options()) : undefined;
+  }
 }
 
 /** The probability that the configured sampler records a root span. */

@@ -121,7 +121,7 @@ export class RedisTransport implements Transport {
     if (this.interop) {
       data = msg.payload;
       this.recent!.add(publishKey(channel, data));
-    } else data = encode(span === undefined ? msg : { ...msg, traceparent: traceparentOf(span) });
+    } else data = encode(span === undefined ? msg : { ...msg, traceparent: traceparentOf(span) ?? msg.traceparent });
     // A stalled Redis (paused, or slower than us) must not hold the process's memory hostage:
     // what waits for its answer is bounded, and beyond the bound publishes are dropped and counted.
     const bytes = data.length;
@@ -272,8 +272,9 @@ export class RedisTransport implements Transport {
   }
 }
 
-/** The W3C `traceparent` of a span (what the envelope carries to the other instances). */
-function traceparentOf(span: Span): string {
-  const c = span.spanContext();
-  return `00-${c.traceId}-${c.spanId}-0${(c.traceFlags & 1).toString(16)}`;
+/** The W3C `traceparent` of a span (what the envelope carries to the other instances), from the installed propagator. */
+function traceparentOf(span: Span): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
+  return carrier.traceparent;
 }
