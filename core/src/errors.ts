@@ -18,6 +18,7 @@ export const ProtocolErrors = {
   TOO_LARGE: 'message too large',
   TOO_MANY_SUBSCRIPTIONS: 'subscription limit reached',
   INTERNAL_ERROR: 'internal server error',
+  UNAVAILABLE: 'temporarily unavailable, try again',
 } as const;
 
 export type ProtocolErrorCode = keyof typeof ProtocolErrors;
@@ -104,6 +105,7 @@ function statusFor(code: ProtocolErrorCode): number {
     case 'TOO_LARGE': return 413;
     case 'RATE_LIMITED': return 429;
     case 'SERVER_FULL': return 503;
+    case 'UNAVAILABLE': return 503;
     case 'INTERNAL_ERROR': return 500;
     default: return 400;
   }

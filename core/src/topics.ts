@@ -9,7 +9,7 @@ import type { HookRegistry } from './hooks.js';
 import type { SessionImpl } from './sessions/session.js';
 import type { Policies } from './policies.js';
 import type {
-  AuthorizeInput, AuthorizeResult, Bus, Frame, Session, TopicAction, TopicDefinition, TopicRegistry, Transport,
+  AuthorizeInput, AuthorizeResult, Bus, Frame, Session, SubscribeOptions, TopicAction, TopicDefinition, TopicRegistry, TopicRouter, Transport,
 } from './types.js';
 
 interface CompiledTopic {
@@ -21,7 +21,17 @@ interface CompiledTopic {
   order: number;
 }
 
+interface CompiledRoute {
+  pattern: string;
+  owner: string;
+  regex: RegExp;
+  specificity: number;
+  router: TopicRouter;
+}
+
 const EMPTY: ReadonlySet<Session> = new Set();
+/** Topics whose route was looked up, remembered (null: none) up to this many, then forgotten at once. */
+const ROUTE_CACHE_MAX = 10_000;
 
 export function compilePattern(pattern: string): { regex: RegExp; specificity: number } {
   let src = '';
@@ -44,6 +54,8 @@ export function compilePattern(pattern: string): { regex: RegExp; specificity: n
 export class Topics implements TopicRegistry {
   private readonly defs: CompiledTopic[] = [];
   private readonly members = new Map<string, Set<SessionImpl>>();
+  private readonly routes: CompiledRoute[] = [];
+  private readonly routeOf = new Map<string, TopicRouter | null>();
 
   constructor(
     private readonly policies: Policies,
@@ -63,6 +75,31 @@ export class Topics implements TopicRegistry {
     this.defs.push({ pattern, owner, regex, specificity, def, order: this.defs.length });
     // Most literal characters first; later definitions win ties so plugins can refine.
     this.defs.sort((a, b) => b.specificity - a.specificity || b.order - a.order);
+  }
+
+  route(pattern: string, router: TopicRouter, owner: string = KERNEL_OWNER): void {
+    this.seal.check(owner, `topic route "${pattern}"`);
+    const existing = this.routes.find((r) => r.pattern === pattern);
+    if (existing) {
+      throw new KernelError(KernelErrors.DUPLICATE_TOPIC, `${who(owner)} routes topic pattern "${pattern}", already routed by ${who(existing.owner)}`, owner);
+    }
+    if (typeof router?.publish !== 'function') throw new KernelError(KernelErrors.PLUGIN_REGISTER, `${who(owner)}: the router of "${pattern}" needs a publish function`, owner);
+    const { regex, specificity } = compilePattern(pattern);
+    this.routes.push({ pattern, owner, regex, specificity, router });
+    this.routes.sort((a, b) => b.specificity - a.specificity);
+    this.routeOf.clear();
+  }
+
+  /** The router of a topic, if any: one Map lookup once known; nothing at all while no route exists. */
+  private routerOf(topic: string): TopicRouter | undefined {
+    if (this.routes.length === 0) return undefined;
+    let r = this.routeOf.get(topic);
+    if (r === undefined) {
+      r = this.routes.find((x) => x.regex.test(topic))?.router ?? null;
+      if (this.routeOf.size >= ROUTE_CACHE_MAX) this.routeOf.clear();
+      this.routeOf.set(topic, r);
+    }
+    return r ?? undefined;
   }
 
   private match(topic: string): { def: TopicDefinition; params: Record<string, string> } | undefined {
@@ -111,7 +148,7 @@ export class Topics implements TopicRegistry {
     await this.authorizeNow(session, topic, action);
   }
 
-  async subscribe(session: Session, topic: string, opts: { skipAuthorization?: boolean } = {}): Promise<number> {
+  async subscribe(session: Session, topic: string, opts: SubscribeOptions = {}): Promise<number> {
     const s = session as SessionImpl;
     if (s.phase !== 'ready') throw protocolError('UNAUTHORIZED');
     if (s.topics.has(topic)) return this.localCount(topic);
@@ -125,6 +162,7 @@ export class Topics implements TopicRegistry {
     if (s.phase !== 'ready') throw protocolError('UNAUTHORIZED', 'session is closed');
     if (s.topics.has(topic)) return this.localCount(topic);
     if (s.subscriptionsFull) throw protocolError('TOO_MANY_SUBSCRIPTIONS');
+    opts.beforeJoin?.();
     if (!s.joinTopic(topic)) throw protocolError('UNAUTHORIZED', 'session is closed');
     let set = this.members.get(topic);
     if (!set) {
@@ -162,14 +200,19 @@ export class Topics implements TopicRegistry {
 
   private publishAuthorized(session: Session | null, topic: string, frame: Frame): boolean | Promise<boolean> {
     if (this.hooks.has('onPublish')) {
-      return this.hooks.runTransform('onPublish', session, topic, frame).then((out) => {
-        if (out === false) return false;
-        this.bus.publish(topic, out);
-        return true;
-      });
+      return this.hooks.runTransform('onPublish', session, topic, frame).then((out) => (out === false ? false : this.send(topic, out)));
     }
-    this.bus.publish(topic, frame);
-    return true;
+    return this.send(topic, frame);
+  }
+
+  private send(topic: string, frame: Frame): boolean | Promise<boolean> {
+    const router = this.routerOf(topic);
+    if (router === undefined) {
+      this.bus.publish(topic, frame);
+      return true;
+    }
+    const done = router.publish(topic, frame);
+    return done === undefined ? true : done.then(() => true);
   }
 
   /** Disconnect: drop every membership of the session. Returns the topics it left. */

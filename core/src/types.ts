@@ -140,6 +140,26 @@ export interface TopicDefinition {
   cachePublishGrants?: boolean;
 }
 
+/**
+ * Takes over the publishes of topics matching a pattern (`topics.route`): called instead of the
+ * bus once a publish is authorized and through the onPublish hooks — e.g. to append it to a
+ * history and number it before delivering. It delivers itself (`ctx.bus`).
+ */
+export interface TopicRouter {
+  /** undefined: published. A promise: published when it resolves; a rejection reaches the publisher. */
+  publish(topic: string, frame: Frame): void | Promise<void>;
+}
+
+export interface SubscribeOptions {
+  skipAuthorization?: boolean;
+  /**
+   * Called synchronously right before the session joins — after authorization, hooks and every
+   * check, with nothing able to run in between: frames it sends reach the session before any
+   * live delivery of the topic. Throwing refuses the subscribe (the session does not join).
+   */
+  beforeJoin?: () => void;
+}
+
 export interface TopicRegistry {
   /**
    * Define who may use topics matching `pattern`. Patterns: literal text, `{name}` captures a
@@ -147,10 +167,16 @@ export interface TopicRegistry {
    * (most literal characters), so plugins can refine others' rules.
    */
   define(pattern: string, def: TopicDefinition): void;
+  /**
+   * Route the publishes of topics matching `pattern` (same pattern syntax; the most specific
+   * route wins) to `router` instead of the bus. Separate from `define`: routing a topic does not
+   * change who may use it. Topics without a route cost nothing more.
+   */
+  route(pattern: string, router: TopicRouter): void;
   /** Decide whether `session` may `action` on `topic`. Throws a ActorwireError when not. */
   authorize(session: Session, topic: string, action: TopicAction): Promise<void>;
   /** Subscribe (authorization, limits, onSubscribe hooks, uWS topic, transports). Returns the local member count. */
-  subscribe(session: Session, topic: string, opts?: { skipAuthorization?: boolean }): Promise<number>;
+  subscribe(session: Session, topic: string, opts?: SubscribeOptions): Promise<number>;
   unsubscribe(session: Session, topic: string): Promise<boolean>;
   /**
    * Publish a frame to a topic: authorization (`publish` action) when a session publishes,
@@ -232,6 +258,65 @@ export interface Bus {
 export interface TransportRegistry {
   add(transport: Transport): void;
   list(): readonly Transport[];
+}
+
+/* ---------------------------------------------------------------- history */
+
+/** Where a client is in a topic's history: the last offset it received, in the history's epoch. */
+export interface StreamPosition {
+  offset: number;
+  epoch: string;
+}
+
+/** What the `subscribed` answer says about a topic with history. */
+export interface HistoryJoinResult {
+  epoch: string;
+  /** The last offset the session has once joined (what it remembers to recover from). */
+  offset: number;
+  /** Only when a position was given: true when every missed message was sent, in order. */
+  recovered?: boolean;
+}
+
+/** A join in preparation (`TopicHistory.join`): messages published meanwhile are held for it. */
+export interface HistoryJoin {
+  /**
+   * Synchronously, right before the session joins (`SubscribeOptions.beforeJoin`): send the
+   * session what it missed since its position, in order, and say so.
+   */
+  commit(): HistoryJoinResult;
+  /** Always, once the join is done or abandoned: stop holding messages for it. */
+  release(): void;
+}
+
+export interface HistoryQuery {
+  /** Messages after this position (its epoch must be the history's); absent: from the oldest kept. */
+  since?: StreamPosition;
+  /** At most this many (the history's own cap applies too). */
+  limit: number;
+  /** Newest first, ending at the newest (`since` ignored). */
+  reverse?: boolean;
+}
+
+export interface HistoryPage {
+  epoch: string;
+  /** The topic's newest offset (0: nothing published yet). */
+  offset: number;
+  /** Each message exactly as subscribers received it (canonical JSON, with `offset` and `epoch`). */
+  messages: string[];
+  /** false when `since` is no longer covered (trimmed, expired, or another epoch): messages is empty. */
+  complete: boolean;
+}
+
+/**
+ * Per-topic history (`@actorwire/plugin-history` provides it as `history`): numbered messages
+ * and recovery of what a session missed.
+ */
+export interface TopicHistory {
+  /** True when `topic` keeps history. */
+  keeps(topic: string): boolean;
+  /** Prepare a session's join of `topic`, recovering from `since` when given. */
+  join(session: Session, topic: string, since?: StreamPosition): Promise<HistoryJoin>;
+  read(topic: string, query: HistoryQuery): Promise<HistoryPage>;
 }
 
 /* --------------------------------------------------------------- presence */
@@ -467,6 +552,8 @@ export interface ActorwireServices {
   instanceId: string;
   /** Provided by an auth plugin (`provides: ['authenticator']`); absent in open mode. */
   authenticator: Authenticator;
+  /** Provided by a history plugin (`provides: ['history']`); absent when no topic keeps history. */
+  history: TopicHistory;
 }
 
 export type ServiceName = Extract<keyof ActorwireServices, string>;

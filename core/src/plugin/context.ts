@@ -48,6 +48,7 @@ export function pluginContext(plugin: Plugin, k: KernelParts): PluginContext {
   // Every TopicRegistry method but `define` works on the shared registry as it is.
   const topicView: TopicRegistry = {
     define: (pattern, def) => topics.define(pattern, def, owner),
+    route: (pattern, router) => topics.route(pattern, router, owner),
     authorize: (session, topic, action) => topics.authorize(session, topic, action),
     subscribe: (session, topic, opts) => topics.subscribe(session, topic, opts),
     unsubscribe: (session, topic) => topics.unsubscribe(session, topic),

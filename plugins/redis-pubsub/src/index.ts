@@ -4,6 +4,7 @@
  * cluster-wide `presence` (room counts, capacity, members, /admin/clients). See README.md.
  */
 import { definePlugin, packageInfo } from '@actorwire/core';
+import type { Client } from './connection.js';
 import { Channels } from './channels.js';
 import { InteropChannels } from './interop.js';
 import { describeTarget } from './connection.js';
@@ -16,6 +17,26 @@ export { RedisTransport } from './transport.js';
 export { RedisPresence } from './presence.js';
 export { Channels } from './channels.js';
 export { encode, decode } from './envelope.js';
+export type { Client } from './connection.js';
+
+/** The Redis this plugin connects to, for plugins that keep data there too (history). */
+export interface RedisConnection {
+  /** The command connection (no offline queue: a command while Redis is away fails at once). `duplicate()` it for a subscriber. */
+  readonly client: Client;
+  /** Prefix of every key and channel of this deployment (`REDIS_KEY_PREFIX`). */
+  readonly keyPrefix: string;
+  /** Redis Cluster: sharded pub/sub (SPUBLISH/SSUBSCRIBE), keys of one command must share a hash slot. */
+  readonly cluster: boolean;
+  /** Where it connects, for logs (never the password). */
+  readonly target: string;
+}
+
+declare module '@actorwire/core' {
+  interface ActorwireServices {
+    /** The Redis connection of @actorwire/plugin-redis-pubsub. */
+    redis: RedisConnection;
+  }
+}
 
 export default definePlugin<RedisPubSubOptions>({
   name: 'redis-pubsub',
@@ -23,6 +44,7 @@ export default definePlugin<RedisPubSubOptions>({
   kernel: '^0.1.0',
   // Cluster-wide presence instead of the kernel's per-instance one.
   replaces: ['presence'],
+  provides: ['redis'],
   options: optionsSchema,
   optionsFromEnv,
   register(ctx, o) {
@@ -53,6 +75,7 @@ export default definePlugin<RedisPubSubOptions>({
       logger: ctx.logger,
     });
     ctx.services.provide('presence', presence);
+    ctx.services.provide('redis', { client: transport.pub, keyPrefix: o.keyPrefix, cluster: o.clusterNodes.length > 0, target: describeTarget(o) });
     transport.onReconnect = () => void presence.resync();
     ctx.hooks.on('onSubscribe', (_session, topic) => presence.touch(topic));
     ctx.hooks.on('onUnsubscribe', (_session, topic) => presence.touch(topic));

@@ -1,5 +1,5 @@
 /** Builders of the frames this plugin sends (docs/protocol.md "Server → client"). */
-import type { Frame, Session } from '@actorwire/core';
+import type { Frame, HistoryJoinResult, Session } from '@actorwire/core';
 import { messageId } from './runtime.js';
 
 /** `{type:'message', room, data, client_id, user_id?, message_id, timestamp}` — built once per publish. */
@@ -19,8 +19,9 @@ export function notificationFrame(event: string, data: unknown): Frame {
   return { type: 'notification', event, data: data === undefined ? null : data, message_id: messageId(), timestamp: Date.now() };
 }
 
-export function subscribedFrame(room: string, clientCount: number): Frame {
-  return { type: 'subscribed', room, data: { room, client_count: clientCount }, timestamp: Date.now() };
+/** With a history position: `epoch`, `offset` (the last message before live ones) and, when asked to recover, `recovered`. */
+export function subscribedFrame(room: string, clientCount: number, position?: Partial<HistoryJoinResult>): Frame {
+  return { type: 'subscribed', room, data: position === undefined ? { room, client_count: clientCount } : { room, client_count: clientCount, ...position }, timestamp: Date.now() };
 }
 
 export function unsubscribedFrame(room: string): Frame {

@@ -36,7 +36,8 @@ export default definePlugin<RoomsOptions>({
   kernel: '^0.1.0',
   provides: ['notifier'],
   // The authenticator guards the HTTP APIs when an auth plugin is loaded; presence may be a cluster one.
-  uses: ['authenticator', 'presence'],
+  // history: rooms it keeps recover what a reconnecting client missed (subscribe `since`).
+  uses: ['authenticator', 'presence', 'history'],
   options: optionsSchema,
   optionsFromEnv,
   register(ctx, options) {

@@ -48,3 +48,20 @@ export const roomMessageSchema = {
   },
   required: ['type'],
 } as const;
+
+/** `subscribe` may carry the position to recover from: `since: {offset, epoch}` (docs/protocol.md "History and recovery"). */
+export const subscribeSchema = {
+  ...roomMessageSchema,
+  properties: {
+    ...roomMessageSchema.properties,
+    since: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['offset', 'epoch'],
+      properties: {
+        offset: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+        epoch: { type: 'string', minLength: 1, maxLength: 64 },
+      },
+    },
+  },
+} as const;

@@ -2,13 +2,16 @@
  * `subscribe` (aliases: realtime-service dialect `join`, gateway dialect `data.channel`):
  *   room name rules → own user channel (no-op) → already a member (idempotent)
  *   → rooms-per-connection limit → authorization policies → room capacity (ROOM_FULL,
- *   cluster-wide through `presence`) → join → `subscribed` with the member count.
+ *   cluster-wide through `presence`) → [history: prepare the join] → join → `subscribed`
+ *   with the member count (and, for a room with history, its epoch and offset).
+ * With `since: {offset, epoch}` and a history plugin keeping the room, what the session missed
+ * is sent right before it joins — after every check, so nothing is sent for a refused subscribe.
  */
-import { protocolError, type MessageContext, type MessageDefinition } from '@actorwire/core';
+import { protocolError, type HistoryJoin, type HistoryJoinResult, type MessageContext, type MessageDefinition, type StreamPosition } from '@actorwire/core';
 import { subscribedFrame } from '../frames.js';
 import type { PresenceEvents } from '../presence-events.js';
 import type { Rooms } from '../runtime.js';
-import { channelForm, payloadRoom, roomMessageSchema } from './forms.js';
+import { channelForm, payloadRoom, subscribeSchema } from './forms.js';
 
 export function subscribeMessage(r: Rooms, presenceEvents: PresenceEvents): MessageDefinition {
   const { ctx, opts } = r;
@@ -38,18 +41,28 @@ export function subscribeMessage(r: Rooms, presenceEvents: PresenceEvents): Mess
       const cluster = await r.presence().count(topic);
       if (cluster + (ctx.topics.localCount(topic) - localBefore) >= max) throw protocolError('ROOM_FULL');
     }
-    await ctx.topics.subscribe(session, topic, { skipAuthorization: true });
-    if (opts.maxRoomsPerConnection > 0 && session.topics.size > opts.maxRoomsPerConnection) {
-      // Concurrent subscribes passed the check above while presence was awaited.
-      await ctx.topics.unsubscribe(session, topic);
-      throw protocolError('TOO_MANY_SUBSCRIPTIONS');
+    const since = (message as { since?: StreamPosition }).since;
+    const history = r.history();
+    const join: HistoryJoin | undefined = history?.keeps(topic) ? await history.join(session, topic, since) : undefined;
+    let position: HistoryJoinResult | undefined;
+    try {
+      await ctx.topics.subscribe(session, topic, {
+        skipAuthorization: true,
+        // Synchronous, right before the join: the last checks, then what the session missed.
+        beforeJoin: () => {
+          // Concurrent subscribes of this session passed the check above while we awaited.
+          if (opts.maxRoomsPerConnection > 0 && session.topics.size >= opts.maxRoomsPerConnection) throw protocolError('TOO_MANY_SUBSCRIPTIONS');
+          // A concurrent join on this instance while an onSubscribe hook awaited.
+          if (max > 0 && ctx.topics.localCount(topic) >= max) throw protocolError('ROOM_FULL');
+          position = join?.commit();
+        },
+      });
+    } finally {
+      join?.release();
     }
-    if (max > 0 && ctx.topics.localCount(topic) > max) {
-      // Lost a race with a concurrent join on this instance (an onSubscribe hook awaited).
-      await ctx.topics.unsubscribe(session, topic);
-      throw protocolError('ROOM_FULL');
-    }
-    reply(subscribedFrame(room, await memberCount(topic)));
+    // A position on a room without history cannot be recovered: the app must reload its state.
+    if (position === undefined && since !== undefined) position = { recovered: false } as HistoryJoinResult;
+    reply(subscribedFrame(room, await memberCount(topic), position));
     if (presenceEvents.enabled(topic)) await presenceEvents.join(session, topic);
   }
 
@@ -59,7 +72,7 @@ export function subscribeMessage(r: Rooms, presenceEvents: PresenceEvents): Mess
   }
 
   return {
-    schema: roomMessageSchema,
+    schema: subscribeSchema,
     normalize: channelForm,
     aliases: { join: payloadRoom('subscribe') },
     handle,

@@ -1,0 +1,198 @@
+/**
+ * History in Redis Streams, shared by every instance on the same Redis (or Redis Cluster).
+ * A publish is one script (APPEND): number, keep and publish on the room's history channel, in
+ * one atomic step; every instance — the publishing one included — delivers what its channel
+ * brings, so each sees a room's messages in offset order. A join subscribes to the channel
+ * first, reads what was missed, holds what arrives meanwhile (tails.ts), and hands both to the
+ * session right before it joins.
+ */
+import { protocolError, type BusMessage, type Clock, type Frame, type HistoryJoin, type HistoryPage, type HistoryQuery, type PluginContext, type Session, type StreamPosition, type Transport, type TransportHealth } from '@actorwire/core';
+import type { RedisConnection } from '@actorwire/plugin-redis-pubsub';
+import type { Cluster, Redis } from 'ioredis';
+import { Interest } from './interest.js';
+import { newEpoch } from './memory-store.js';
+import type { HistoryRule } from './options.js';
+import { APPEND, READ } from './scripts.js';
+import { newStats, offsetOf, type HistoryStore } from './store.js';
+import { Tails } from './tails.js';
+
+type Logger = PluginContext['logger'];
+type Client = Redis | Cluster;
+interface Scripts {
+  awHistoryAppend(stream: string, meta: string, ...args: Array<string | number>): Promise<number>;
+  awHistoryRead(stream: string, meta: string, ...args: Array<string | number>): Promise<Array<string | number>>;
+}
+
+/** Joins hold at most this many live messages beyond the room's size before giving up on recovery. */
+const TAIL_SLACK = 10_000;
+
+const unavailable = (err: unknown): Error =>
+  protocolError('UNAVAILABLE', `history is unavailable (Redis: ${(err as Error)?.message ?? err}); try again`, { cause: err });
+
+export class RedisStore implements HistoryStore {
+  readonly kind = 'redis';
+  readonly stats = newStats();
+  private readonly cmd: Client & Scripts;
+  readonly sub: Client;
+  private readonly tails = new Tails();
+  private readonly interest: Interest;
+  private readonly prefix: string;
+  private deliver: ((msg: BusMessage) => void) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly clock: Clock,
+    private readonly metaTtl: number,
+    private readonly logger: Logger,
+  ) {
+    this.cmd = redis.client as Client & Scripts;
+    this.cmd.defineCommand('awHistoryAppend', { numberOfKeys: 2, lua: APPEND });
+    this.cmd.defineCommand('awHistoryRead', { numberOfKeys: 2, lua: READ });
+    this.prefix = `${redis.keyPrefix}history:{`;
+    this.sub = redis.client.duplicate() as Client;
+    this.interest = new Interest(
+      (topic) => this.listen(topic),
+      (topic) => void this.unlisten(topic).catch(() => {}),
+    );
+    const onMessage = (channel: string, payload: string) => this.receive(channel, payload);
+    if (redis.cluster) this.sub.on('smessage', onMessage);
+    else this.sub.on('message', onMessage);
+    this.sub.on('ready', () => this.interest.renew());
+    this.sub.on('error', (err: Error) => this.logger.debug({ err: err.message }, 'history subscriber connection error'));
+  }
+
+  /** Room → its channel; the stream and meta keys add `:s` / `:m` (same hash tag, same slot). */
+  channelOf(topic: string): string {
+    return `${this.prefix}${topic}}`;
+  }
+
+  private topicOf(channel: string): string | undefined {
+    return channel.startsWith(this.prefix) && channel.endsWith('}') ? channel.slice(this.prefix.length, -1) : undefined;
+  }
+
+  private listen(topic: string): Promise<void> {
+    const channel = this.channelOf(topic);
+    const p = this.redis.cluster ? (this.sub as Cluster).ssubscribe(channel) : this.sub.subscribe(channel);
+    return p.then(() => undefined);
+  }
+
+  private async unlisten(topic: string): Promise<void> {
+    if (this.sub.status !== 'ready') return;
+    const channel = this.channelOf(topic);
+    await (this.redis.cluster ? (this.sub as Cluster).sunsubscribe(channel) : this.sub.unsubscribe(channel));
+  }
+
+  private receive(channel: string, payload: string): void {
+    const topic = this.topicOf(channel);
+    if (topic === undefined) return;
+    this.tails.feed(topic, payload);
+    this.deliver?.({ topic, payload, origin: 'history' });
+  }
+
+  publish(topic: string, rule: HistoryRule, frame: Frame): Promise<void> {
+    if (frame.timestamp === undefined) frame.timestamp = Date.now();
+    const channel = this.channelOf(topic);
+    return this.cmd
+      .awHistoryAppend(`${channel}:s`, `${channel}:m`, JSON.stringify(frame), channel, rule.size, rule.ttl, this.metaTtl, newEpoch(), this.clock.now(), this.redis.cluster ? '1' : '0')
+      .then(
+        () => { this.stats.appended++; },
+        (err: unknown) => {
+          this.stats.failed++;
+          throw unavailable(err);
+        },
+      );
+  }
+
+  async read(topic: string, rule: HistoryRule, q: HistoryQuery): Promise<HistoryPage> {
+    const channel = this.channelOf(topic);
+    let out: Array<string | number>;
+    try {
+      out = await this.cmd.awHistoryRead(
+        `${channel}:s`, `${channel}:m`,
+        q.since === undefined ? '' : q.since.offset, q.since?.epoch ?? '', Math.min(q.limit, rule.size), q.reverse ? '1' : '0',
+        rule.size, rule.ttl, this.clock.now(), newEpoch(), this.metaTtl,
+      );
+    } catch (err) {
+      throw unavailable(err);
+    }
+    return { epoch: String(out[0]), offset: Number(out[1]), complete: Number(out[2]) === 1, messages: out.slice(3) as string[] };
+  }
+
+  async join(session: Session, topic: string, rule: HistoryRule, since: StreamPosition | undefined): Promise<HistoryJoin> {
+    const tail = this.tails.open(topic, rule.size + TAIL_SLACK);
+    let page: HistoryPage;
+    try {
+      // Listening first: whatever the read does not see yet, the channel brings into the tail.
+      await this.interest.acquire(topic);
+    } catch (err) {
+      this.tails.close(tail);
+      this.interest.release(topic);
+      throw unavailable(err);
+    }
+    try {
+      page = await this.read(topic, rule, since === undefined ? { limit: 0 } : { since, limit: rule.size });
+    } catch (err) {
+      this.tails.close(tail);
+      this.interest.release(topic);
+      throw err;
+    }
+    let released = false;
+    return {
+      commit: () => {
+        // Messages after the read came live into the tail, in offset order.
+        const later = tail.payloads.filter((p) => offsetOf(p) > page.offset);
+        const last = later.length > 0 ? offsetOf(later[later.length - 1]!) : page.offset;
+        if (since === undefined) return { epoch: page.epoch, offset: last };
+        if (!page.complete || tail.overflowed) {
+          this.stats.unrecovered++;
+          return { epoch: page.epoch, offset: last, recovered: false };
+        }
+        for (const p of page.messages) session.sendRaw(p);
+        for (const p of later) session.sendRaw(p);
+        this.stats.recovered++;
+        this.stats.resent += page.messages.length + later.length;
+        return { epoch: page.epoch, offset: last, recovered: true };
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.tails.close(tail);
+        this.interest.release(topic);
+      },
+    };
+  }
+
+  /** The kernel's view: local interest in rooms, and where live messages go. */
+  transport(isHistoryTopic: (topic: string) => boolean): Transport {
+    return {
+      name: 'history',
+      start: async (deliver) => {
+        this.deliver = deliver;
+        await this.sub.connect().catch((err: Error) => {
+          this.logger.error({ target: this.redis.target, err: err.message }, 'history: Redis unavailable at startup, retrying');
+        });
+      },
+      // Publishes of history rooms never reach the bus (the route takes them); others are not ours.
+      publish: () => {},
+      topicActive: (topic) => {
+        if (isHistoryTopic(topic)) this.interest.acquire(topic).catch(() => {});
+      },
+      topicInactive: (topic) => {
+        if (isHistoryTopic(topic)) this.interest.release(topic);
+      },
+      health: () => this.health(),
+      stop: async () => {
+        this.stopped = true;
+        await this.sub.quit().catch(() => this.sub.disconnect());
+      },
+    };
+  }
+
+  health(): TransportHealth & Record<string, unknown> {
+    const up = this.cmd.status === 'ready' && this.sub.status === 'ready';
+    const base = { storage: 'redis', target: this.redis.target, rooms: this.interest.size };
+    if (up) return { status: 'up', ...base };
+    return { status: this.stopped ? 'down' : 'degraded', detail: `Redis ${this.redis.target} unavailable (commands ${this.cmd.status}, channel ${this.sub.status}): history rooms refuse publishes`, ...base };
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The Redis side of the history, one script per operation so each is atomic. Per room three
+ * names sharing the hash tag {room} (one Redis Cluster slot): the stream `…:s` (entry id
+ * `<offset>-0`, fields t = publish time in ms, p = payload), the meta hash `…:m` (e = epoch,
+ * o = last offset) and the pub/sub channel. A room whose meta is gone starts a new epoch and
+ * drops any stream left behind, so offsets never go back within an epoch.
+ */
+
+/**
+ * Append: KEYS stream, meta. ARGV payload (a JSON object), channel, size, ttl ms (0: none),
+ * meta ttl ms, a new epoch (used if the room has none), now ms, sharded ('1': SPUBLISH).
+ * Numbers the payload by writing `"offset"` and `"epoch"` at its end, keeps it, publishes it
+ * on the room's channel in the same step — so every instance receives the room's messages in
+ * offset order. Returns the offset.
+ */
+export const APPEND = `
+local epoch = redis.call('HGET', KEYS[2], 'e')
+if not epoch then
+  epoch = ARGV[6]
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[2], 'e', epoch, 'o', 0)
+end
+local offset = redis.call('HINCRBY', KEYS[2], 'o', 1)
+local payload = string.sub(ARGV[1], 1, -2) .. ',"offset":' .. offset .. ',"epoch":"' .. epoch .. '"}'
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], offset .. '-0', 't', ARGV[7], 'p', payload)
+local ttl = tonumber(ARGV[4])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+if ARGV[8] == '1' then redis.call('SPUBLISH', ARGV[2], payload) else redis.call('PUBLISH', ARGV[2], payload) end
+return offset
+`;
+
+/**
+ * Read: KEYS stream, meta. ARGV since offset ('' = from the oldest kept), since epoch, limit,
+ * reverse ('1'), size, ttl ms, now ms, a new epoch, meta ttl ms.
+ * Returns { epoch, last offset, complete (1/0), payload… }. Only the newest `size` count (the
+ * stream trims approximately) and none older than ttl; `complete` is 0 when `since` is not
+ * covered any more (another epoch, trimmed, expired) — then no payloads.
+ */
+export const READ = `
+local epoch = redis.call('HGET', KEYS[2], 'e')
+if not epoch then
+  epoch = ARGV[8]
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[2], 'e', epoch, 'o', 0)
+  redis.call('PEXPIRE', KEYS[2], ARGV[9])
+end
+local top = tonumber(redis.call('HGET', KEYS[2], 'o'))
+local oldest = top - tonumber(ARGV[5]) + 1
+if oldest < 1 then oldest = 1 end
+local limit = tonumber(ARGV[3])
+local ttl = tonumber(ARGV[6])
+local cutoff = tonumber(ARGV[7]) - ttl
+local out = { epoch, top, 1 }
+local function keep(entry)
+  -- entry = { id, { 't', time, 'p', payload } }
+  if ttl > 0 and tonumber(entry[2][2]) < cutoff then return false end
+  out[#out + 1] = entry[2][4]
+  return true
+end
+if ARGV[4] == '1' then
+  if top >= oldest then
+    local entries = redis.call('XREVRANGE', KEYS[1], top .. '-0', oldest .. '-0', 'COUNT', limit)
+    for _, e in ipairs(entries) do
+      if not keep(e) then break end
+    end
+  end
+  return out
+end
+local from = oldest
+if ARGV[1] ~= '' then
+  local since = tonumber(ARGV[1])
+  if ARGV[2] ~= epoch or since > top or since + 1 < oldest then
+    out[3] = 0
+    return out
+  end
+  from = since + 1
+  if from > top then return out end
+  local entries = redis.call('XRANGE', KEYS[1], from .. '-0', '+', 'COUNT', limit)
+  local first = entries[1]
+  -- The first one missed must be there (not trimmed, not expired), and the rest follow it.
+  if first == nil or first[1] ~= from .. '-0' or (ttl > 0 and tonumber(first[2][2]) < cutoff) then
+    out[3] = 0
+    return out
+  end
+  for _, e in ipairs(entries) do keep(e) end
+  return out
+end
+if from > top then return out end
+local entries = redis.call('XRANGE', KEYS[1], from .. '-0', '+', 'COUNT', limit)
+for _, e in ipairs(entries) do
+  if ttl == 0 or tonumber(e[2][2]) >= cutoff then out[#out + 1] = e[2][4] end
+end
+return out
+`;

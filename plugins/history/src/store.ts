@@ -1,0 +1,33 @@
+/** What a history storage does; the memory and Redis stores implement it. */
+import type { Frame, HistoryJoin, HistoryPage, HistoryQuery, Session, StreamPosition, TransportHealth } from '@actorwire/core';
+import type { HistoryRule } from './options.js';
+
+export interface HistoryStats {
+  appended: number;
+  /** Joins with a position whose missed messages were all sent. */
+  recovered: number;
+  /** Joins with a position the history no longer covered (`recovered: false`). */
+  unrecovered: number;
+  /** Messages sent to recovering sessions. */
+  resent: number;
+  /** Publishes refused because the storage was unavailable. */
+  failed: number;
+}
+
+export interface HistoryStore {
+  readonly kind: 'memory' | 'redis';
+  readonly stats: HistoryStats;
+  /** Number the frame (`offset`, `epoch`), keep it, deliver it. A promise when that waits on storage. */
+  publish(topic: string, rule: HistoryRule, frame: Frame): void | Promise<void>;
+  read(topic: string, rule: HistoryRule, query: HistoryQuery): Promise<HistoryPage>;
+  join(session: Session, topic: string, rule: HistoryRule, since: StreamPosition | undefined): Promise<HistoryJoin>;
+  health(): TransportHealth & Record<string, unknown>;
+}
+
+export const newStats = (): HistoryStats => ({ appended: 0, recovered: 0, unrecovered: 0, resent: 0, failed: 0 });
+
+/** The offset the stores write at the end of every kept payload: `…,"offset":N,"epoch":"E"}`. */
+export function offsetOf(payload: string): number {
+  const i = payload.lastIndexOf(',"offset":');
+  return i < 0 ? 0 : Number.parseInt(payload.slice(i + 10), 10) || 0;
+}

@@ -1,0 +1,175 @@
+/** Memory storage, one instance: offsets and epoch on every message, recovery at subscribe, `history` paging, limits. */
+import t from 'tap';
+import { ManualClock } from '@actorwire/core';
+import { startTestServer, type TestClient, type TestServer } from '@actorwire/core/testing';
+import rooms from '@actorwire/plugin-rooms';
+import history, { type HistoryOptions } from '../src/index.js';
+
+async function server(t: Tap.Test, opts: Partial<HistoryOptions> = {}, clock?: ManualClock): Promise<TestServer> {
+  const srv = await startTestServer({
+    ...(clock ? { clock } : {}),
+    plugins: [[rooms, {}], [history, { rooms: [{ pattern: 'chat-*', size: 100 }, { pattern: 'small-*', size: 20 }], ...opts }]],
+  });
+  t.teardown(() => srv.stop());
+  return srv;
+}
+
+const messagesOf = (c: TestClient, room: string) => c.history.filter((f) => f.type === 'message' && f.room === room);
+
+async function publishN(c: TestClient, room: string, n: number, from = 0): Promise<void> {
+  for (let i = 0; i < n; i++) c.send({ type: 'publish', room, data: { n: from + i } });
+  // A request after them: its reply comes once every publish before it was handled.
+  await c.request({ type: 'ping' });
+}
+
+t.test('messages carry offset and epoch; a reconnecting client gets exactly what it missed, then live ones', async (t) => {
+  const srv = await server(t);
+  const bob = await srv.connect();
+  await bob.request({ type: 'subscribe', room: 'chat-1' });
+  const alice = await srv.connect();
+  const sub = await alice.request({ type: 'subscribe', room: 'chat-1' });
+  t.equal(sub.type, 'subscribed');
+  t.equal(sub.data.offset, 0, 'nothing published yet');
+  t.match(sub.data.epoch, /^[0-9a-f]{12}$/);
+  t.notOk('recovered' in sub.data, 'no position given: nothing to say about recovery');
+
+  await publishN(bob, 'chat-1', 5);
+  await alice.next((f) => f.type === 'message' && f.data.n === 4);
+  const seen = messagesOf(alice, 'chat-1');
+  t.same(seen.map((f) => f.offset), [1, 2, 3, 4, 5], 'consecutive offsets from 1');
+  t.ok(seen.every((f) => f.epoch === sub.data.epoch), 'the room\'s epoch on each');
+  await alice.close();
+
+  await publishN(bob, 'chat-1', 50, 5);
+  const back = await srv.connect();
+  const again = await back.request({ type: 'subscribe', room: 'chat-1', since: { offset: 5, epoch: sub.data.epoch } });
+  t.equal(again.data.recovered, true);
+  t.equal(again.data.offset, 55, 'the position after the recovered messages');
+  const missed = messagesOf(back, 'chat-1');
+  t.same(missed.map((f) => f.offset), Array.from({ length: 50 }, (_, i) => 6 + i), 'exactly the 50 missed, in order');
+  t.same(missed.map((f) => f.data.n), Array.from({ length: 50 }, (_, i) => 5 + i));
+  t.ok(back.history.indexOf(missed[49]!) < back.history.indexOf(again), 'missed messages come before the subscribed answer');
+
+  await publishN(bob, 'chat-1', 1, 55);
+  const live = await back.next((f) => f.type === 'message' && f.data.n === 55);
+  t.equal(live.offset, 56, 'then live ones, no gap');
+  t.equal(messagesOf(back, 'chat-1').length, 51, 'and no duplicate');
+});
+
+t.test('what the history no longer covers: recovered false and nothing resent', async (t) => {
+  const srv = await server(t);
+  const bob = await srv.connect();
+  await bob.request({ type: 'subscribe', room: 'small-1' });
+  await publishN(bob, 'small-1', 30);
+  const epoch = (await bob.request({ type: 'history', room: 'small-1', limit: 1 })).data.epoch;
+
+  const late = await srv.connect();
+  const beyond = await late.request({ type: 'subscribe', room: 'small-1', since: { offset: 2, epoch } });
+  t.equal(beyond.data.recovered, false, 'offsets 3..10 were trimmed (size 20)');
+  t.equal(beyond.data.offset, 30);
+  t.equal(messagesOf(late, 'small-1').length, 0, 'nothing resent');
+
+  const edge = await srv.connect();
+  const covered = await edge.request({ type: 'subscribe', room: 'small-1', since: { offset: 10, epoch } });
+  t.equal(covered.data.recovered, true, 'offset 11 is the oldest kept: covered');
+  t.same(messagesOf(edge, 'small-1').map((f) => f.offset), Array.from({ length: 20 }, (_, i) => 11 + i));
+
+  const other = await srv.connect();
+  const wrong = await other.request({ type: 'subscribe', room: 'small-1', since: { offset: 29, epoch: 'another1' } });
+  t.equal(wrong.data.recovered, false, 'another epoch');
+  t.equal(wrong.data.epoch, epoch);
+
+  const ahead = await srv.connect();
+  t.equal((await ahead.request({ type: 'subscribe', room: 'small-1', since: { offset: 31, epoch } })).data.recovered, false, 'a position ahead of the room');
+
+  const plain = await srv.connect();
+  const noHistory = await plain.request({ type: 'subscribe', room: 'lobby', since: { offset: 3, epoch } });
+  t.equal(noHistory.data.recovered, false, 'a room without history cannot recover');
+  t.notOk('epoch' in noHistory.data);
+  const fresh = await plain.request({ type: 'subscribe', room: 'lobby2' });
+  t.same(Object.keys(fresh.data).sort(), ['client_count', 'room'], 'rooms without history answer as before');
+});
+
+t.test('a restart is a new epoch', async (t) => {
+  const first = await server(t);
+  const a = await first.connect();
+  await a.request({ type: 'subscribe', room: 'chat-r' });
+  await publishN(a, 'chat-r', 3);
+  const before = (await a.request({ type: 'history', room: 'chat-r', limit: 1 })).data;
+  await first.stop();
+  const second = await server(t);
+  const b = await second.connect();
+  const sub = await b.request({ type: 'subscribe', room: 'chat-r', since: { offset: before.offset, epoch: before.epoch } });
+  t.equal(sub.data.recovered, false);
+  t.not(sub.data.epoch, before.epoch);
+  t.equal(sub.data.offset, 0);
+});
+
+t.test('history: pages forward from a position, newest first, limits, errors', async (t) => {
+  const srv = await server(t, { pageLimit: 10 });
+  const c = await srv.connect();
+  await c.request({ type: 'subscribe', room: 'chat-h' });
+  await publishN(c, 'chat-h', 25);
+  const all = await c.request({ type: 'history', room: 'chat-h' });
+  t.equal(all.data.complete, true);
+  t.equal(all.data.offset, 25);
+  t.same(all.data.messages.map((m: any) => m.offset), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'oldest first, capped at pageLimit');
+  t.same(all.data.messages[0].data, { n: 0 }, 'messages as subscribers received them');
+  const next = await c.request({ type: 'history', room: 'chat-h', since: { offset: 10, epoch: all.data.epoch }, limit: 4 });
+  t.same(next.data.messages.map((m: any) => m.offset), [11, 12, 13, 14]);
+  const newest = await c.request({ type: 'history', room: 'chat-h', reverse: true, limit: 3 });
+  t.same(newest.data.messages.map((m: any) => m.offset), [25, 24, 23]);
+  const stale = await c.request({ type: 'history', room: 'chat-h', since: { offset: 3, epoch: 'nope' } });
+  t.equal(stale.data.complete, false);
+  t.same(stale.data.messages, []);
+
+  const none = await c.request({ type: 'history', room: 'lobby' });
+  t.equal(none.type, 'error');
+  t.equal(none.data.code, 'INVALID_MESSAGE');
+  t.match(none.data.error, /room "lobby" keeps no history/);
+  const bad = await c.request({ type: 'history', room: 'chat-h', since: { offset: -1, epoch: 'x' } });
+  t.equal(bad.data.code, 'INVALID_MESSAGE', 'a negative offset');
+  const badSub = await c.request({ type: 'subscribe', room: 'chat-x', since: { offset: 'a', epoch: 'x' } });
+  t.equal(badSub.data.code, 'INVALID_MESSAGE', 'a malformed position is refused');
+  t.equal(c.history.filter((f) => f.type === 'subscribed' && f.room === 'chat-x').length, 0);
+});
+
+t.test('messages older than the age limit are not recovered (simulated clock)', async (t) => {
+  const clock = new ManualClock();
+  const srv = await server(t, { rooms: [{ pattern: 'aged-*', size: 100, ttl: 5000 }] }, clock);
+  const c = await srv.connect();
+  await c.request({ type: 'subscribe', room: 'aged-1' });
+  await publishN(c, 'aged-1', 3);
+  const epoch = (await c.request({ type: 'history', room: 'aged-1', limit: 1 })).data.epoch;
+  clock.advance(3000);
+  await publishN(c, 'aged-1', 2, 3);
+  clock.advance(2500);
+  // Offsets 1..3 are 5.5 s old now, 4..5 2.5 s.
+  const r1 = await srv.connect();
+  t.equal((await r1.request({ type: 'subscribe', room: 'aged-1', since: { offset: 0, epoch } })).data.recovered, false, 'the oldest missed one expired');
+  const r2 = await srv.connect();
+  const ok = await r2.request({ type: 'subscribe', room: 'aged-1', since: { offset: 3, epoch } });
+  t.equal(ok.data.recovered, true);
+  t.same(messagesOf(r2, 'aged-1').map((f) => f.data.n), [3, 4]);
+  const page = await c.request({ type: 'history', room: 'aged-1' });
+  t.same(page.data.messages.map((m: any) => m.offset), [4, 5], 'history shows only what is young enough');
+});
+
+t.test('memory storage keeps at most maxRooms rooms; a forgotten room starts a new epoch', async (t) => {
+  const srv = await server(t, { maxRooms: 2 });
+  const c = await srv.connect();
+  for (const room of ['chat-a', 'chat-b', 'chat-c']) {
+    await c.request({ type: 'subscribe', room });
+    await publishN(c, room, 1);
+  }
+  const health = await fetch(`${srv.httpBase}/health`).then((r) => r.json() as Promise<any>);
+  t.equal(health.components.history.rooms, 2);
+  const page = await c.request({ type: 'history', room: 'chat-a' });
+  t.equal(page.data.offset, 0, 'chat-a was forgotten: a new, empty log');
+});
+
+t.test('invalid options stop startup with a clear error', async (t) => {
+  await t.rejects(startTestServer({ plugins: [[rooms, {}], [history, { rooms: [{ pattern: 'a-*' }, { pattern: 'a-*' }] }]] }), /listed twice/);
+  await t.rejects(startTestServer({ plugins: [[rooms, {}], [history, { storage: 'redis', rooms: [{ pattern: 'a-*' }] }]] }), /needs the redis-pubsub plugin/);
+  await t.rejects(startTestServer({ plugins: [[rooms, {}], [history, { rooms: [{ pattern: 'a-{' }] }]] }), /pattern/);
+});
