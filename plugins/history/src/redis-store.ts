@@ -25,6 +25,8 @@ interface Scripts {
 
 /** Joins hold at most this many live messages beyond the room's size before giving up on recovery. */
 const TAIL_SLACK = 10_000;
+/** How long a join waits for its channel to bring what its read saw. */
+const CATCH_UP_MS = 5000;
 
 const unavailable = (err: unknown): Error =>
   protocolError('UNAVAILABLE', `history is unavailable (Redis: ${(err as Error)?.message ?? err}); try again`, { cause: err });
@@ -39,6 +41,10 @@ export class RedisStore implements HistoryStore {
   private readonly prefix: string;
   private deliver: ((msg: BusMessage) => void) | undefined;
   private stopped = false;
+  /** Join markers awaited on the channels (`~<instance>:<n>`, never JSON, never delivered). */
+  private readonly markers = new Map<string, () => void>();
+  private readonly markerPrefix = `~${newEpoch()}:`;
+  private markerSeq = 0;
 
   constructor(
     private readonly redis: RedisConnection,
@@ -84,6 +90,10 @@ export class RedisStore implements HistoryStore {
   }
 
   private receive(channel: string, payload: string): void {
+    if (payload.charCodeAt(0) === 126 /* ~ */) {
+      this.markers.get(payload)?.();
+      return;
+    }
     const topic = this.topicOf(channel);
     if (topic === undefined) return;
     this.tails.feed(topic, payload);
@@ -104,14 +114,18 @@ export class RedisStore implements HistoryStore {
       );
   }
 
-  async read(topic: string, rule: HistoryRule, q: HistoryQuery): Promise<HistoryPage> {
+  read(topic: string, rule: HistoryRule, q: HistoryQuery): Promise<HistoryPage> {
+    return this.readPage(topic, rule, q, '');
+  }
+
+  private async readPage(topic: string, rule: HistoryRule, q: HistoryQuery, marker: string): Promise<HistoryPage> {
     const channel = this.channelOf(topic);
     let out: Array<string | number>;
     try {
       out = await this.cmd.awHistoryRead(
         `${channel}:s`, `${channel}:m`,
         q.since === undefined ? '' : q.since.offset, q.since?.epoch ?? '', Math.min(q.limit, rule.size), q.reverse ? '1' : '0',
-        rule.size, rule.ttl, this.clock.now(), newEpoch(), this.metaTtl,
+        rule.size, rule.ttl, this.clock.now(), newEpoch(), this.metaTtl, channel, marker, this.redis.cluster ? '1' : '0',
       );
     } catch (err) {
       throw unavailable(err);
@@ -130,12 +144,26 @@ export class RedisStore implements HistoryStore {
       this.interest.release(topic);
       throw unavailable(err);
     }
+    // The read and the channel are different connections: what the read saw may still be on its
+    // way on the channel. The read publishes a marker after itself; once it arrives, everything
+    // up to the read's offset has been delivered here, and anything later is in the tail.
+    const marker = `${this.markerPrefix}${++this.markerSeq}`;
+    let timer: NodeJS.Timeout | undefined;
+    const caughtUp = new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`the room's channel did not catch up within ${CATCH_UP_MS} ms`)), CATCH_UP_MS);
+      this.markers.set(marker, resolve);
+    });
+    caughtUp.catch(() => {});
     try {
-      page = await this.read(topic, rule, since === undefined ? { limit: 0 } : { since, limit: rule.size });
+      page = await this.readPage(topic, rule, since === undefined ? { limit: 0 } : { since, limit: rule.size }, marker);
+      await caughtUp.catch((err: unknown) => { throw unavailable(err); });
     } catch (err) {
       this.tails.close(tail);
       this.interest.release(topic);
       throw err;
+    } finally {
+      clearTimeout(timer);
+      this.markers.delete(marker);
     }
     let released = false;
     return {

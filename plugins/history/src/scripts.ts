@@ -32,12 +32,21 @@ return offset
 
 /**
  * Read: KEYS stream, meta. ARGV since offset ('' = from the oldest kept), since epoch, limit,
- * reverse ('1'), size, ttl ms, now ms, a new epoch, meta ttl ms.
+ * reverse ('1'), size, ttl ms, now ms, a new epoch, meta ttl ms, channel, marker ('' = none),
+ * sharded ('1').
  * Returns { epoch, last offset, complete (1/0), payload… }. Only the newest `size` count (the
  * stream trims approximately) and none older than ttl; `complete` is 0 when `since` is not
  * covered any more (another epoch, trimmed, expired) — then no payloads.
+ * A marker is published on the room's channel after the read: when it arrives, the reader's
+ * channel has brought every message the read saw (a join waits for it, see redis-store.ts).
  */
 export const READ = `
+local function finish(out)
+  if ARGV[11] ~= '' then
+    if ARGV[12] == '1' then redis.call('SPUBLISH', ARGV[10], ARGV[11]) else redis.call('PUBLISH', ARGV[10], ARGV[11]) end
+  end
+  return out
+end
 local epoch = redis.call('HGET', KEYS[2], 'e')
 if not epoch then
   epoch = ARGV[8]
@@ -65,31 +74,31 @@ if ARGV[4] == '1' then
       if not keep(e) then break end
     end
   end
-  return out
+  return finish(out)
 end
 local from = oldest
 if ARGV[1] ~= '' then
   local since = tonumber(ARGV[1])
   if ARGV[2] ~= epoch or since > top or since + 1 < oldest then
     out[3] = 0
-    return out
+    return finish(out)
   end
   from = since + 1
-  if from > top then return out end
+  if from > top then return finish(out) end
   local entries = redis.call('XRANGE', KEYS[1], from .. '-0', '+', 'COUNT', limit)
   local first = entries[1]
   -- The first one missed must be there (not trimmed, not expired), and the rest follow it.
   if first == nil or first[1] ~= from .. '-0' or (ttl > 0 and tonumber(first[2][2]) < cutoff) then
     out[3] = 0
-    return out
+    return finish(out)
   end
   for _, e in ipairs(entries) do keep(e) end
-  return out
+  return finish(out)
 end
-if from > top then return out end
+if from > top then return finish(out) end
 local entries = redis.call('XRANGE', KEYS[1], from .. '-0', '+', 'COUNT', limit)
 for _, e in ipairs(entries) do
   if ttl == 0 or tonumber(e[2][2]) >= cutoff then out[#out + 1] = e[2][4] end
 end
-return out
+return finish(out)
 `;

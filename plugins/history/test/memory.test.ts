@@ -5,7 +5,7 @@ import { startTestServer, type TestClient, type TestServer } from '@actorwire/co
 import rooms from '@actorwire/plugin-rooms';
 import history, { type HistoryOptions } from '../src/index.js';
 
-async function server(t: Tap.Test, opts: Partial<HistoryOptions> = {}, clock?: ManualClock): Promise<TestServer> {
+async function server(t: { teardown(fn: () => unknown): void }, opts: Partial<HistoryOptions> = {}, clock?: ManualClock): Promise<TestServer> {
   const srv = await startTestServer({
     ...(clock ? { clock } : {}),
     plugins: [[rooms, {}], [history, { rooms: [{ pattern: 'chat-*', size: 100 }, { pattern: 'small-*', size: 20 }], ...opts }]],
@@ -125,12 +125,12 @@ t.test('history: pages forward from a position, newest first, limits, errors', a
 
   const none = await c.request({ type: 'history', room: 'lobby' });
   t.equal(none.type, 'error');
-  t.equal(none.data.code, 'INVALID_MESSAGE');
-  t.match(none.data.error, /room "lobby" keeps no history/);
+  t.equal(none.code, 'INVALID_MESSAGE');
+  t.match(none.error, /room "lobby" keeps no history/);
   const bad = await c.request({ type: 'history', room: 'chat-h', since: { offset: -1, epoch: 'x' } });
-  t.equal(bad.data.code, 'INVALID_MESSAGE', 'a negative offset');
+  t.equal(bad.code, 'INVALID_MESSAGE', 'a negative offset');
   const badSub = await c.request({ type: 'subscribe', room: 'chat-x', since: { offset: 'a', epoch: 'x' } });
-  t.equal(badSub.data.code, 'INVALID_MESSAGE', 'a malformed position is refused');
+  t.equal(badSub.code, 'INVALID_MESSAGE', 'a malformed position is refused');
   t.equal(c.history.filter((f) => f.type === 'subscribed' && f.room === 'chat-x').length, 0);
 });
 
