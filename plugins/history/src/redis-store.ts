@@ -101,10 +101,10 @@ export class RedisStore implements HistoryStore {
   }
 
   publish(topic: string, rule: HistoryRule, frame: Frame): Promise<void> {
-    if (frame.timestamp === undefined) frame.timestamp = Date.now();
     const channel = this.channelOf(topic);
+    const json = JSON.stringify(frame.timestamp === undefined ? { ...frame, timestamp: Date.now() } : frame);
     return this.cmd
-      .awHistoryAppend(`${channel}:s`, `${channel}:m`, JSON.stringify(frame), channel, rule.size, rule.ttl, this.metaTtl, newEpoch(), this.clock.now(), this.redis.cluster ? '1' : '0')
+      .awHistoryAppend(`${channel}:s`, `${channel}:m`, json, channel, rule.size, rule.ttl, this.metaTtl, newEpoch(), this.clock.now(), this.redis.cluster ? '1' : '0')
       .then(
         () => { this.stats.appended++; },
         (err: unknown) => {

@@ -7,7 +7,8 @@
  *   await notifier.toRoom('order-7', 'order_updated', { status: 'shipped' });
  *   await notifier.broadcast('maintenance', { in: '5m' });
  *
- * Each sends `{type:'notification', event, data, message_id, timestamp}` and resolves to
+ * Each sends `{type:'notification', event, data, message_id, timestamp}` (`room` too when sent
+ * to a room) and resolves to
  * `{ message_id, delivered }` (`delivered` is false only when an onPublish hook vetoed).
  * Delivery reaches every instance once a cluster transport (redis-pubsub) is loaded.
  */
@@ -47,6 +48,7 @@ export function createNotifier(r: Rooms): Notifier {
     async toRoom(room, event, data) {
       const topic = r.topicFor(r.names.check(room));
       const frame = notificationFrame(checkEvent(event), data);
+      frame.room = room;
       const delivered = await ctx.topics.publish(null, topic, frame);
       return { message_id: frame.message_id as string, delivered };
     },

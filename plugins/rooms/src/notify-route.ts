@@ -57,7 +57,8 @@ export function notifyRoute(r: Rooms): HttpHandler {
     const frame = notificationFrame(b.event, b.data);
     let delivered = true;
     if (userId !== undefined) delivered = await ctx.sessions.sendToUser(String(userId), frame);
-    if (topic !== undefined) delivered = (await ctx.topics.publish(null, topic, frame)) && delivered;
+    // Sent to a room, it names the room (clients keep their history position per room).
+    if (topic !== undefined) delivered = (await ctx.topics.publish(null, topic, { ...frame, room })) && delivered;
     if (everyone) delivered = (await ctx.topics.publish(null, ctx.bus.broadcastTopic, frame)) && delivered;
     ctx.logger.debug(
       { event: b.event, user_id: userId, room, broadcast: everyone || undefined, by: identity?.userId ?? null, message_id: frame.message_id },
