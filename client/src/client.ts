@@ -3,13 +3,15 @@
  * jitter (close-codes.ts says when not to), authenticates with a token or a token callback and
  * refreshes the token before it expires, resubscribes every room after a reconnect, turns
  * requests into promises, notices a dead connection by itself, and keeps publishes made while
- * disconnected until it is back. Browser and Node alike: it only needs a WebSocket constructor
+ * disconnected until it is back. In rooms with history it remembers each room's position
+ * (offset + epoch) and resubscribes from it, so it receives what it missed — in order, once — or
+ * learns that it cannot (`recovered: false`). Browser and Node alike: it only needs a WebSocket constructor
  * (the global one, or `options.WebSocket`, e.g. the `ws` package on Node 20).
  */
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { HEARTBEAT_CLOSE, closeBehaviour } from './close-codes.js';
 import { ActorwireClientError } from './errors.js';
-import type { AuthenticatedFrame, BaseFrame, ClientFrame, ConnectedFrame, ErrorFrame, SubscribedFrame } from './frames.js';
+import type { AuthenticatedFrame, BaseFrame, ClientFrame, ConnectedFrame, ErrorFrame, HistoryFrame, StreamPosition, SubscribedFrame } from './frames.js';
 
 /** The part of the WebSocket API the client uses (the browser's, and the `ws` package's). */
 export interface WebSocketLike {
@@ -65,6 +67,12 @@ export interface ClientEvents {
   frame: BaseFrame;
   /** Frames that belong to no subscribed room: notifications, broadcasts, a user's pushes. */
   notification: BaseFrame;
+  /**
+   * A room was joined again from its history position (after a reconnect, or a gap in offsets):
+   * `recovered` true — every missed message was delivered to the room's handlers, in order;
+   * false — some are lost for good (the app should reload the room's state).
+   */
+  resubscribed: { room: string; recovered: boolean };
   /** The token was refreshed (expires_at ms, or null). */
   authenticated: { userId: string; expiresAt: number | null };
   error: ActorwireClientError | Error;
@@ -78,6 +86,10 @@ export interface Subscription {
   (): void;
   readonly room: string;
   readonly ready: Promise<SubscribedFrame>;
+  /** The last history position received (rooms with history), what a resubscribe recovers from. */
+  readonly position: StreamPosition | undefined;
+  /** The last resubscribe's `recovered` (undefined until one asked to recover). */
+  readonly recovered: boolean | undefined;
 }
 
 interface Pending {
@@ -90,6 +102,11 @@ interface Room {
   handlers: Set<RoomHandler>;
   ready: Promise<SubscribedFrame>;
   settle?: { resolve(f: SubscribedFrame): void; reject(e: Error): void };
+  /** Rooms with history: the last offset delivered to the handlers, in its epoch. */
+  position?: StreamPosition;
+  recovered?: boolean;
+  /** A gap was seen: the room is being joined again from `position`. */
+  resyncing?: boolean;
 }
 
 const OPEN = 1;
@@ -291,6 +308,7 @@ export class ActorwireClient {
     if (typeof frame.room === 'string' && frame.type !== 'error') {
       const room = this.rooms.get(frame.room);
       if (room) {
+        if (!this.inOrder(frame.room, room, frame)) return;
         for (const h of room.handlers) {
           try {
             h(frame as BaseFrame & { room: string });
@@ -303,6 +321,36 @@ export class ActorwireClient {
     }
     if (frame.type === 'error') this.emit('error', ActorwireClientError.fromFrame(frame as ErrorFrame));
     else if (frame.type !== 'pong') this.emit('notification', frame);
+  }
+
+  /**
+   * Rooms with history: pass each offset once and in order. An offset already seen is dropped (a
+   * recovery overlapping live delivery); a jump means messages were missed (the server lost its
+   * channel for a moment): drop it and join again from the last position — the recovery sends
+   * the missing ones and the dropped one, in order.
+   */
+  private inOrder(name: string, room: Room, frame: BaseFrame): boolean {
+    const offset = frame.offset;
+    const epoch = frame.epoch;
+    if (typeof offset !== 'number' || typeof epoch !== 'string') return true;
+    const pos = room.position;
+    if (pos === undefined || pos.epoch !== epoch) {
+      room.position = { offset, epoch };
+      return true;
+    }
+    if (offset <= pos.offset) return false;
+    if (offset === pos.offset + 1) {
+      pos.offset = offset;
+      return true;
+    }
+    if (!room.resyncing && this.stateValue === 'connected') {
+      room.resyncing = true;
+      this.send({ type: 'unsubscribe', room: name })
+        .then(() => this.sendSubscribe(name))
+        .catch(() => undefined)
+        .finally(() => { room.resyncing = false; });
+    }
+    return false;
   }
 
   private async onConnected(frame: ConnectedFrame, token: string | null | undefined): Promise<void> {
@@ -467,7 +515,17 @@ export class ActorwireClient {
     }) as Subscription;
     Object.defineProperty(unsubscribe, 'room', { value: room });
     Object.defineProperty(unsubscribe, 'ready', { get: () => current.ready });
+    Object.defineProperty(unsubscribe, 'position', { get: () => (current.position ? { ...current.position } : undefined) });
+    Object.defineProperty(unsubscribe, 'recovered', { get: () => current.recovered });
     return unsubscribe;
+  }
+
+  /**
+   * Page through a room's history (the server authorizes it like a subscribe): oldest first after
+   * `since`, or the newest `limit` with `reverse`.
+   */
+  history(room: string, opts: { since?: StreamPosition; limit?: number; reverse?: boolean } = {}): Promise<HistoryFrame> {
+    return this.request<HistoryFrame>({ type: 'history', room, ...opts });
   }
 
   /** The rooms this client is in (and rejoins after a reconnect). */
@@ -486,9 +544,22 @@ export class ActorwireClient {
     const entry = this.rooms.get(room);
     if (!entry) return Promise.resolve();
     if (!entry.settle) this.armReady(room, entry);
-    return this.send({ type: 'subscribe', room }).then(
-      (ack) => {
-        entry.settle?.resolve(ack as SubscribedFrame);
+    // From the last position received: the server sends what was missed before live messages.
+    const since = entry.position ? { ...entry.position } : undefined;
+    return this.send(since ? { type: 'subscribe', room, since } : { type: 'subscribe', room }).then(
+      (frame) => {
+        const ack = frame as SubscribedFrame;
+        const { epoch, offset, recovered } = ack.data ?? {};
+        if (typeof epoch === 'string' && typeof offset === 'number') {
+          const pos = entry.position;
+          // Recovered messages (before the ack) may have moved it on already; never move it back.
+          if (pos === undefined || pos.epoch !== epoch || offset > pos.offset) entry.position = { offset, epoch };
+        }
+        if (since !== undefined) {
+          entry.recovered = recovered === true;
+          this.emit('resubscribed', { room, recovered: entry.recovered });
+        }
+        entry.settle?.resolve(ack);
         entry.settle = undefined;
       },
       (err: Error) => {

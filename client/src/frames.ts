@@ -18,7 +18,24 @@ export interface ConnectedFrame extends BaseFrame {
 export interface SubscribedFrame extends BaseFrame {
   type: 'subscribed';
   room: string;
-  data: { room: string; client_count: number };
+  /**
+   * `epoch`/`offset`: a room with history (the last offset before live messages). `recovered`:
+   * only when the subscribe asked to recover (`since`) — false means messages were missed for good.
+   */
+  data: { room: string; client_count: number; epoch?: string; offset?: number; recovered?: boolean };
+}
+
+/** Where a client is in a room's history: the last offset it received, in the room's epoch. */
+export interface StreamPosition {
+  offset: number;
+  epoch: string;
+}
+
+/** `history` answer: the room's messages as subscribers received them. */
+export interface HistoryFrame extends BaseFrame {
+  type: 'history';
+  room: string;
+  data: { epoch: string; offset: number; complete: boolean; messages: Array<BaseFrame & { offset: number; epoch: string }> };
 }
 
 export interface UnsubscribedFrame extends BaseFrame {

@@ -1,0 +1,145 @@
+/**
+ * Recovery with the client library: after a dropped connection it resubscribes from each room's
+ * history position and delivers what was missed, in order and once, then live messages; a
+ * position the server no longer covers says `recovered: false`; a gap in offsets is repaired.
+ */
+import t from 'tap';
+import { startTestServer } from '@actorwire/core/testing';
+import authPlugin from '@actorwire/plugin-auth';
+import rooms from '@actorwire/plugin-rooms';
+import history from '@actorwire/plugin-history';
+import { ActorwireClient, type BaseFrame, type WebSocketConstructor, type WebSocketLike } from '../src/index.js';
+import { SECRET, client, jwt, next, proxy } from './support.js';
+
+async function historyServer() {
+  return startTestServer({
+    config: { websocket: { rateLimit: { messagesPerSecond: 0 } } },
+    plugins: [[authPlugin, { secret: SECRET }], rooms, [history, { rooms: [{ pattern: 'chat-*', size: 100 }, { pattern: 'tiny-*', size: 5 }] }]],
+  });
+}
+
+t.test('a dropped connection: the client resubscribes from its position and gets the missed messages once, in order', async (t) => {
+  const srv = await historyServer();
+  t.teardown(() => srv.stop());
+  const p = await proxy(srv.port);
+  t.teardown(() => p.close());
+  const c = client({ url: `ws://127.0.0.1:${p.port}/ws`, token: () => jwt('alice') });
+  t.teardown(() => c.close());
+  const got: BaseFrame[] = [];
+  const sub = c.subscribe('chat-1', (f) => { if (f.type === 'message') got.push(f); });
+  await c.connect();
+  const ack = await sub.ready;
+  t.equal(ack.data.offset, 0);
+
+  const bob = await srv.connect(`/ws?token=${await jwt('bob')}`);
+  await bob.request({ type: 'subscribe', room: 'chat-1' });
+  for (let i = 0; i < 3; i++) bob.send({ type: 'publish', room: 'chat-1', data: i });
+  await until(() => got.length === 3);
+  t.same(sub.position, { offset: 3, epoch: ack.data.epoch });
+
+  p.freeze();
+  for (let i = 3; i < 23; i++) bob.send({ type: 'publish', room: 'chat-1', data: i });
+  await bob.request({ type: 'ping' });
+  const resubscribed = next(c, 'resubscribed', 10_000);
+  p.thaw(); // the frozen connection is dropped: the client reconnects
+  t.same(await resubscribed, { room: 'chat-1', recovered: true });
+  t.equal(sub.recovered, true);
+  bob.send({ type: 'publish', room: 'chat-1', data: 23 });
+  await until(() => got.length === 24);
+  t.same(got.map((f) => f.data), Array.from({ length: 24 }, (_, i) => i), 'every message once, in order, across the drop');
+  t.same(got.map((f) => f.offset), Array.from({ length: 24 }, (_, i) => i + 1));
+  t.equal(sub.position!.offset, 24);
+});
+
+t.test('too long away: recovered false, and the position starts again from the server\'s', async (t) => {
+  const srv = await historyServer();
+  t.teardown(() => srv.stop());
+  const p = await proxy(srv.port);
+  t.teardown(() => p.close());
+  const c = client({ url: `ws://127.0.0.1:${p.port}/ws`, token: () => jwt('alice') });
+  t.teardown(() => c.close());
+  const got: BaseFrame[] = [];
+  const sub = c.subscribe('tiny-1', (f) => { if (f.type === 'message') got.push(f); });
+  await c.connect();
+  await sub.ready;
+  const bob = await srv.connect(`/ws?token=${await jwt('bob')}`);
+  await bob.request({ type: 'subscribe', room: 'tiny-1' });
+  p.freeze();
+  for (let i = 0; i < 12; i++) bob.send({ type: 'publish', room: 'tiny-1', data: i });
+  await bob.request({ type: 'ping' });
+  const resubscribed = next(c, 'resubscribed', 10_000);
+  p.thaw();
+  t.same(await resubscribed, { room: 'tiny-1', recovered: false }, 'size 5: offsets 1..7 are gone');
+  t.equal(got.length, 0, 'nothing partial was delivered');
+  t.equal(sub.position!.offset, 12);
+  bob.send({ type: 'publish', room: 'tiny-1', data: 'next' });
+  await until(() => got.length === 1);
+  t.equal(got[0]!.offset, 13);
+});
+
+t.test('a gap in offsets: the frame is held back and the room joined again from the last position', async (t) => {
+  const sent: Array<Record<string, unknown>> = [];
+  let socket!: FakeSocket;
+  class FakeSocket implements WebSocketLike {
+    readyState = 1;
+    onopen: ((ev: unknown) => void) | null = null;
+    onmessage: ((ev: { data: unknown }) => void) | null = null;
+    onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+    onerror: ((ev: unknown) => void) | null = null;
+    constructor() {
+      socket = this;
+      queueMicrotask(() => this.push({ type: 'connected', data: { client_id: 'c1' } }));
+    }
+    send(data: string): void {
+      const f = JSON.parse(data) as Record<string, unknown>;
+      sent.push(f);
+      if (f.type === 'subscribe') {
+        const since = f.since as { offset: number; epoch: string } | undefined;
+        // A server that recovers: what came after `since`, then the ack.
+        if (since) for (let o = since.offset + 1; o <= 5; o++) this.push({ type: 'message', room: 'chat-g', data: o, offset: o, epoch: 'e1' });
+        queueMicrotask(() => this.push({ type: 'subscribed', room: 'chat-g', id: f.id, data: { room: 'chat-g', client_count: 1, epoch: 'e1', offset: since ? 5 : 0, ...(since ? { recovered: true } : {}) } }));
+      } else if (f.type === 'unsubscribe') queueMicrotask(() => this.push({ type: 'unsubscribed', room: 'chat-g', id: f.id, data: { room: 'chat-g' } }));
+    }
+    close(): void {}
+    push(frame: object): void {
+      this.onmessage?.({ data: JSON.stringify(frame) });
+    }
+  }
+  const c = new ActorwireClient({ url: 'ws://fake/ws', WebSocket: FakeSocket as unknown as WebSocketConstructor, heartbeat: false });
+  t.teardown(() => c.close());
+  const got: number[] = [];
+  const sub = c.subscribe('chat-g', (f) => { if (f.type === 'message') got.push(f.data as number); });
+  await c.connect();
+  await sub.ready;
+  socket.push({ type: 'message', room: 'chat-g', data: 1, offset: 1, epoch: 'e1' });
+  socket.push({ type: 'message', room: 'chat-g', data: 1, offset: 1, epoch: 'e1' });
+  socket.push({ type: 'message', room: 'chat-g', data: 4, offset: 4, epoch: 'e1' });
+  const resubscribed = await next(c, 'resubscribed');
+  t.same(resubscribed, { room: 'chat-g', recovered: true });
+  t.same(got, [1, 2, 3, 4, 5], 'the duplicate dropped, the gap filled, in order');
+  t.same(sent.filter((f) => f.type !== 'ping').map((f) => [f.type, (f.since as { offset?: number } | undefined)?.offset]), [['subscribe', undefined], ['unsubscribe', undefined], ['subscribe', 1]]);
+});
+
+t.test('history(): pages through a room', async (t) => {
+  const srv = await historyServer();
+  t.teardown(() => srv.stop());
+  const c = client({ url: `ws://127.0.0.1:${srv.port}/ws`, token: () => jwt('alice') });
+  t.teardown(() => c.close());
+  const sub = c.subscribe('chat-p', () => {});
+  await c.connect();
+  await sub.ready;
+  for (let i = 0; i < 4; i++) c.publish('chat-p', i);
+  await until(() => sub.position?.offset === 4);
+  const page = await c.history('chat-p', { reverse: true, limit: 2 });
+  t.same(page.data.messages.map((m) => m.data), [3, 2]);
+  const rest = await c.history('chat-p', { since: { offset: 2, epoch: page.data.epoch } });
+  t.same(rest.data.messages.map((m) => m.offset), [3, 4]);
+});
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
