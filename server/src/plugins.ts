@@ -16,6 +16,7 @@ export const BUNDLED: ReadonlyMap<string, string> = new Map([
   ['snapshots', '@actorwire/plugin-snapshots'],
   ['analytics', '@actorwire/plugin-analytics'],
   ['dialects', '@actorwire/plugin-dialects'],
+  ['history', '@actorwire/plugin-history'],
 ]);
 
 export function choosePlugins(env: NodeJS.ProcessEnv): string[] {
@@ -27,6 +28,8 @@ export function choosePlugins(env: NodeJS.ProcessEnv): string[] {
   const names = ['auth', 'rooms', 'dialects'];
   if (env.REDIS_URL || env.REDIS_ADDR) names.push('redis-pubsub');
   if (env.KAFKA_BROKERS) names.push('kafka');
+  // Rooms keep history (and clients recover what they missed) once HISTORY_ROOMS names them.
+  if (env.HISTORY_ROOMS && installed(BUNDLED.get('history')!)) names.push('history');
   // Optional plugins are not installed everywhere: implicit choices skip the absent ones.
   if (env.REST_BASE_URL) names.push(...['snapshots', 'analytics'].filter((n) => installed(BUNDLED.get(n)!)));
   return names;
