@@ -29,6 +29,10 @@ export interface Options {
   sections: number;
   bursts: number;
   recordsPerBurst: number;
+  /** Recovery scenario: clients (over `recoveryRooms` rooms), messages each misses. */
+  recoveryClients: number;
+  recoveryRooms: number;
+  missed: number;
   pin: boolean;
   /** Write a V8 CPU profile of every Actorwire server process into this folder (--cpu-prof). */
   profileDir: string | null;
@@ -44,7 +48,7 @@ export interface Options {
   tokenEpoch: number;
 }
 
-const ALL_SCENARIOS: ScenarioId[] = ['idle', 'connect', 'fanout', 'fanout-dialects', 'fanout-compact', 'echo', 'publish', 'churn', 'snapshots'];
+const ALL_SCENARIOS: ScenarioId[] = ['idle', 'connect', 'fanout', 'fanout-dialects', 'fanout-compact', 'fanout-history', 'fanout-history-redis', 'echo', 'publish', 'churn', 'snapshots', 'recovery'];
 
 export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx bench/src/run.ts [flags])
 
@@ -60,6 +64,8 @@ export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx b
   --churn-concurrency N  parallel churn loops (default 32)
   --snapshot-sessions N  snapshots scenario sessions, on 10 sections (default 1000)
   --bursts N           snapshots scenario bursts of 1,000 change records (default 4)
+  --recovery-clients N recovery scenario clients, on 10 rooms, each missing --missed messages (default 1000)
+  --missed N           messages each recovery client misses (default 100)
   --warmup S           un-measured warm-up before fan-out, echo and publish windows (default 0.3)
   --profile DIR        write a CPU profile (.cpuprofile) of each Actorwire server process to DIR
   --tracing RATIO      Actorwire exports traces (OTLP/HTTP protobuf to a discarding sink) sampling RATIO of traces (0..1)
@@ -105,6 +111,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
       'churn-concurrency': { type: 'string' },
       'snapshot-sessions': { type: 'string' },
       bursts: { type: 'string' },
+      'recovery-clients': { type: 'string' },
+      missed: { type: 'string' },
       warmup: { type: 'string' },
       'no-pin': { type: 'boolean' },
       profile: { type: 'string' },
@@ -149,6 +157,9 @@ export function parseOptions(argv: string[]): Options | 'help' {
     sections: 10,
     bursts: num('bursts', values.bursts, 1) ?? (smoke ? 2 : 4),
     recordsPerBurst: 1000,
+    recoveryClients: num('recovery-clients', values['recovery-clients'], 10) ?? (smoke ? 50 : 1000),
+    recoveryRooms: 10,
+    missed: num('missed', values.missed, 1) ?? (smoke ? 10 : 100),
     pin: !values['no-pin'],
     profileDir: values.profile ?? null,
     tracing: values.tracing === undefined ? null : ratio(values.tracing),

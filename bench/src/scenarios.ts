@@ -167,6 +167,56 @@ const fanoutCompact: ScenarioDef = {
   spec: (o) => ({ ...(fanout.spec(o) as Extract<ScenarioSpec, { kind: 'fanout' }>), dialect: 'compact' }),
 };
 
+/** The same room keeping history (memory): what numbering and keeping each message costs per delivery. */
+const fanoutHistory: ScenarioDef = {
+  ...fanout,
+  id: 'fanout-history',
+  title: (o) =>
+    `fan-out, room with history in memory — 1 room × ${o.subscribers} subscribers, ${o.payloadBytes} B payload, window ${o.window} publishes, ${o.fanoutMs / 1000} s (Actorwire only; compare with its plain fan-out)`,
+  onlyFor: ['actorwire'],
+};
+
+/** The same room keeping history in Redis Streams: one script per publish, deliveries through the room's Redis channel. */
+const fanoutHistoryRedis: ScenarioDef = {
+  ...fanout,
+  id: 'fanout-history-redis',
+  title: (o) =>
+    `fan-out, room with history in Redis — 1 room × ${o.subscribers} subscribers, ${o.payloadBytes} B payload, window ${o.window} publishes, ${o.fanoutMs / 1000} s (Actorwire only, Redis at REDIS_URL or 127.0.0.1:6379; compare with its plain fan-out)`,
+  onlyFor: ['actorwire'],
+};
+
+const recovery: ScenarioDef = {
+  id: 'recovery',
+  title: (o) =>
+    `recovery — ${k(o.recoveryClients)} clients on ${o.recoveryRooms} rooms with history in Redis; the instance restarts, each client misses ${o.missed} messages, all reconnect ${Math.min(200, o.recoveryClients)} at a time and subscribe from their position (Actorwire only, Redis at REDIS_URL or 127.0.0.1:6379)`,
+  roundsInOneProcess: false,
+  onlyFor: ['actorwire'],
+  spec: (o) => ({ kind: 'recovery', clients: o.recoveryClients, rooms: o.recoveryRooms, missed: o.missed, concurrency: Math.min(200, o.recoveryClients) }),
+  timeoutMs: (o) => 120_000 + o.recoveryClients * 50,
+  metrics: () => [
+    { key: 'recovery_ms', label: 'all recovered (ms)', better: 'lower' },
+    { key: 'cpu_ms_per_client', label: 'server CPU ms/recovered client', better: 'lower' },
+    { key: 'resent_per_s', label: 'messages resent/s', better: 'higher' },
+  ],
+  primary: () => 'recovery_ms',
+  evaluate(r, s) {
+    if (r.kind !== 'recovery') throw new Error('expected recovery result');
+    const a = sample(s, 'start');
+    const b = sample(s, 'end');
+    const notes = errorNote(r.errors, r.firstError);
+    if (r.recovered < r.clients) notes.push(`${r.clients - r.recovered} of ${r.clients} clients did not recover`);
+    return {
+      metrics: {
+        recovery_ms: r.recovered === r.clients ? r.ms : NaN,
+        cpu_ms_per_client: r.recovered > 0 ? ((b.serverCpuS - a.serverCpuS) * 1000) / r.recovered : NaN,
+        resent_per_s: (r.resent / r.ms) * 1000,
+      },
+      cpu: cpuOver(s, [['start', 'end']]),
+      notes,
+    };
+  },
+};
+
 const echo: ScenarioDef = {
   id: 'echo',
   title: (o) => `echo — ${o.echoClients} clients, ping → pong back to back, ${o.echoMs / 1000} s`,
@@ -322,5 +372,8 @@ const snapshots: ScenarioDef = {
   },
 };
 
-export const SCENARIOS: Record<ScenarioId, ScenarioDef> = { idle, connect, fanout, 'fanout-dialects': fanoutDialects, 'fanout-compact': fanoutCompact, echo, publish, churn, snapshots };
+export const SCENARIOS: Record<ScenarioId, ScenarioDef> = {
+  idle, connect, fanout, 'fanout-dialects': fanoutDialects, 'fanout-compact': fanoutCompact, 'fanout-history': fanoutHistory,
+  'fanout-history-redis': fanoutHistoryRedis, echo, publish, churn, snapshots, recovery,
+};
 export const SCENARIO_IDS = Object.keys(SCENARIOS) as ScenarioId[];

@@ -38,6 +38,8 @@ let portSeq = 0;
 const nextPort = () => 21_000 + (portSeq++ % 2000);
 /** Where the load generator serves the snapshots scenario's REST stand-in for the server on `port`. */
 const upstreamPortFor = (port: number) => port + 2000;
+/** Set while a scenario's `restart` mark restarts the server, so its exit is not a failure. */
+let restarting = false;
 
 class LoadgenLink {
   private handlers: ((m: FromLoadgen) => void)[] = [];
@@ -70,7 +72,7 @@ class LoadgenLink {
   }
 
   /** Run a job; `onMark` samples and the link acknowledges so the load generator proceeds. */
-  async run(job: LoadgenJob, timeoutMs: number, onMark: (name: string) => Promise<void>, server: ProcHandle): Promise<LoadgenResult> {
+  async run(job: LoadgenJob, timeoutMs: number, onMark: (name: string) => Promise<void>, server: () => ProcHandle): Promise<LoadgenResult> {
     const markHandler = (m: FromLoadgen) => {
       if (m.t !== 'mark') return;
       const name = m.name;
@@ -78,7 +80,8 @@ class LoadgenLink {
     };
     this.handlers.push(markHandler);
     const serverWatch = setInterval(() => {
-      if (server.exit !== null) this.handlers.forEach((h) => h({ t: 'failed', error: `server ended (${server.exit}): ${server.output().slice(-600)}` }));
+      const srv = server();
+      if (srv.exit !== null && !restarting) this.handlers.forEach((h) => h({ t: 'failed', error: `server ended (${srv.exit}): ${srv.output().slice(-600)}` }));
     }, 100);
     try {
       const answer = this.next((m) => m.t === 'done' || m.t === 'failed', timeoutMs);
@@ -145,8 +148,8 @@ function otlpSink(): Promise<string> {
 }
 
 /** Start the target; throws StartError when it does not come up. */
-async function startTarget(target: TargetDef, o: Options, nofile: number | undefined, scenario: ScenarioDef): Promise<{ proc: ProcHandle; port: number }> {
-  const port = nextPort();
+async function startTarget(target: TargetDef, o: Options, nofile: number | undefined, scenario: ScenarioDef, samePort?: number): Promise<{ proc: ProcHandle; port: number }> {
+  const port = samePort ?? nextPort();
   const spec = target.launch({ port, jwtSecret: o.jwtSecret, scenario: scenario.id, upstreamUrl: `http://127.0.0.1:${upstreamPortFor(port)}` });
   // Node flags go before the script (and tsx's --import): the probe only where a scenario measures the heap.
   const flags = [
@@ -196,7 +199,7 @@ export async function runSession(
     if (srv.status === 'rejected') throw srv.reason;
     if (lg.status === 'rejected') throw lg.reason;
     const started = srv.value;
-    const serverProc = started.proc;
+    let serverProc = started.proc;
     const spec = scenario.spec(o);
     if (spec.kind === 'snapshots') spec.upstreamPort = upstreamPortFor(started.port);
     const job: LoadgenJob = { url: target.url(started.port), client: target.client, jwtSecret: o.jwtSecret, tokenEpoch: o.tokenEpoch, spec };
@@ -206,13 +209,23 @@ export async function runSession(
       const rec: RoundRecord = { target: target.name, scenario: scenario.id, round, ok: false, metrics: {}, notes: [] };
       try {
         const onMark = async (name: string) => {
+          if (name === 'restart') {
+            // The scenario asks for an instance restart: the same server, same port, anew.
+            restarting = true;
+            try {
+              await serverProc.kill();
+              server = serverProc = (await startTarget(target, o, nofile, scenario, started.port)).proc;
+            } finally {
+              restarting = false;
+            }
+          }
           const sample = sampleBoth(serverProc, loadgenProc);
           if (scenario.heapAt?.includes(name)) {
             sample.serverHeapKB = await probeHeap(serverProc).catch(() => NaN);
           }
           samples.set(name, sample);
         };
-        const raw = await link.run(job, scenario.timeoutMs(o), onMark, serverProc);
+        const raw = await link.run(job, scenario.timeoutMs(o), onMark, () => serverProc);
         const ev = scenario.evaluate(raw, samples);
         Object.assign(rec, { ok: true, metrics: ev.metrics, cpu: ev.cpu, notes: ev.notes, raw });
       } catch (e) {

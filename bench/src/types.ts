@@ -1,7 +1,7 @@
 /** Types shared across the orchestrator / load generator boundary (IPC messages are JSON). */
 
 export type ClientKind = 'ws' | 'socketio';
-export type ScenarioId = 'idle' | 'connect' | 'fanout' | 'fanout-dialects' | 'fanout-compact' | 'echo' | 'publish' | 'churn' | 'snapshots';
+export type ScenarioId = 'idle' | 'connect' | 'fanout' | 'fanout-dialects' | 'fanout-compact' | 'fanout-history' | 'fanout-history-redis' | 'echo' | 'publish' | 'churn' | 'snapshots' | 'recovery';
 
 /** How the load generator is told to drive one scenario round. */
 export type ScenarioSpec =
@@ -11,7 +11,8 @@ export type ScenarioSpec =
   | { kind: 'publish'; clients: number; payloadBytes: number; warmupMs: number; durationMs: number }
   | { kind: 'connect'; connections: number; concurrency: number; settleMs: number }
   | { kind: 'churn'; concurrency: number; rooms: number; tokenPool: number; durationMs: number; settleMs: number }
-  | { kind: 'snapshots'; sessions: number; sections: number; bursts: number; recordsPerBurst: number; upstreamPort: number };
+  | { kind: 'snapshots'; sessions: number; sections: number; bursts: number; recordsPerBurst: number; upstreamPort: number }
+  | { kind: 'recovery'; clients: number; rooms: number; missed: number; concurrency: number };
 
 export interface LoadgenJob {
   /** ws://…/ws for raw-JSON targets, http://host:port for Socket.IO. */
@@ -70,7 +71,8 @@ export type LoadgenResult =
       lastSessionMs: number[];
       errors: number;
       firstError?: string;
-    };
+    }
+  | { kind: 'recovery'; clients: number; recovered: number; resent: number; ms: number; errors: number; firstError?: string };
 
 /** Orchestrator → load generator. */
 export type ToLoadgen = { t: 'run'; job: LoadgenJob } | { t: 'marked'; name: string };

@@ -11,6 +11,7 @@ import { echo } from './echo.js';
 import { fanout } from './fanout.js';
 import { idle } from './idle.js';
 import { publish } from './publish.js';
+import { recovery } from './recovery.js';
 import { snapshots } from './snapshots.js';
 import { errorText } from './util.js';
 
@@ -48,6 +49,8 @@ function run(job: LoadgenJob): Promise<LoadgenResult> {
       return churn(spec, ctx);
     case 'snapshots':
       return snapshots(spec, ctx, job.url);
+    case 'recovery':
+      return recovery(spec, ctx, job.url);
   }
 }
 

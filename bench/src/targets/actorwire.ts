@@ -3,10 +3,15 @@
  * connection, rooms, dialects; plus snapshots for the snapshots scenario) and the in-memory bus. Limits are lifted so the benchmark measures
  * cost rather than policy. Adjust here when the kernel's entry point or env changes.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../paths.js';
 import type { TargetDef } from './types.js';
+
+/** This run's Redis keys: history scenarios use their own prefix (they expire, HISTORY_META_TTL). */
+const RUN_ID = randomBytes(4).toString('hex');
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** The compiled server, as `npm start` runs it (built by `npm install` / `npm run build`). */
 const ENTRY = 'server/dist/bin.js';
@@ -38,6 +43,19 @@ export const actorwire: TargetDef = {
       // Only the snapshots scenario loads the snapshots plugin: its hooks would change every other figure.
       ...(scenario === 'snapshots'
         ? { ACTORWIRE_PLUGINS: 'auth,rooms,dialects,snapshots', REST_BASE_URL: upstreamUrl, SNAPSHOTS_CACHE_TTL: '10m', SNAPSHOTS_CHANGES_ROLES: 'service' }
+        : {}),
+      // History scenarios: the fan-out room keeps history (memory, or Redis); recovery's rooms in Redis.
+      // The key prefix is the session's (its port), the same across the recovery scenario's restart.
+      ...(scenario === 'fanout-history' ? { ACTORWIRE_PLUGINS: 'auth,rooms,dialects,history', HISTORY_ROOMS: 'fanout=1000', HISTORY_STORAGE: 'memory' } : {}),
+      ...(scenario === 'fanout-history-redis' || scenario === 'recovery'
+        ? {
+          ACTORWIRE_PLUGINS: 'auth,rooms,dialects,redis-pubsub,history',
+          REDIS_URL,
+          REDIS_KEY_PREFIX: `bench-${RUN_ID}-${port}:`,
+          HISTORY_ROOMS: scenario === 'recovery' ? 'hist-*=1000' : 'fanout=1000',
+          HISTORY_STORAGE: 'redis',
+          HISTORY_META_TTL: '10m',
+        }
         : {}),
     },
   }),
