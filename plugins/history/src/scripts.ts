@@ -61,6 +61,8 @@ local limit = tonumber(ARGV[3])
 local ttl = tonumber(ARGV[6])
 local cutoff = tonumber(ARGV[7]) - ttl
 local out = { epoch, top, 1 }
+-- A join without a position only needs where the room is (XRANGE's COUNT 0 would mean all).
+if limit <= 0 then return finish(out) end
 local function keep(entry)
   -- entry = { id, { 't', time, 'p', payload } }
   if ttl > 0 and tonumber(entry[2][2]) < cutoff then return false end

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { REDIS_URL, healthy, instance, messagesOf, publishN, received, services, uniquePrefix, until, user } from './support.js';
+import { REDIS_URL, healthy, instance, jwt, messagesOf, publishN, received, services, uniquePrefix, until, user } from './support.js';
 
 t.test('a client away while 50 messages were published on another instance gets exactly those, in order, then live ones', async (t) => {
   const keyPrefix = uniquePrefix();
@@ -175,6 +175,15 @@ t.test('Redis away: history rooms refuse publishes with UNAVAILABLE; other rooms
   const refused = await c.request({ type: 'publish', room: 'chat-x', data: 'lost?' });
   t.equal(refused.code, 'UNAVAILABLE', 'the publisher learns it was not published');
   t.match(refused.error, /history is unavailable/);
+  const notify = await fetch(`${a.httpBase}/api/notify`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await jwt({ sub: 'svc', role: 'service' })}`, 'content-type': 'application/json', connection: 'close' },
+    body: JSON.stringify({ room: 'chat-x', event: 'e', data: 1 }),
+  });
+  t.equal(notify.status, 503, 'the notify API answers 503');
+  t.equal(((await notify.json()) as { code: string }).code, 'UNAVAILABLE');
+  const sub = await c.request({ type: 'subscribe', room: 'chat-y' });
+  t.equal(sub.code, 'UNAVAILABLE', 'joining a history room needs its history');
   c.send({ type: 'publish', room: 'lobby', data: 'still here' });
   t.equal((await c.next((f) => f.type === 'message' && f.room === 'lobby')).data, 'still here', 'rooms without history are not affected');
   await redisSrv.restart();
