@@ -2,9 +2,27 @@
  * The Redis side of the history, one script per operation so each is atomic. Per room three
  * names sharing the hash tag {room} (one Redis Cluster slot): the stream `…:s` (entry id
  * `<offset>-0`, fields t = publish time in ms, p = payload), the meta hash `…:m` (e = epoch,
- * o = last offset) and the pub/sub channel. A room whose meta is gone starts a new epoch and
- * drops any stream left behind, so offsets never go back within an epoch.
+ * o = last offset) and the pub/sub channel. Both keys expire together, `metaTtl` after the last
+ * publish; a room's age limit trims the stream (MINID) instead. So a room whose meta is gone, or
+ * whose stream is gone while it has published (deleted, evicted), lost its history: it starts a
+ * new epoch (and drops any stream left behind) — offsets never go back within an epoch, and a
+ * position of the old one is never taken for covered.
  */
+
+/** Shared by both scripts: the room's epoch, anew when its history was lost. */
+const EPOCH = `
+local function room_epoch(new_epoch, meta_ttl)
+  local epoch = redis.call('HGET', KEYS[2], 'e')
+  if epoch and redis.call('EXISTS', KEYS[1]) == 0 and tonumber(redis.call('HGET', KEYS[2], 'o')) > 0 then epoch = false end
+  if not epoch then
+    epoch = new_epoch
+    redis.call('DEL', KEYS[1])
+    redis.call('HSET', KEYS[2], 'e', epoch, 'o', 0)
+    redis.call('PEXPIRE', KEYS[2], meta_ttl)
+  end
+  return epoch
+end
+`;
 
 /**
  * Append: KEYS stream, meta. ARGV payload (a JSON object), channel, size, ttl ms (0: none),
@@ -13,18 +31,35 @@
  * on the room's channel in the same step — so every instance receives the room's messages in
  * offset order. Returns the offset.
  */
-export const APPEND = `
-local epoch = redis.call('HGET', KEYS[2], 'e')
-if not epoch then
-  epoch = ARGV[6]
-  redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[2], 'e', epoch, 'o', 0)
-end
+export const APPEND = `${EPOCH}
+local epoch = room_epoch(ARGV[6], ARGV[5])
 local offset = redis.call('HINCRBY', KEYS[2], 'o', 1)
 local payload = string.sub(ARGV[1], 1, -2) .. ',"offset":' .. offset .. ',"epoch":"' .. epoch .. '"}'
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], offset .. '-0', 't', ARGV[7], 'p', payload)
 local ttl = tonumber(ARGV[4])
-if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
+if ttl > 0 then
+  -- Past the age limit: trim from the oldest up to the first young one, looking 100 entries at a
+  -- time, at most 1,000 a publish (the entry just added is young: the look ends there at worst).
+  local cutoff = tonumber(ARGV[7]) - ttl
+  local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+  if first and tonumber(first[2][2]) < cutoff then
+    local from = '-'
+    local trim_to = nil
+    for _ = 1, 10 do
+      local batch = redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', 100)
+      local young = nil
+      for _, e in ipairs(batch) do
+        if tonumber(e[2][2]) >= cutoff then young = e[1] break end
+      end
+      if young then trim_to = young break end
+      if #batch == 0 then break end
+      trim_to = (tonumber(string.match(batch[#batch][1], '^%d+')) + 1) .. '-0'
+      from = trim_to
+    end
+    if trim_to then redis.call('XTRIM', KEYS[1], 'MINID', trim_to) end
+  end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 if ARGV[8] == '1' then redis.call('SPUBLISH', ARGV[2], payload) else redis.call('PUBLISH', ARGV[2], payload) end
 return offset
@@ -40,20 +75,14 @@ return offset
  * A marker is published on the room's channel after the read: when it arrives, the reader's
  * channel has brought every message the read saw (a join waits for it, see redis-store.ts).
  */
-export const READ = `
+export const READ = `${EPOCH}
 local function finish(out)
   if ARGV[11] ~= '' then
     if ARGV[12] == '1' then redis.call('SPUBLISH', ARGV[10], ARGV[11]) else redis.call('PUBLISH', ARGV[10], ARGV[11]) end
   end
   return out
 end
-local epoch = redis.call('HGET', KEYS[2], 'e')
-if not epoch then
-  epoch = ARGV[8]
-  redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[2], 'e', epoch, 'o', 0)
-  redis.call('PEXPIRE', KEYS[2], ARGV[9])
-end
+local epoch = room_epoch(ARGV[8], ARGV[9])
 local top = tonumber(redis.call('HGET', KEYS[2], 'o'))
 local oldest = top - tonumber(ARGV[5]) + 1
 if oldest < 1 then oldest = 1 end

@@ -127,6 +127,14 @@ t.test('not covered any more: trimmed → recovered false; keys gone → a new e
   await received(after, 'small-1', 1000);
   const m = messagesOf(after, 'small-1')[0]!;
   t.same([m.offset, m.epoch], [1, s.data.epoch], 'numbering starts again in the new epoch');
+
+  // Only the stream lost (deleted or evicted), the meta still there: the history is gone all the same.
+  await redis.del(`${keyPrefix}history:{small-1}:s`);
+  const again = await user(a, 'again');
+  const s2 = await again.request({ type: 'subscribe', room: 'small-1', since: { offset: 0, epoch: s.data.epoch } });
+  t.equal(s2.data.recovered, false, 'offset 1 is gone with the stream');
+  t.not(s2.data.epoch, s.data.epoch, 'a stream lost under its meta is a new epoch too');
+  t.equal(s2.data.offset, 0);
 });
 
 t.test('history reads are authorized like subscribes', async (t) => {
@@ -155,6 +163,31 @@ t.test('history reads are authorized like subscribes', async (t) => {
   const anon = await a.connect('/ws');
   const refused = await anon.request({ type: 'history', room: 'chat-1' });
   t.equal(refused.code, 'UNAUTHORIZED', 'before authentication');
+});
+
+t.test('the age limit trims the stream in Redis and is checked on reads', async (t) => {
+  const keyPrefix = uniquePrefix();
+  const a = await instance({ url: REDIS_URL, keyPrefix }, { rooms: [{ pattern: 'aged-*', size: 1000, ttl: 1000 }] });
+  t.teardown(() => a.stop());
+  await healthy(a);
+  const c = await user(a, 'c');
+  await c.request({ type: 'subscribe', room: 'aged-1' });
+  await publishN(c, 'aged-1', 150);
+  await received(c, 'aged-1', 149);
+  const epoch = messagesOf(c, 'aged-1')[0]!.epoch;
+  // Real time here: Redis has the clock. Past the limit, nothing of the first 150 is recoverable.
+  await new Promise((r) => setTimeout(r, 1200));
+  const late = await user(a, 'late');
+  t.equal((await late.request({ type: 'subscribe', room: 'aged-1', since: { offset: 100, epoch } })).data.recovered, false, 'too old to recover');
+  await publishN(c, 'aged-1', 1, 150);
+  await received(c, 'aged-1', 150);
+  const redis = new Redis(REDIS_URL);
+  t.teardown(() => redis.disconnect());
+  const left = await redis.xrange(`${keyPrefix}history:{aged-1}:s`, '-', '+');
+  t.same(left.map(([id]) => id), ['151-0'], 'the publish trimmed every expired entry (MINID, in batches)');
+  const page = await c.request({ type: 'history', room: 'aged-1' });
+  t.same(page.data.messages.map((m: any) => m.offset), [151]);
+  t.equal(page.data.epoch, epoch, 'trimming by age is not a new epoch');
 });
 
 t.test('Redis away: history rooms refuse publishes with UNAVAILABLE; other rooms go on locally; back when Redis is', async (t) => {
