@@ -5,6 +5,7 @@
  *   client publish on A → Redis producer (A) → Redis consumer (B) → delivery (B);
  *   a Kafka producer's span → consumer span (B) → delivery (B);
  *   POST /api/notify with a traceparent → route span (A) → Redis → delivery to the user on B;
+ *   a publish to a room with history (Redis Streams): append + producer (A) → consumer (B) → delivery (B);
  * and that every message span links to its session's upgrade span.
  */
 // Export batches every 100 ms instead of 5 s (the standard variable the SDK's batch processor reads).
@@ -24,6 +25,7 @@ import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import redisPubSub from '@actorwire/plugin-redis-pubsub';
 import kafkaPlugin from '@actorwire/plugin-kafka';
+import history from '@actorwire/plugin-history';
 import { otlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -53,6 +55,7 @@ function instance(id: string, withKafka: boolean): Promise<TestServer> {
       [authPlugin, { secret: SECRET }],
       rooms,
       [redisPubSub, { url: REDIS_URL, keyPrefix: prefix, retryBase: 50, retryMax: 300 }],
+      [history, { rooms: [{ pattern: 'kept-*', size: 10 }] }],
       ...(withKafka
         ? [[kafkaPlugin, { brokers: BROKERS, groupId: unique('g'), fromBeginning: true, entityTopics: [`orders:${kafkaTopic}`], userTemplate: '{value.user_id}' }] as const]
         : []),
@@ -114,6 +117,32 @@ t.test('client publish on A → Redis → delivery on B, one trace; the message 
 
   t.same(receiver.refused, [], 'every export was OTLP protobuf on /v1/traces');
   t.equal(receiver.lastHeaders['x-collector-key'], 'k-123', 'configured export headers reach the collector');
+});
+
+t.test('a publish to a room with history: the append is the producer span, the other instance\'s delivery its consumer', async (t) => {
+  const alice = await a.connect(`/ws?token=${await jwt({ sub: 'alice' })}`);
+  const bob = await b.connect(`/ws?token=${await jwt({ sub: 'bob' })}`);
+  const room = unique('kept');
+  await alice.request({ type: 'subscribe', room });
+  await bob.request({ type: 'subscribe', room });
+  alice.send({ type: 'publish', room, data: 'kept' });
+  const got = await bob.next((f) => f.type === 'message' && f.room === room);
+  t.equal(got.offset, 1, 'numbered by the history');
+
+  const consumer = await receiver.waitFor((s) => s.instance === instB && s.kind === 'SPAN_KIND_CONSUMER' && s.attributes['actorwire.topic'] === room, 'history consumer on B');
+  t.match(String(consumer.attributes['messaging.destination.name']), /history:\{kept-/, 'the room\'s history channel');
+  const deliver = await receiver.waitFor(childOf(consumer), 'delivery under the consumer on B');
+  t.equal(deliver.attributes['actorwire.receivers'], 1, 'to bob');
+  const producer = await receiver.waitFor((s) => s.spanId === consumer.parentSpanId, 'the consumer\'s parent');
+  t.equal(producer.kind, 'SPAN_KIND_PRODUCER');
+  t.equal(producer.instance, instA);
+  t.equal(producer.attributes['messaging.operation.name'], 'history append');
+  t.equal(producer.attributes['actorwire.offset'], 1);
+  const message = await receiver.waitFor((s) => s.spanId === producer.parentSpanId, 'the producer\'s parent');
+  t.equal(message.name, 'ws.message publish');
+  // A's own delivery comes back through the channel too: a consumer span on A, same trace.
+  const own = await receiver.waitFor((s) => s.instance === instA && s.kind === 'SPAN_KIND_CONSUMER' && s.parentSpanId === producer.spanId, 'the delivery on A');
+  t.equal(own.traceId, message.traceId);
 });
 
 t.test('a Kafka record → delivery: the trace starts at the producer\'s span', async (t) => {

@@ -46,7 +46,7 @@ export default definePlugin<HistoryOptions>({
     const clock = ctx.services.get('clock');
     let store: HistoryStore;
     if (o.storage !== 'memory' && redis !== undefined) {
-      const rs = new RedisStore(redis, clock, o.metaTtl, ctx.logger);
+      const rs = new RedisStore(redis, clock, o.metaTtl, ctx.logger, ctx.tracer);
       ctx.transports.add(rs.transport((topic) => rules.ruleOf(topic) !== undefined));
       store = rs;
     } else {

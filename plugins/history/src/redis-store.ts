@@ -6,6 +6,7 @@
  * first, reads what was missed, holds what arrives meanwhile (tails.ts), and hands both to the
  * session right before it joins.
  */
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { protocolError, type BusMessage, type Clock, type Frame, type HistoryJoin, type HistoryPage, type HistoryQuery, type PluginContext, type Session, type StreamPosition, type Transport, type TransportHealth } from '@actorwire/core';
 import type { RedisConnection } from '@actorwire/plugin-redis-pubsub';
 import type { Cluster, Redis } from 'ioredis';
@@ -51,6 +52,7 @@ export class RedisStore implements HistoryStore {
     private readonly clock: Clock,
     private readonly metaTtl: number,
     private readonly logger: Logger,
+    private readonly tracer: Tracer,
   ) {
     this.cmd = redis.client as Client & Scripts;
     this.cmd.defineCommand('awHistoryAppend', { numberOfKeys: 2, lua: APPEND });
@@ -89,26 +91,61 @@ export class RedisStore implements HistoryStore {
     await (this.redis.cluster ? (this.sub as Cluster).sunsubscribe(channel) : this.sub.unsubscribe(channel));
   }
 
-  private receive(channel: string, payload: string): void {
-    if (payload.charCodeAt(0) === 126 /* ~ */) {
-      this.markers.get(payload)?.();
+  private receive(channel: string, message: string): void {
+    const c = message.charCodeAt(0);
+    if (c === 126 /* ~ */) {
+      this.markers.get(message)?.();
       return;
     }
     const topic = this.topicOf(channel);
     if (topic === undefined) return;
+    if (c === 123 /* { */) return this.fanOut(topic, message);
+    // `<traceparent>\n<payload>`: a publish inside a sampled trace; the delivery continues it.
+    const nl = message.indexOf('\n');
+    if (nl < 0) return;
+    const parent = propagation.extract(ROOT_CONTEXT, { traceparent: message.slice(0, nl) });
+    const span = this.tracer.startSpan(`process ${channel}`, {
+      kind: SpanKind.CONSUMER,
+      attributes: { 'messaging.system': 'redis', 'messaging.operation.type': 'process', 'messaging.destination.name': channel, 'actorwire.topic': topic },
+    }, parent);
+    try {
+      otelContext.with(trace.setSpan(parent, span), () => this.fanOut(topic, message.slice(nl + 1)));
+    } finally {
+      span.end();
+    }
+  }
+
+  private fanOut(topic: string, payload: string): void {
     this.tails.feed(topic, payload);
     this.deliver?.({ topic, payload, origin: 'history' });
+  }
+
+  /** A producer span for a publish inside a sampled trace (none otherwise: no cost untraced). */
+  private producerSpan(channel: string): Span | undefined {
+    if (!trace.getSpan(otelContext.active())?.isRecording()) return undefined;
+    return this.tracer.startSpan(`publish ${channel}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.system': 'redis', 'messaging.operation.type': 'send', 'messaging.operation.name': 'history append', 'messaging.destination.name': channel },
+    });
   }
 
   publish(topic: string, rule: HistoryRule, frame: Frame): Promise<void> {
     const channel = this.channelOf(topic);
     const json = JSON.stringify(frame.timestamp === undefined ? { ...frame, timestamp: Date.now() } : frame);
+    const span = this.producerSpan(channel);
+    const traceparent = span === undefined ? '' : traceparentOf(span);
     return this.cmd
-      .awHistoryAppend(`${channel}:s`, `${channel}:m`, json, channel, rule.size, rule.ttl, this.metaTtl, newEpoch(), this.clock.now(), this.redis.cluster ? '1' : '0')
+      .awHistoryAppend(`${channel}:s`, `${channel}:m`, json, channel, rule.size, rule.ttl, this.metaTtl, newEpoch(), this.clock.now(), this.redis.cluster ? '1' : '0', traceparent)
       .then(
-        () => { this.stats.appended++; },
+        (offset) => {
+          this.stats.appended++;
+          span?.setAttribute('actorwire.offset', offset);
+          span?.end();
+        },
         (err: unknown) => {
           this.stats.failed++;
+          span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+          span?.end();
           throw unavailable(err);
         },
       );
@@ -223,4 +260,11 @@ export class RedisStore implements HistoryStore {
     if (up) return { status: 'up', ...base };
     return { status: this.stopped ? 'down' : 'degraded', detail: `Redis ${this.redis.target} unavailable (commands ${this.cmd.status}, channel ${this.sub.status}): history rooms refuse publishes`, ...base };
   }
+}
+
+/** The W3C `traceparent` of a span, from the installed propagator. */
+function traceparentOf(span: Span): string {
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
+  return carrier.traceparent ?? '';
 }

@@ -26,10 +26,12 @@ end
 
 /**
  * Append: KEYS stream, meta. ARGV payload (a JSON object), channel, size, ttl ms (0: none),
- * meta ttl ms, a new epoch (used if the room has none), now ms, sharded ('1': SPUBLISH).
+ * meta ttl ms, a new epoch (used if the room has none), now ms, sharded ('1': SPUBLISH),
+ * traceparent ('' = none).
  * Numbers the payload by writing `"offset"` and `"epoch"` at its end, keeps it, publishes it
  * on the room's channel in the same step — so every instance receives the room's messages in
- * offset order. Returns the offset.
+ * offset order. A traced publish goes out as `<traceparent>\n<payload>` (the stream keeps the
+ * payload alone). Returns the offset.
  */
 export const APPEND = `${EPOCH}
 local epoch = room_epoch(ARGV[6], ARGV[5])
@@ -61,7 +63,9 @@ if ttl > 0 then
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
-if ARGV[8] == '1' then redis.call('SPUBLISH', ARGV[2], payload) else redis.call('PUBLISH', ARGV[2], payload) end
+local message = payload
+if ARGV[9] ~= '' then message = ARGV[9] .. '\\n' .. payload end
+if ARGV[8] == '1' then redis.call('SPUBLISH', ARGV[2], message) else redis.call('PUBLISH', ARGV[2], message) end
 return offset
 `;
 
