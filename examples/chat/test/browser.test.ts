@@ -2,7 +2,8 @@
 /**
  * The chat page in a real browser (Debian's Chromium, headless, driven by puppeteer-core): two
  * pages chat and see each other in the presence list; the server restarts under them and they
- * reconnect, rejoin and chat again by themselves; short-lived tokens are refreshed through the
+ * reconnect, rejoin and chat again by themselves (and say that messages may be missing: the
+ * history was in memory); a page opened later shows the room's last messages; short-lived tokens are refreshed through the
  * page's token callback without the session closing. Screenshots go to test-output/.
  */
 import t from 'tap';
@@ -12,6 +13,7 @@ import { startTestServer, type TestServer } from '@actorwire/core/testing';
 import { freePort, launchChromium, openPage, retry, screenshot } from '@actorwire/example-support/browser';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
+import history from '@actorwire/plugin-history';
 import { chatPage } from '../plugin.js';
 
 const SECRET = 'chat-browser-test-secret-0123456789-abcdefgh';
@@ -23,7 +25,7 @@ process.env.CHAT_DEMO_TOKEN_TTL = '4';
 process.env.JWT_SECRET = SECRET;
 
 function start(port: number): Promise<TestServer> {
-  return startTestServer({ plugins: [[authPlugin, { secret: SECRET }], [rooms, { presenceEvents: ['*'] }], chatPage], config: { port } });
+  return startTestServer({ plugins: [[authPlugin, { secret: SECRET }], [rooms, { presenceEvents: ['*'] }], [history, { rooms: [{ pattern: '*', size: 200 }] }], chatPage], config: { port } });
 }
 
 const logText = (p: Page) => p.$eval('#log', (el) => el.textContent ?? '');
@@ -53,6 +55,13 @@ t.test('two pages chat; the server restarts under them; tokens refresh', async (
   t.match(await alice.$eval('#log p:last-child time', (el) => el.textContent), /\d/, 'messages carry their time');
   await shot(alice, 'chat-two-pages.png');
 
+  // A page opened later shows the room's last messages (history), above its own lines.
+  const carol = await openPage(browser, `${srv.httpBase}/chat?user=carol#lobby`, (l) => t.comment(l), 'carol');
+  await waitLog(carol, 'bob: Hello from Bob');
+  t.same(await carol.$$eval('#log p.old', (ps) => ps.map((p) => p.lastChild!.textContent)), ['bob: Hello from Bob'], 'the earlier message, from the history');
+  t.match(await carol.$eval('#log p:first-child', (el) => el.textContent), /Hello from Bob/, 'at the top');
+  await carol.close();
+
   // The server restarts: both pages show the banner, come back by themselves and rejoin the room.
   await srv.stop();
   await alice.waitForFunction(() => document.getElementById('banner')!.classList.contains('on'), { polling: 100, timeout: 5000 });
@@ -62,6 +71,8 @@ t.test('two pages chat; the server restarts under them; tokens refresh', async (
   srv = await retry(() => start(port));
   // Up to the backoff's 30 s ceiling: the attempts made while the server was down grew it.
   for (const p of [alice, bob]) await waitLog(p, 'reconnected', 40_000);
+  // The history was in the old process's memory: the page says messages may be missing.
+  await waitLog(alice, 'messages sent to lobby while you were away may be missing');
   const reconnectMs = Date.now() - back;
   t.comment(`both pages reconnected ${reconnectMs} ms after the server was back`);
   await alice.waitForFunction(() => !document.getElementById('banner')!.classList.contains('on'), { polling: 100, timeout: 5000 });

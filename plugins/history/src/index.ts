@@ -14,7 +14,7 @@ import { RedisStore } from './redis-store.js';
 import { HistoryRules } from './rules.js';
 import type { HistoryStore } from './store.js';
 
-export type { HistoryOptions, HistoryRule, HistoryStorage } from './options.js';
+export type { HistoryOptions, HistoryRule, HistoryStorage, KeptRule } from './options.js';
 export type { HistoryStats } from './store.js';
 export { History } from './history.js';
 
@@ -32,32 +32,41 @@ export default definePlugin<HistoryOptions>({
     for (const r of o.rooms) {
       if (seen.has(r.pattern)) throw new KernelError(KernelErrors.PLUGIN_OPTIONS, `history: room pattern "${r.pattern}" is listed twice`, 'history');
       seen.add(r.pattern);
-      if (r.ttl > 0 && r.ttl > o.metaTtl) throw new KernelError(KernelErrors.PLUGIN_OPTIONS, `history: "${r.pattern}" keeps messages ${r.ttl} ms, longer than metaTtl (${o.metaTtl} ms)`, 'history');
+      if ((r.ttl ?? 0) > o.metaTtl) throw new KernelError(KernelErrors.PLUGIN_OPTIONS, `history: "${r.pattern}" keeps messages ${r.ttl} ms, longer than metaTtl (${o.metaTtl} ms)`, 'history');
     }
     if (o.rooms.length === 0) {
       ctx.hooks.on('onReady', () => ctx.logger.info('history: no room patterns configured (HISTORY_ROOMS); nothing is kept'));
       return;
     }
-    const rules = new HistoryRules(o.rooms);
+    const rules = new HistoryRules(o.rooms, ctx.config.userTopicPrefix);
     const redis = ctx.services.find('redis');
     if (o.storage === 'redis' && redis === undefined) {
       throw new KernelError(KernelErrors.PLUGIN_OPTIONS, 'history: storage "redis" needs the redis-pubsub plugin (REDIS_URL, REDIS_ADDR or REDIS_CLUSTER_NODES)', 'history');
     }
     const clock = ctx.services.get('clock');
+    // A recovery goes out in one go: at most half of what a socket may buffer (see fitsBudget).
+    const recoveryBudget = Math.floor(ctx.config.websocket.maxBackpressure / 2);
     let store: HistoryStore;
     if (o.storage !== 'memory' && redis !== undefined) {
-      const rs = new RedisStore(redis, clock, o.metaTtl, ctx.logger, ctx.tracer);
+      const rs = new RedisStore(redis, clock, o.metaTtl, ctx.logger, ctx.tracer, recoveryBudget);
       ctx.transports.add(rs.transport((topic) => rules.ruleOf(topic) !== undefined));
       store = rs;
     } else {
-      store = new MemoryStore(ctx.bus, clock, o.maxRooms);
+      store = new MemoryStore(ctx.bus, clock, o.maxRooms, recoveryBudget);
       ctx.health('history', () => store.health());
     }
     const history = new History(rules, store);
     ctx.services.provide('history', history);
 
     // Publishes to these rooms are numbered and kept by the store, which then delivers them.
-    const router = { publish: (topic: string, frame: Parameters<HistoryStore['publish']>[2]) => store.publish(topic, rules.ruleOf(topic)!, frame) };
+    // (A pattern like `*` also matches system topics and user channels: those go to the bus as before.)
+    const router = {
+      publish(topic: string, frame: Parameters<HistoryStore['publish']>[2]): void | Promise<void> {
+        const rule = rules.ruleOf(topic);
+        if (rule === undefined) return void ctx.bus.publish(topic, frame);
+        return store.publish(topic, rule, frame);
+      },
+    };
     for (const r of o.rooms) ctx.topics.route(r.pattern, router);
     ctx.messages.define('history', historyMessage(ctx, history, o.pageLimit));
 
@@ -68,7 +77,7 @@ export default definePlugin<HistoryOptions>({
       });
 
     ctx.hooks.on('onReady', () => {
-      ctx.logger.info({ storage: store.kind, rooms: o.rooms.map((r) => `${r.pattern}=${r.size}${r.ttl > 0 ? `/${r.ttl}ms` : ''}`) }, 'history ready');
+      ctx.logger.info({ storage: store.kind, rooms: rules.rules.map((r) => `${r.pattern}=${r.size}${r.ttl > 0 ? `/${r.ttl}ms` : ''}`) }, 'history ready');
       if (store.kind === 'memory' && ctx.transports.list().length > 0) {
         ctx.logger.warn('history: memory storage with a cluster transport loaded — each instance numbers and keeps its own history; use storage "redis" for one history across instances');
       }

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Bus, Clock, Frame, HistoryJoin, HistoryPage, HistoryQuery, Session, StreamPosition } from '@actorwire/core';
-import type { HistoryRule } from './options.js';
-import { newStats, type HistoryStore } from './store.js';
+import type { KeptRule } from './options.js';
+import { fitsBudget, newStats, type HistoryStore } from './store.js';
 
 export const newEpoch = (): string => randomBytes(6).toString('hex');
 
@@ -44,9 +44,15 @@ export class MemoryStore implements HistoryStore {
   /** Insertion order is recency: a use moves a room to the end, the first is the least recently used. */
   private readonly logs = new Map<string, RoomLog>();
 
-  constructor(private readonly bus: Bus, private readonly clock: Clock, private readonly maxRooms: number) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly clock: Clock,
+    private readonly maxRooms: number,
+    /** Bytes one recovery may send (fitsBudget). */
+    private readonly recoveryBudget: number,
+  ) {}
 
-  private logOf(topic: string, rule: HistoryRule): RoomLog {
+  private logOf(topic: string, rule: KeptRule): RoomLog {
     let log = this.logs.get(topic);
     if (log !== undefined) {
       this.logs.delete(topic);
@@ -58,7 +64,7 @@ export class MemoryStore implements HistoryStore {
     return log;
   }
 
-  publish(topic: string, rule: HistoryRule, frame: Frame): void {
+  publish(topic: string, rule: KeptRule, frame: Frame): void {
     const log = this.logOf(topic, rule);
     // A copy: the caller may send the same frame elsewhere (a user, a broadcast) unnumbered.
     const numbered: Frame = { ...frame, offset: log.top + 1, epoch: log.epoch };
@@ -66,11 +72,11 @@ export class MemoryStore implements HistoryStore {
     this.stats.appended++;
   }
 
-  async read(topic: string, rule: HistoryRule, query: HistoryQuery): Promise<HistoryPage> {
+  async read(topic: string, rule: KeptRule, query: HistoryQuery): Promise<HistoryPage> {
     return this.page(this.logOf(topic, rule), rule, query);
   }
 
-  private page(log: RoomLog, rule: HistoryRule, q: HistoryQuery): HistoryPage {
+  private page(log: RoomLog, rule: KeptRule, q: HistoryQuery): HistoryPage {
     const oldest = log.oldest(this.clock.now(), rule.ttl);
     const messages: string[] = [];
     const base = { epoch: log.epoch, offset: log.top };
@@ -88,14 +94,14 @@ export class MemoryStore implements HistoryStore {
     return { ...base, messages, complete: true };
   }
 
-  async join(session: Session, topic: string, rule: HistoryRule, since: StreamPosition | undefined): Promise<HistoryJoin> {
+  async join(session: Session, topic: string, rule: KeptRule, since: StreamPosition | undefined): Promise<HistoryJoin> {
     return {
       // Synchronous from the read to the join: no publish can come between.
       commit: () => {
         const log = this.logOf(topic, rule);
         if (since === undefined) return { epoch: log.epoch, offset: log.top };
         const page = this.page(log, rule, { since, limit: rule.size });
-        if (!page.complete) {
+        if (!page.complete || !fitsBudget(this.recoveryBudget, page.messages)) {
           this.stats.unrecovered++;
           return { epoch: log.epoch, offset: log.top, recovered: false };
         }

@@ -7,9 +7,16 @@ import { KernelError, KernelErrors, compilePattern, envDuration, envEnum, envInt
 export interface HistoryRule {
   /** Room pattern (kernel topic pattern syntax: `{name}` segments, a trailing `*`). */
   pattern: string;
-  /** Messages kept per room (the newest). */
+  /** Messages kept per room (the newest); default 100. */
+  size?: number;
+  /** Keep messages at most this long (ms); 0 (default) = only `size` limits. */
+  ttl?: number;
+}
+
+/** A rule with its defaults filled in: what the stores work with. */
+export interface KeptRule {
+  pattern: string;
   size: number;
-  /** Keep messages at most this long (ms); 0 = only `size` limits. */
   ttl: number;
 }
 

@@ -12,9 +12,9 @@ import type { RedisConnection } from '@actorwire/plugin-redis-pubsub';
 import type { Cluster, Redis } from 'ioredis';
 import { Interest } from './interest.js';
 import { newEpoch } from './memory-store.js';
-import type { HistoryRule } from './options.js';
+import type { KeptRule } from './options.js';
 import { APPEND, READ } from './scripts.js';
-import { newStats, offsetOf, type HistoryStore } from './store.js';
+import { fitsBudget, newStats, offsetOf, type HistoryStore } from './store.js';
 import { Tails } from './tails.js';
 
 type Logger = PluginContext['logger'];
@@ -53,6 +53,8 @@ export class RedisStore implements HistoryStore {
     private readonly metaTtl: number,
     private readonly logger: Logger,
     private readonly tracer: Tracer,
+    /** Bytes one recovery may send (fitsBudget). */
+    private readonly recoveryBudget: number,
   ) {
     this.cmd = redis.client as Client & Scripts;
     this.cmd.defineCommand('awHistoryAppend', { numberOfKeys: 2, lua: APPEND });
@@ -129,7 +131,7 @@ export class RedisStore implements HistoryStore {
     });
   }
 
-  publish(topic: string, rule: HistoryRule, frame: Frame): Promise<void> {
+  publish(topic: string, rule: KeptRule, frame: Frame): Promise<void> {
     const channel = this.channelOf(topic);
     const json = JSON.stringify(frame.timestamp === undefined ? { ...frame, timestamp: Date.now() } : frame);
     const span = this.producerSpan(channel);
@@ -151,11 +153,11 @@ export class RedisStore implements HistoryStore {
       );
   }
 
-  read(topic: string, rule: HistoryRule, q: HistoryQuery): Promise<HistoryPage> {
+  read(topic: string, rule: KeptRule, q: HistoryQuery): Promise<HistoryPage> {
     return this.readPage(topic, rule, q, '');
   }
 
-  private async readPage(topic: string, rule: HistoryRule, q: HistoryQuery, marker: string): Promise<HistoryPage> {
+  private async readPage(topic: string, rule: KeptRule, q: HistoryQuery, marker: string): Promise<HistoryPage> {
     const channel = this.channelOf(topic);
     let out: Array<string | number>;
     try {
@@ -170,7 +172,7 @@ export class RedisStore implements HistoryStore {
     return { epoch: String(out[0]), offset: Number(out[1]), complete: Number(out[2]) === 1, messages: out.slice(3) as string[] };
   }
 
-  async join(session: Session, topic: string, rule: HistoryRule, since: StreamPosition | undefined): Promise<HistoryJoin> {
+  async join(session: Session, topic: string, rule: KeptRule, since: StreamPosition | undefined): Promise<HistoryJoin> {
     const tail = this.tails.open(topic, rule.size + TAIL_SLACK);
     let page: HistoryPage;
     try {
@@ -209,7 +211,7 @@ export class RedisStore implements HistoryStore {
         const later = tail.payloads.filter((p) => offsetOf(p) > page.offset);
         const last = later.length > 0 ? offsetOf(later[later.length - 1]!) : page.offset;
         if (since === undefined) return { epoch: page.epoch, offset: last };
-        if (!page.complete || tail.overflowed) {
+        if (!page.complete || tail.overflowed || !fitsBudget(this.recoveryBudget, page.messages, later)) {
           this.stats.unrecovered++;
           return { epoch: page.epoch, offset: last, recovered: false };
         }

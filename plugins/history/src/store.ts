@@ -1,6 +1,6 @@
 /** What a history storage does; the memory and Redis stores implement it. */
 import type { Frame, HistoryJoin, HistoryPage, HistoryQuery, Session, StreamPosition, TransportHealth } from '@actorwire/core';
-import type { HistoryRule } from './options.js';
+import type { KeptRule } from './options.js';
 
 export interface HistoryStats {
   appended: number;
@@ -18,9 +18,9 @@ export interface HistoryStore {
   readonly kind: 'memory' | 'redis';
   readonly stats: HistoryStats;
   /** Number the frame (`offset`, `epoch`), keep it, deliver it. A promise when that waits on storage. */
-  publish(topic: string, rule: HistoryRule, frame: Frame): void | Promise<void>;
-  read(topic: string, rule: HistoryRule, query: HistoryQuery): Promise<HistoryPage>;
-  join(session: Session, topic: string, rule: HistoryRule, since: StreamPosition | undefined): Promise<HistoryJoin>;
+  publish(topic: string, rule: KeptRule, frame: Frame): void | Promise<void>;
+  read(topic: string, rule: KeptRule, query: HistoryQuery): Promise<HistoryPage>;
+  join(session: Session, topic: string, rule: KeptRule, since: StreamPosition | undefined): Promise<HistoryJoin>;
   health(): TransportHealth & Record<string, unknown>;
 }
 
@@ -30,4 +30,15 @@ export const newStats = (): HistoryStats => ({ appended: 0, recovered: 0, unreco
 export function offsetOf(payload: string): number {
   const i = payload.lastIndexOf(',"offset":');
   return i < 0 ? 0 : Number.parseInt(payload.slice(i + 10), 10) || 0;
+}
+
+/**
+ * A recovery is sent in one go, before live messages; past the socket's send-buffer limit the
+ * rest would be dropped. So it is all or nothing: larger than `budget` bytes (half that limit),
+ * it answers `recovered: false` and the client pages through `history` instead.
+ */
+export function fitsBudget(budget: number, ...lists: string[][]): boolean {
+  let bytes = 0;
+  for (const list of lists) for (const p of list) bytes += p.length;
+  return bytes <= budget;
 }

@@ -5,9 +5,10 @@ import { startTestServer, type TestClient, type TestServer } from '@actorwire/co
 import rooms from '@actorwire/plugin-rooms';
 import history, { type HistoryOptions } from '../src/index.js';
 
-async function server(t: { teardown(fn: () => unknown): void }, opts: Partial<HistoryOptions> = {}, clock?: ManualClock): Promise<TestServer> {
+async function server(t: { teardown(fn: () => unknown): void }, opts: Partial<HistoryOptions> = {}, clock?: ManualClock, maxBackpressure?: number): Promise<TestServer> {
   const srv = await startTestServer({
     ...(clock ? { clock } : {}),
+    ...(maxBackpressure ? { config: { websocket: { maxBackpressure } } } : {}),
     plugins: [[rooms, {}], [history, { rooms: [{ pattern: 'chat-*', size: 100 }, { pattern: 'small-*', size: 20 }], ...opts }]],
   });
   t.teardown(() => srv.stop());
@@ -166,6 +167,36 @@ t.test('memory storage keeps at most maxRooms rooms; a forgotten room starts a n
   t.equal(health.components.history.rooms, 2);
   const page = await c.request({ type: 'history', room: 'chat-a' });
   t.equal(page.data.offset, 0, 'chat-a was forgotten: a new, empty log');
+});
+
+t.test('a recovery larger than half the send buffer limit is refused whole: recovered false, nothing sent', async (t) => {
+  const srv = await server(t, {}, undefined, 64 * 1024);
+  const bob = await srv.connect();
+  await bob.request({ type: 'subscribe', room: 'chat-big' });
+  const big = 'x'.repeat(1000);
+  for (let i = 0; i < 40; i++) bob.send({ type: 'publish', room: 'chat-big', data: big });
+  await bob.request({ type: 'ping' });
+  const epoch = (await bob.request({ type: 'history', room: 'chat-big', limit: 1 })).data.epoch;
+  const small = await srv.connect();
+  t.equal((await small.request({ type: 'subscribe', room: 'chat-big', since: { offset: 20, epoch } })).data.recovered, true, '20 KB of 32 KB allowed');
+  t.equal(messagesOf(small, 'chat-big').length, 20);
+  const large = await srv.connect();
+  t.equal((await large.request({ type: 'subscribe', room: 'chat-big', since: { offset: 0, epoch } })).data.recovered, false, '40 KB would not fit');
+  t.equal(messagesOf(large, 'chat-big').length, 0);
+});
+
+t.test('`*` is every room, never a user channel or the broadcast topic', async (t) => {
+  const srv = await server(t, { rooms: [{ pattern: '*', size: 10 }] });
+  const c = await srv.connect();
+  const sub = await c.request({ type: 'subscribe', room: 'anything' });
+  t.type(sub.data.epoch, 'string');
+  c.send({ type: 'publish', room: 'anything', data: 1 });
+  t.equal((await c.next('message')).offset, 1);
+  c.send({ type: 'broadcast', data: 'all' });
+  const b = await c.next((f) => f.type === 'message' && f.data === 'all');
+  t.equal(b.offset, undefined, 'broadcasts are not numbered');
+  const hist = await c.request({ type: 'history', room: 'user:42' });
+  t.equal(hist.code, 'INVALID_MESSAGE', 'user channels keep no history');
 });
 
 t.test('invalid options stop startup with a clear error', async (t) => {
