@@ -555,9 +555,10 @@ export class ActorwireClient {
           // Recovered messages (before the ack) may have moved it on already; never move it back.
           if (pos === undefined || pos.epoch !== epoch || offset > pos.offset) entry.position = { offset, epoch };
         }
-        if (since !== undefined) {
-          entry.recovered = recovered === true;
-          this.emit('resubscribed', { room, recovered: entry.recovered });
+        // (No `recovered` in the answer: the server had the session in the room already.)
+        if (since !== undefined && typeof recovered === 'boolean') {
+          entry.recovered = recovered;
+          this.emit('resubscribed', { room, recovered });
         }
         entry.settle?.resolve(ack);
         entry.settle = undefined;

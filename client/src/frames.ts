@@ -52,14 +52,23 @@ export interface MessageFrame<D = unknown> extends BaseFrame {
   client_id?: string;
   user_id?: string;
   message_id?: string;
+  /** Rooms with history: the message's number in the room and the numbering's epoch. */
+  offset?: number;
+  epoch?: string;
 }
 
-/** A server-side push (`POST /api/notify`, a user's topic). */
+/**
+ * A server-side push (`POST /api/notify`, a user's topic). Sent to a room it names the room
+ * (and reaches that room's handlers when subscribed), with `offset`/`epoch` when it keeps history.
+ */
 export interface NotificationFrame<D = unknown> extends BaseFrame {
   type: 'notification';
   event: string;
   data: D;
   message_id: string;
+  room?: string;
+  offset?: number;
+  epoch?: string;
 }
 
 export interface PresenceFrame extends BaseFrame {
