@@ -5,6 +5,7 @@
  *
  *   message {room?, data, client_id, user_id?, message_id, timestamp} → {"type":"message","room":R,"data":D,"timestamp":T}
  *
+ * In a room with history its `offset` and `epoch` stay, so compact clients recover like others.
  * Every other frame, and everything a client sends, is canonical. The frame is encoded once
  * per publish for all compact subscribers together, like any dialect.
  */
@@ -20,6 +21,10 @@ export function compactDialect(): Dialect {
       if (frame.room !== undefined) out.room = frame.room;
       out.data = frame.data ?? null;
       out.timestamp = frame.timestamp;
+      if (frame.offset !== undefined) {
+        out.offset = frame.offset;
+        out.epoch = frame.epoch;
+      }
       return JSON.stringify(out);
     },
   };

@@ -3,6 +3,7 @@ import t from 'tap';
 import { ManualClock } from '@actorwire/core';
 import { startTestServer, type TestClient, type TestServer } from '@actorwire/core/testing';
 import rooms from '@actorwire/plugin-rooms';
+import dialects from '@actorwire/plugin-dialects';
 import history, { type HistoryOptions } from '../src/index.js';
 
 async function server(t: { teardown(fn: () => unknown): void }, opts: Partial<HistoryOptions> = {}, clock?: ManualClock, maxBackpressure?: number): Promise<TestServer> {
@@ -197,6 +198,27 @@ t.test('`*` is every room, never a user channel or the broadcast topic', async (
   t.equal(b.offset, undefined, 'broadcasts are not numbered');
   const hist = await c.request({ type: 'history', room: 'user:42' });
   t.equal(hist.code, 'INVALID_MESSAGE', 'user channels keep no history');
+});
+
+t.test('compact dialect clients get offset and epoch too, and recover like others', async (t) => {
+  const srv = await startTestServer({ plugins: [[rooms, {}], dialects, [history, { rooms: [{ pattern: 'chat-*', size: 100 }] }]] });
+  t.teardown(() => srv.stop());
+  const bob = await srv.connect();
+  await bob.request({ type: 'subscribe', room: 'chat-c' });
+  const light = await srv.connect('/ws?dialect=compact');
+  const sub = await light.request({ type: 'subscribe', room: 'chat-c' });
+  bob.send({ type: 'publish', room: 'chat-c', data: 1 });
+  const m = await light.next('message');
+  t.same(Object.keys(m).sort(), ['data', 'epoch', 'offset', 'room', 'timestamp', 'type'], 'compact, with the position');
+  t.same([m.offset, m.epoch], [1, sub.data.epoch]);
+  await light.close();
+  await publishN(bob, 'chat-c', 3, 2);
+  const back = await srv.connect('/ws?dialect=compact');
+  const again = await back.request({ type: 'subscribe', room: 'chat-c', since: { offset: 1, epoch: sub.data.epoch } });
+  t.equal(again.data.recovered, true);
+  const missed = messagesOf(back, 'chat-c');
+  t.same(missed.map((f) => [f.offset, f.data.n]), [[2, 2], [3, 3], [4, 4]]);
+  t.notOk(missed.some((f) => 'client_id' in f), 'recovered messages in the compact form too');
 });
 
 t.test('invalid options stop startup with a clear error', async (t) => {
