@@ -60,6 +60,12 @@ export interface Session {
   send(frame: Frame): boolean;
   /** Send already-serialized JSON. */
   sendRaw(json: string): boolean;
+  /**
+   * Bytes written to this socket and not yet taken by the client (0 once closed). Past
+   * `websocket.maxBackpressure` further frames are dropped (or the session closed): a plugin
+   * about to send a burst (a recovery, a page of history) checks what room is left.
+   */
+  bufferedAmount(): number;
   /** Send an `error` frame for `err` (echoing `id`), closing when the error carries a close code. */
   sendError(err: ActorwireError, id?: string): void;
   /** Ask the actor to close the session gracefully. */

@@ -1,6 +1,6 @@
 /**
  * Fuzz: 20,000+ mutated frames over 8 connections to a server with the default plugins (auth
- * with a key, rooms, dialects). Seeded (FUZZ_SEED to replay; the seed is in every failure
+ * with a key, rooms, dialects, and history keeping every room). Seeded (FUZZ_SEED to replay; the seed is in every failure
  * message). Asserts: no crash, no connection closed, only documented error codes (never
  * INTERNAL_ERROR), and a `pong` for every `ping` interleaved in the noise.
  */
@@ -11,6 +11,7 @@ import { startTestServer, type TestClient } from '@actorwire/core/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import dialects from '@actorwire/plugin-dialects';
+import history from '@actorwire/plugin-history';
 
 const SEED = Number(process.env.FUZZ_SEED ?? randomInt(1, 2 ** 31));
 const CONNECTIONS = 8;
@@ -21,7 +22,7 @@ const SECRET = 'fuzz-tests-secret-0123456789-abcdefghijklmnop';
 /** The codes docs/protocol.md lists for error frames. */
 const DOCUMENTED = new Set([
   'INVALID_JSON', 'UNKNOWN_TYPE', 'INVALID_MESSAGE', 'ROOM_REQUIRED', 'NOT_SUBSCRIBED', 'ROOM_FULL', 'SERVER_FULL',
-  'FORBIDDEN', 'UNAUTHORIZED', 'RATE_LIMITED', 'TOO_LARGE', 'TOO_MANY_SUBSCRIPTIONS', 'INVALID_ROOM_FORMAT',
+  'FORBIDDEN', 'UNAUTHORIZED', 'RATE_LIMITED', 'TOO_LARGE', 'TOO_MANY_SUBSCRIPTIONS', 'INVALID_ROOM_FORMAT', 'UNAVAILABLE',
 ]);
 
 /** mulberry32: small, seedable, good enough to pick mutations. */
@@ -42,12 +43,15 @@ const BASE: Array<Record<string, unknown>> = [
   { type: 'leave', payload: { room: 'room-1' } }, { type: 'broadcast', payload: { room: 'room-1', body: 'x' } },
   { type: 'subscribe', data: { channel: 'user_events' } }, { type: 'heartbeat' }, { type: 'auth', token: 'a.b.c' },
   { type: 'subscribe', room: 'order-1' }, { type: 'subscribe', room: 'seller-' }, { type: 'subscribe', room: 'user:someone' },
+  // History (every room keeps its last 50): recovery positions and pages.
+  { type: 'subscribe', room: 'chat', since: { offset: 1, epoch: 'abc' } }, { type: 'history', room: 'chat', limit: 5 },
+  { type: 'history', room: 'chat', since: { offset: 0, epoch: 'x' }, reverse: true },
 ];
 const NASTY_VALUES: unknown[] = [
   null, true, 0, -1, 1e308, Number.MAX_SAFE_INTEGER, '', ' ', '$broadcast', '__proto__', 'constructor', 'toString',
   'a'.repeat(200), '\u0000', '💥', '\ud800', [], [1, [2, [3]]], {}, { __proto__: { polluted: true } }, { $gt: '' },
 ];
-const NASTY_KEYS = ['type', 'room', 'data', 'id', 'payload', 'token', 'channel', '__proto__', 'constructor', 'prototype', 'action', 'query'];
+const NASTY_KEYS = ['type', 'room', 'data', 'id', 'payload', 'token', 'channel', '__proto__', 'constructor', 'prototype', 'action', 'query', 'since', 'limit', 'reverse'];
 
 function mutate(r: () => number, n: number): string | Buffer {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -70,7 +74,7 @@ function mutate(r: () => number, n: number): string | Buffer {
 
 t.test(`fuzz: ${CONNECTIONS * FRAMES_PER_CONNECTION} mutated frames (seed ${SEED})`, async (t) => {
   const srv = await startTestServer({
-    plugins: [[authPlugin, { secret: SECRET, lateAuth: true, maxAuthFailures: 0 }], rooms, dialects],
+    plugins: [[authPlugin, { secret: SECRET, lateAuth: true, maxAuthFailures: 0 }], rooms, dialects, [history, { rooms: [{ pattern: '*', size: 50 }] }]],
     config: { websocket: { rateLimit: { messagesPerSecond: 0 }, maxSubscriptionsPerConnection: 20, authTimeout: 120_000 } },
   });
   t.teardown(() => srv.stop());

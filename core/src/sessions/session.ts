@@ -193,6 +193,10 @@ export class SessionImpl implements Session {
     return text === undefined ? true : this.write(text);
   }
 
+  bufferedAmount(): number {
+    return this.socketClosed ? 0 : this.ws.getBufferedAmount();
+  }
+
   private write(text: string): boolean {
     if (this.socketClosed) return false;
     const result = this.ws.send(text, false);

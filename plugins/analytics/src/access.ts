@@ -100,6 +100,7 @@ function upgradeSubject(req: UpgradeRequest): Session {
     data: req.data,
     send: () => false,
     sendRaw: () => false,
+    bufferedAmount: () => 0,
     sendError: () => undefined,
     close: () => undefined,
   };

@@ -32,7 +32,7 @@ export function historyMessage(ctx: PluginContext, history: History, pageLimit: 
       const m = message as typeof message & { limit?: number; reverse?: boolean; since?: unknown };
       const limit = Math.min(m.limit ?? pageLimit, pageLimit);
       const since = readPosition(m.since);
-      const page = await history.read(room, { limit, ...(since ? { since } : {}), ...(m.reverse ? { reverse: true } : {}) });
+      const page = await history.page(session, room, { limit, ...(since ? { since } : {}), ...(m.reverse ? { reverse: true } : {}) });
       reply({
         type: 'history',
         room,

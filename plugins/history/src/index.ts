@@ -44,18 +44,19 @@ export default definePlugin<HistoryOptions>({
       throw new KernelError(KernelErrors.PLUGIN_OPTIONS, 'history: storage "redis" needs the redis-pubsub plugin (REDIS_URL, REDIS_ADDR or REDIS_CLUSTER_NODES)', 'history');
     }
     const clock = ctx.services.get('clock');
-    // A recovery goes out in one go: at most half of what a socket may buffer (see fitsBudget).
-    const recoveryBudget = Math.floor(ctx.config.websocket.maxBackpressure / 2);
+    // A recovery or a history page goes out in one go: at most half of what a socket may buffer,
+    // less what it holds already (past the limit the socket drops what follows; see store.ts).
+    const { maxBackpressure } = ctx.config.websocket;
     let store: HistoryStore;
     if (o.storage !== 'memory' && redis !== undefined) {
-      const rs = new RedisStore(redis, clock, o.metaTtl, ctx.logger, ctx.tracer, recoveryBudget);
+      const rs = new RedisStore(redis, clock, o.metaTtl, ctx.logger, ctx.tracer, maxBackpressure);
       ctx.transports.add(rs.transport((topic) => rules.ruleOf(topic) !== undefined));
       store = rs;
     } else {
-      store = new MemoryStore(ctx.bus, clock, o.maxRooms, recoveryBudget);
+      store = new MemoryStore(ctx.bus, clock, o.maxRooms, maxBackpressure);
       ctx.health('history', () => store.health());
     }
-    const history = new History(rules, store);
+    const history = new History(rules, store, maxBackpressure);
     ctx.services.provide('history', history);
 
     // Publishes to these rooms are numbered and kept by the store, which then delivers them.

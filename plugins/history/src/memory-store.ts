@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Bus, Clock, Frame, HistoryJoin, HistoryPage, HistoryQuery, Session, StreamPosition } from '@actorwire/core';
 import type { KeptRule } from './options.js';
-import { fitsBudget, newStats, type HistoryStore } from './store.js';
+import { fitsBudget, newStats, sendBudget, type HistoryStore } from './store.js';
 
 export const newEpoch = (): string => randomBytes(6).toString('hex');
 
@@ -48,8 +48,8 @@ export class MemoryStore implements HistoryStore {
     private readonly bus: Bus,
     private readonly clock: Clock,
     private readonly maxRooms: number,
-    /** Bytes one recovery may send (fitsBudget). */
-    private readonly recoveryBudget: number,
+    /** The sockets' send-buffer limit (websocket.maxBackpressure): a recovery takes at most half. */
+    private readonly maxBackpressure: number,
   ) {}
 
   private logOf(topic: string, rule: KeptRule): RoomLog {
@@ -101,7 +101,7 @@ export class MemoryStore implements HistoryStore {
         const log = this.logOf(topic, rule);
         if (since === undefined) return { epoch: log.epoch, offset: log.top };
         const page = this.page(log, rule, { since, limit: rule.size });
-        if (!page.complete || !fitsBudget(this.recoveryBudget, page.messages)) {
+        if (!page.complete || !fitsBudget(sendBudget(session, this.maxBackpressure), page.messages)) {
           this.stats.unrecovered++;
           return { epoch: log.epoch, offset: log.top, recovered: false };
         }

@@ -14,7 +14,7 @@ import { Interest } from './interest.js';
 import { newEpoch } from './memory-store.js';
 import type { KeptRule } from './options.js';
 import { APPEND, READ } from './scripts.js';
-import { fitsBudget, newStats, offsetOf, type HistoryStore } from './store.js';
+import { fitsBudget, newStats, offsetOf, sendBudget, type HistoryStore } from './store.js';
 import { Tails } from './tails.js';
 
 type Logger = PluginContext['logger'];
@@ -53,8 +53,8 @@ export class RedisStore implements HistoryStore {
     private readonly metaTtl: number,
     private readonly logger: Logger,
     private readonly tracer: Tracer,
-    /** Bytes one recovery may send (fitsBudget). */
-    private readonly recoveryBudget: number,
+    /** The sockets' send-buffer limit (websocket.maxBackpressure): a recovery takes at most half. */
+    private readonly maxBackpressure: number,
   ) {
     this.cmd = redis.client as Client & Scripts;
     this.cmd.defineCommand('awHistoryAppend', { numberOfKeys: 2, lua: APPEND });
@@ -211,7 +211,7 @@ export class RedisStore implements HistoryStore {
         const later = tail.payloads.filter((p) => offsetOf(p) > page.offset);
         const last = later.length > 0 ? offsetOf(later[later.length - 1]!) : page.offset;
         if (since === undefined) return { epoch: page.epoch, offset: last };
-        if (!page.complete || tail.overflowed || !fitsBudget(this.recoveryBudget, page.messages, later)) {
+        if (!page.complete || tail.overflowed || !fitsBudget(sendBudget(session, this.maxBackpressure), page.messages, later)) {
           this.stats.unrecovered++;
           return { epoch: page.epoch, offset: last, recovered: false };
         }

@@ -33,10 +33,15 @@ export function offsetOf(payload: string): number {
 }
 
 /**
- * A recovery is sent in one go, before live messages; past the socket's send-buffer limit the
- * rest would be dropped. So it is all or nothing: larger than `budget` bytes (half that limit),
- * it answers `recovered: false` and the client pages through `history` instead.
+ * A recovery or a history page is sent in one go; past the socket's send-buffer limit
+ * (`maxBackpressure`) what follows would be dropped — live messages, a pong. So a burst may
+ * take half the limit, less what the socket already holds.
  */
+export function sendBudget(session: Session, maxBackpressure: number): number {
+  return Math.max(0, Math.floor(maxBackpressure / 2) - session.bufferedAmount());
+}
+
+/** A recovery is all or nothing: larger than its budget it answers `recovered: false` (the client pages through `history`). */
 export function fitsBudget(budget: number, ...lists: string[][]): boolean {
   let bytes = 0;
   for (const list of lists) for (const p of list) bytes += p.length;

@@ -184,6 +184,10 @@ t.test('a recovery larger than half the send buffer limit is refused whole: reco
   const large = await srv.connect();
   t.equal((await large.request({ type: 'subscribe', room: 'chat-big', since: { offset: 0, epoch } })).data.recovered, false, '40 KB would not fit');
   t.equal(messagesOf(large, 'chat-big').length, 0);
+  const page = await large.request({ type: 'history', room: 'chat-big', limit: 100 });
+  t.ok(page.data.messages.length >= 25 && page.data.messages.length <= 32, `a history page stops at the budget (${page.data.messages.length} of 40 messages)`);
+  const rest = await large.request({ type: 'history', room: 'chat-big', since: { offset: page.data.messages.at(-1).offset, epoch } });
+  t.equal(page.data.messages.length + rest.data.messages.length, 40, 'the next page has the rest');
 });
 
 t.test('`*` is every room, never a user channel or the broadcast topic', async (t) => {
