@@ -5,7 +5,7 @@
  * `history` pages through a room. In memory for one instance, in Redis Streams (shared by every
  * instance, Redis Cluster too) when @actorwire/plugin-redis-pubsub is loaded. See README.md.
  */
-import { KernelError, KernelErrors, definePlugin, packageInfo } from '@actorwire/core';
+import { KernelError, KernelErrors, definePlugin, packageInfo, type Frame, type TopicRouter } from '@actorwire/core';
 import { History } from './history.js';
 import { historyMessage } from './history-message.js';
 import { MemoryStore } from './memory-store.js';
@@ -61,8 +61,8 @@ export default definePlugin<HistoryOptions>({
 
     // Publishes to these rooms are numbered and kept by the store, which then delivers them.
     // (A pattern like `*` also matches system topics and user channels: those go to the bus as before.)
-    const router = {
-      publish(topic: string, frame: Parameters<HistoryStore['publish']>[2]): void | Promise<void> {
+    const router: TopicRouter = {
+      publish(topic: string, frame: Frame): void | Promise<void> {
         const rule = rules.ruleOf(topic);
         if (rule === undefined) return void ctx.bus.publish(topic, frame);
         return store.publish(topic, rule, frame);
