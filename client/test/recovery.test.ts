@@ -18,7 +18,8 @@ async function historyServer() {
   });
 }
 
-t.test('a dropped connection: the client resubscribes from its position and gets the missed messages once, in order', async (t) => {
+/** A history server, a client as alice through a freezable proxy, subscribed to `room` (its messages into `got`). */
+async function throughProxy(t: { teardown(fn: () => unknown): void }, room: string) {
   const srv = await historyServer();
   t.teardown(() => srv.stop());
   const p = await proxy(srv.port);
@@ -26,8 +27,13 @@ t.test('a dropped connection: the client resubscribes from its position and gets
   const c = client({ url: `ws://127.0.0.1:${p.port}/ws`, token: () => jwt('alice') });
   t.teardown(() => c.close());
   const got: BaseFrame[] = [];
-  const sub = c.subscribe('chat-1', (f) => { if (f.type === 'message') got.push(f); });
+  const sub = c.subscribe(room, (f) => { if (f.type === 'message') got.push(f); });
   await c.connect();
+  return { srv, p, c, got, sub };
+}
+
+t.test('a dropped connection: the client resubscribes from its position and gets the missed messages once, in order', async (t) => {
+  const { srv, p, c, got, sub } = await throughProxy(t, 'chat-1');
   const ack = await sub.ready;
   t.equal(ack.data.offset, 0);
 
@@ -52,15 +58,7 @@ t.test('a dropped connection: the client resubscribes from its position and gets
 });
 
 t.test('too long away: recovered false, and the position starts again from the server\'s', async (t) => {
-  const srv = await historyServer();
-  t.teardown(() => srv.stop());
-  const p = await proxy(srv.port);
-  t.teardown(() => p.close());
-  const c = client({ url: `ws://127.0.0.1:${p.port}/ws`, token: () => jwt('alice') });
-  t.teardown(() => c.close());
-  const got: BaseFrame[] = [];
-  const sub = c.subscribe('tiny-1', (f) => { if (f.type === 'message') got.push(f); });
-  await c.connect();
+  const { srv, p, c, got, sub } = await throughProxy(t, 'tiny-1');
   await sub.ready;
   const bob = await srv.connect(`/ws?token=${await jwt('bob')}`);
   await bob.request({ type: 'subscribe', room: 'tiny-1' });

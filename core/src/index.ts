@@ -19,5 +19,6 @@ export { LogLimiter } from './log-limiter.js';
 export { HookFailure } from './hooks.js';
 export { readJsonBody } from './server/json-body.js';
 export { compilePattern } from './topics.js';
+export { streamPositionSchema } from './stream-position.js';
 export { createAjv, describeErrors } from './validation.js';
 export type * from './types.js';

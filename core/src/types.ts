@@ -149,7 +149,9 @@ export interface TopicDefinition {
 /**
  * Takes over the publishes of topics matching a pattern (`topics.route`): called instead of the
  * bus once a publish is authorized and through the onPublish hooks — e.g. to append it to a
- * history and number it before delivering. It delivers itself (`ctx.bus`).
+ * history and number it before delivering. It delivers itself (`ctx.bus`). The frame is the
+ * publish's own: a router may add fields to it, as the bus adds `timestamp` (a caller sending one
+ * frame to several places passes a copy to each).
  */
 export interface TopicRouter {
   /** undefined: published. A promise: published when it resolves; a rejection reaches the publisher. */

@@ -4,9 +4,8 @@
  *   → {type:'history', room, data: {epoch, offset, complete, messages: [...]}, id}
  * Authorized like a subscribe to the room (the session need not be subscribed).
  */
-import { protocolError, type MessageContext, type MessageDefinition, type PluginContext } from '@actorwire/core';
+import { protocolError, streamPositionSchema, type MessageContext, type MessageDefinition, type PluginContext, type StreamPosition } from '@actorwire/core';
 import type { History } from './history.js';
-import { positionSchema, readPosition } from './position.js';
 
 export const historySchema = {
   type: 'object',
@@ -14,7 +13,7 @@ export const historySchema = {
     type: { type: 'string' },
     room: { type: 'string', minLength: 1, maxLength: 1024 },
     id: { type: 'string' },
-    since: positionSchema,
+    since: streamPositionSchema,
     limit: { type: 'integer', minimum: 1 },
     reverse: { type: 'boolean' },
   },
@@ -29,9 +28,10 @@ export function historyMessage(ctx: PluginContext, history: History, pageLimit: 
       if (room === undefined || room === '') throw protocolError('ROOM_REQUIRED');
       if (!history.keeps(room)) throw protocolError('INVALID_MESSAGE', `room "${room}" keeps no history`);
       await ctx.topics.authorize(session, room, 'subscribe');
-      const m = message as typeof message & { limit?: number; reverse?: boolean; since?: unknown };
+      // The schema has checked `since`, `limit` and `reverse`.
+      const m = message as typeof message & { limit?: number; reverse?: boolean; since?: StreamPosition };
       const limit = Math.min(m.limit ?? pageLimit, pageLimit);
-      const since = readPosition(m.since);
+      const since = m.since;
       const page = await history.page(session, room, { limit, ...(since ? { since } : {}), ...(m.reverse ? { reverse: true } : {}) });
       reply({
         type: 'history',

@@ -66,9 +66,9 @@ export class MemoryStore implements HistoryStore {
 
   publish(topic: string, rule: KeptRule, frame: Frame): void {
     const log = this.logOf(topic, rule);
-    // A copy: the caller may send the same frame elsewhere (a user, a broadcast) unnumbered.
-    const numbered: Frame = { ...frame, offset: log.top + 1, epoch: log.epoch };
-    log.append(this.clock.now(), this.bus.publish(topic, numbered));
+    frame.offset = log.top + 1;
+    frame.epoch = log.epoch;
+    log.append(this.clock.now(), this.bus.publish(topic, frame));
     this.stats.appended++;
   }
 

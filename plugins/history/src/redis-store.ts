@@ -133,7 +133,8 @@ export class RedisStore implements HistoryStore {
 
   publish(topic: string, rule: KeptRule, frame: Frame): Promise<void> {
     const channel = this.channelOf(topic);
-    const json = JSON.stringify(frame.timestamp === undefined ? { ...frame, timestamp: Date.now() } : frame);
+    if (frame.timestamp === undefined) frame.timestamp = Date.now();
+    const json = JSON.stringify(frame);
     const span = this.producerSpan(channel);
     const traceparent = span === undefined ? '' : traceparentOf(span);
     return this.cmd

@@ -5,15 +5,10 @@
  */
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { REDIS_URL, healthy, instance, jwt, messagesOf, publishN, received, services, uniquePrefix, until, user } from './support.js';
+import { REDIS_URL, healthy, instance, jwt, messagesOf, oneInstance, publishN, received, services, twoInstances, uniquePrefix, until, user } from './support.js';
 
 t.test('a client away while 50 messages were published on another instance gets exactly those, in order, then live ones', async (t) => {
-  const keyPrefix = uniquePrefix();
-  const a = await instance({ url: REDIS_URL, keyPrefix });
-  const b = await instance({ url: REDIS_URL, keyPrefix });
-  t.teardown(async () => { await a.stop(); await b.stop(); });
-  await healthy(a);
-  await healthy(b);
+  const { a, b } = await twoInstances(t);
 
   const bob = await user(b, 'bob');
   await bob.request({ type: 'subscribe', room: 'chat-1' });
@@ -46,12 +41,7 @@ t.test('a client away while 50 messages were published on another instance gets 
 });
 
 t.test('recovering while messages keep coming: the seam has no gap and no duplicate', async (t) => {
-  const keyPrefix = uniquePrefix();
-  const a = await instance({ url: REDIS_URL, keyPrefix });
-  const b = await instance({ url: REDIS_URL, keyPrefix });
-  t.teardown(async () => { await a.stop(); await b.stop(); });
-  await healthy(a);
-  await healthy(b);
+  const { a, b } = await twoInstances(t);
   const bob = await user(b, 'bob');
   await bob.request({ type: 'subscribe', room: 'seam-1' });
   const local = await user(a, 'carol');
@@ -90,10 +80,7 @@ t.test('recovering while messages keep coming: the seam has no gap and no duplic
 });
 
 t.test('not covered any more: trimmed → recovered false; keys gone → a new epoch', async (t) => {
-  const keyPrefix = uniquePrefix();
-  const a = await instance({ url: REDIS_URL, keyPrefix });
-  t.teardown(() => a.stop());
-  await healthy(a);
+  const { a, keyPrefix } = await oneInstance(t);
   const bob = await user(a, 'bob');
   await bob.request({ type: 'subscribe', room: 'small-1' });
   await publishN(bob, 'small-1', 300);
@@ -138,10 +125,7 @@ t.test('not covered any more: trimmed → recovered false; keys gone → a new e
 });
 
 t.test('history reads are authorized like subscribes', async (t) => {
-  const keyPrefix = uniquePrefix();
-  const a = await instance({ url: REDIS_URL, keyPrefix });
-  t.teardown(() => a.stop());
-  await healthy(a);
+  const { a } = await oneInstance(t);
   const owner = await user(a, '7');
   await owner.request({ type: 'subscribe', room: 'order-7' });
   await publishN(owner, 'order-7', 3);
@@ -166,10 +150,7 @@ t.test('history reads are authorized like subscribes', async (t) => {
 });
 
 t.test('the age limit trims the stream in Redis and is checked on reads', async (t) => {
-  const keyPrefix = uniquePrefix();
-  const a = await instance({ url: REDIS_URL, keyPrefix }, { rooms: [{ pattern: 'aged-*', size: 1000, ttl: 1000 }] });
-  t.teardown(() => a.stop());
-  await healthy(a);
+  const { a, keyPrefix } = await oneInstance(t, { rooms: [{ pattern: 'aged-*', size: 1000, ttl: 1000 }] });
   const c = await user(a, 'c');
   await c.request({ type: 'subscribe', room: 'aged-1' });
   await publishN(c, 'aged-1', 150);

@@ -40,6 +40,27 @@ export async function user(srv: TestServer, sub: string, role?: string): Promise
   return srv.connect(`/ws?token=${await jwt({ sub, ...(role ? { role } : {}) })}`);
 }
 
+/** Instances on REDIS_URL sharing a fresh key prefix, stopped at teardown, once Redis is up for each. */
+async function started(t: Teardown, n: number, opts: Partial<HistoryOptions>): Promise<{ servers: TestServer[]; keyPrefix: string }> {
+  const keyPrefix = uniquePrefix();
+  const servers: TestServer[] = [];
+  for (let i = 0; i < n; i++) servers.push(await instance({ url: REDIS_URL, keyPrefix }, opts));
+  t.teardown(() => Promise.all(servers.map((s) => s.stop())));
+  for (const s of servers) await healthy(s);
+  return { servers, keyPrefix };
+}
+type Teardown = { teardown(fn: () => unknown): void };
+
+export async function oneInstance(t: Teardown, opts: Partial<HistoryOptions> = {}): Promise<{ a: TestServer; keyPrefix: string }> {
+  const { servers, keyPrefix } = await started(t, 1, opts);
+  return { a: servers[0]!, keyPrefix };
+}
+
+export async function twoInstances(t: Teardown, opts: Partial<HistoryOptions> = {}): Promise<{ a: TestServer; b: TestServer; keyPrefix: string }> {
+  const { servers, keyPrefix } = await started(t, 2, opts);
+  return { a: servers[0]!, b: servers[1]!, keyPrefix };
+}
+
 export async function healthy(srv: TestServer): Promise<void> {
   await until(async () => {
     const body = (await fetch(`${srv.httpBase}/health`, { headers: { connection: 'close' } }).then((r) => r.json())) as any;

@@ -5,7 +5,7 @@
  *   realtime-service dialect  {"type":"broadcast","payload":{"room":R,"body":B}} → publish B to R
  *   gateway dialect      {"type":"subscribe","data":{"channel":C}}          → subscribe C   (likewise unsubscribe)
  */
-import type { AliasNormalizer, InboundMessage } from '@actorwire/core';
+import { streamPositionSchema, type AliasNormalizer, type InboundMessage } from '@actorwire/core';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -54,14 +54,6 @@ export const subscribeSchema = {
   ...roomMessageSchema,
   properties: {
     ...roomMessageSchema.properties,
-    since: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['offset', 'epoch'],
-      properties: {
-        offset: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-        epoch: { type: 'string', minLength: 1, maxLength: 64 },
-      },
-    },
+    since: streamPositionSchema,
   },
 } as const;

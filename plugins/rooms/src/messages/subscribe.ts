@@ -44,7 +44,7 @@ export function subscribeMessage(r: Rooms, presenceEvents: PresenceEvents): Mess
     const since = (message as { since?: StreamPosition }).since;
     const history = r.history();
     const join: HistoryJoin | undefined = history?.keeps(topic) ? await history.join(session, topic, since) : undefined;
-    let position: HistoryJoinResult | undefined;
+    let position: Partial<HistoryJoinResult> | undefined;
     try {
       await ctx.topics.subscribe(session, topic, {
         skipAuthorization: true,
@@ -61,7 +61,7 @@ export function subscribeMessage(r: Rooms, presenceEvents: PresenceEvents): Mess
       join?.release();
     }
     // A position on a room without history cannot be recovered: the app must reload its state.
-    if (position === undefined && since !== undefined) position = { recovered: false } as HistoryJoinResult;
+    if (position === undefined && since !== undefined) position = { recovered: false };
     reply(subscribedFrame(room, await memberCount(topic), position));
     if (presenceEvents.enabled(topic)) await presenceEvents.join(session, topic);
   }
