@@ -16,6 +16,10 @@ export { envString, envInt, envBool, envList, envPairs, envEnum, envUrl, envDura
 export { TimerWheel, ManualClock, type TimerClock, type WheelTimer } from './sessions/timer-wheel.js';
 export { readClaim, claimAsId, hasAnyRole } from './identity.js';
 export { LogLimiter } from './log-limiter.js';
+export {
+  InputGuard, InputRefused, MAX_JSON_DEPTH, parseUntrustedJson, checkUntrustedText, isPlainObject, readBoundedBody,
+  type InputLimits, type InputRefusal, type InputGuardSink,
+} from './inputs.js';
 export { HookFailure } from './hooks.js';
 export { readJsonBody } from './server/json-body.js';
 export { compilePattern } from './topics.js';

@@ -42,6 +42,8 @@ import { createTracing, type Tracing } from './telemetry/tracing.js';
 import { createLogger } from './logger.js';
 import { resolvePlugins, type ResolvedPlugin } from './plugin/resolve.js';
 import { KERNEL_VERSION } from './version.js';
+import { InputGuard, MAX_JSON_DEPTH, type InputGuardSink, type InputLimits } from './inputs.js';
+import { LogLimiter } from './log-limiter.js';
 import type { ActorwireServices, AuthMode, Clock, PluginEntry, TransportHealth, WsRouteOptions } from './types.js';
 
 export interface KernelOptions {
@@ -237,12 +239,15 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     };
   }
 
+  // Every plugin's input guards count into one metric and log through one limiter.
+  const inputSink: InputGuardSink = { refused: (source, reason) => metrics.countInputRefused(source, reason), log: new LogLimiter(logger) };
   const parts = {
     config, logger, container, services, messages, topics, policies, transports, dialects, routes, hooks, sessions, bus,
     tracer: tracing.tracer,
     meter: metrics.meter,
     meterFor: (name: string, version: string) => metrics.meterFor(name, version),
     tracerFor: (name: string, version: string) => tracing.tracerFor(name, version),
+    inputs: (source: string, limits?: Partial<InputLimits>) => new InputGuard(source, { maxBytes: limits?.maxBytes ?? config.websocket.hardMaxMessageSize, maxDepth: limits?.maxDepth ?? MAX_JSON_DEPTH }, inputSink),
     health(owner: string, component: string, check: HealthCheck) {
       seal.check(owner, `health component "${component}"`);
       const existing = health.get(component);

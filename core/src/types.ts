@@ -8,6 +8,7 @@ import type { Tracer, Meter } from '@opentelemetry/api';
 import type { JSONSchemaType, AnySchema } from 'ajv';
 import type { ActorwireConfig } from './config/schema.js';
 import type { ActorwireError } from './errors.js';
+import type { InputGuard, InputLimits } from './inputs.js';
 
 export type Awaitable<T> = T | Promise<T>;
 export type JsonSchema = AnySchema | JSONSchemaType<unknown>;
@@ -617,6 +618,13 @@ export interface PluginContext {
   readonly meter: Meter;
   /** Report a named health component on `/health` (e.g. redis: degraded). */
   health(name: string, check: () => TransportHealth | Record<string, unknown>): void;
+  /**
+   * The input guard for a source outside any session (`redis`, `kafka`, `upstream`, …): size
+   * (default `websocket.hardMaxMessageSize`), JSON depth (64) and shape checked before anything
+   * else reads the input; refusals are counted (`actorwire_inputs_refused{source,reason}`) and
+   * logged at a bounded rate. Create one per source at register time.
+   */
+  inputs(source: string, limits?: Partial<InputLimits>): InputGuard;
 }
 
 export interface PluginDefinition<O = Record<string, unknown>> {

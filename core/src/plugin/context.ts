@@ -16,6 +16,7 @@ import type { Services } from '../services.js';
 import type { Topics } from '../topics.js';
 import type { Transports } from '../bus/transports.js';
 import type { Dialects } from '../dialects.js';
+import type { InputGuard, InputLimits } from '../inputs.js';
 import type {
   ActorwireServices, Bus, Plugin, PluginContext, SessionRegistry, TopicRegistry, TransportHealth,
 } from '../types.js';
@@ -40,6 +41,7 @@ export interface KernelParts {
   meterFor(name: string, version: string): Meter;
   tracerFor(name: string, version: string): Tracer;
   health(owner: string, component: string, check: () => TransportHealth | Record<string, unknown>): void;
+  inputs(source: string, limits?: Partial<InputLimits>): InputGuard;
 }
 
 export function pluginContext(plugin: Plugin, k: KernelParts): PluginContext {
@@ -96,5 +98,6 @@ export function pluginContext(plugin: Plugin, k: KernelParts): PluginContext {
     tracer: k.tracerFor(plugin.name, plugin.version),
     meter: k.meterFor(plugin.name, plugin.version),
     health: (component, check) => k.health(owner, component, check),
+    inputs: (source, limits) => k.inputs(source, limits),
   };
 }

@@ -3,15 +3,20 @@
  * public API (and its type declarations) does not depend on the HTTP layer's internals.
  */
 import { ActorwireError } from '../errors.js';
+import { InputRefused, parseUntrustedJson } from '../inputs.js';
 import type { HttpRequest } from '../types.js';
 
-/** Read a JSON body with a clear error for bad JSON; used by plugin routes. */
+/**
+ * Read a JSON body with a clear error for bad JSON; used by plugin routes. The body's size is
+ * capped by the HTTP layer (`maxHttpBodySize`); its nesting by the input guard's depth limit.
+ */
 export async function readJsonBody(req: HttpRequest): Promise<unknown> {
   const text = await req.text();
   if (text.trim() === '') throw new ActorwireError('INVALID_JSON', 'request body is empty', { status: 400 });
   try {
-    return JSON.parse(text);
-  } catch {
+    return parseUntrustedJson(text, { maxBytes: Number.MAX_SAFE_INTEGER });
+  } catch (err) {
+    if (err instanceof InputRefused && err.reason === 'too_deep') throw new ActorwireError('INVALID_MESSAGE', `request body ${err.message}`, { status: 400 });
     throw new ActorwireError('INVALID_JSON', 'invalid JSON format', { status: 400 });
   }
 }

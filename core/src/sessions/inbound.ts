@@ -15,6 +15,7 @@ import type { Messages, CompiledMessage } from '../messages.js';
 import type { WebSocketConfig } from '../config/schema.js';
 import type { Clock, Frame, InboundMessage, MessageContext } from '../types.js';
 import { describeErrors } from '../validation.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../inputs.js';
 import type { FastHistogram } from '../telemetry/fast-histogram.js';
 import type { SessionImpl } from './session.js';
 
@@ -34,27 +35,7 @@ export interface InboundDeps {
 export type InboundHandler = (session: SessionImpl, data: ArrayBuffer) => void;
 
 /** Deepest JSON nesting accepted: deeper documents would only exercise recursion further on. */
-const MAX_DEPTH = 64;
-
-/**
- * True when the JSON text nests objects/arrays deeper than `max`: a scan of the bytes (strings
- * skipped) before parsing, with no allocation, so pathological documents are refused cheaply.
- */
-export function nestedDeeperThan(bytes: Uint8Array, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped byte
-      else if (b === 0x22) inString = false;
-    } else if (b === 0x22) inString = true;
-    else if (b === 0x7b || b === 0x5b) {
-      if (++depth > max) return true;
-    } else if (b === 0x7d || b === 0x5d) depth--;
-  }
-  return false;
-}
+const MAX_DEPTH = MAX_JSON_DEPTH;
 
 /** Longest request id echoed back (snapshot detail ids travel in it too). */
 const MAX_ID_LENGTH = 256;

@@ -31,6 +31,8 @@ export class KernelMetrics {
   /** Publishes on the bus. */
   published = 0;
   upgradesRejected = 0;
+  /** Inputs from outside a session refused by a guard (`ctx.inputs`), by `source\u0000reason`. */
+  readonly inputsRefused = new Map<string, number>();
   /** Inbound message handling time (frame received → handler done), by type. */
   readonly handling = new FastHistogramFamily('actorwire_message_handling_seconds', 'Inbound message handling time, from the frame to the end of its handler, by type', 'type', HANDLING_BUCKETS);
   /** Local sockets reached per fan-out (publishes that reached none are not observed). */
@@ -59,6 +61,12 @@ export class KernelMetrics {
     m.createObservableCounter('actorwire_errors', { description: 'Error frames sent, by code' }).addCallback((r) => {
       for (const [code, n] of this.errors) r.observe(n, { code });
     });
+    m.createObservableCounter('actorwire_inputs_refused', { description: 'Inputs from outside a session (Redis, Kafka, upstream and HTTP bodies) refused by the input guard, by source and reason' }).addCallback((r) => {
+      for (const [key, n] of this.inputsRefused) {
+        const i = key.indexOf('\u0000');
+        r.observe(n, { source: key.slice(0, i), reason: key.slice(i + 1) });
+      }
+    });
     m.createObservableCounter('actorwire_upgrades_rejected', { description: 'Upgrade requests answered with an HTTP error' }).addCallback((r) => r.observe(this.upgradesRejected));
     this.runtime = new RuntimeMetrics(this.provider.getMeter('@actorwire/core/runtime'));
   }
@@ -77,6 +85,11 @@ export class KernelMetrics {
   /** The handling-time histogram of a message type (looked up once per compiled type by the pipeline). */
   handlingOf(type: string): FastHistogram {
     return this.handling.of(type);
+  }
+
+  countInputRefused(source: string, reason: string): void {
+    const key = `${source}\u0000${reason}`;
+    this.inputsRefused.set(key, (this.inputsRefused.get(key) ?? 0) + 1);
   }
 
   countError(code: string): void {

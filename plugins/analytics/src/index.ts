@@ -50,7 +50,7 @@ export default definePlugin<AnalyticsOptions>({
     const entities = new EntityTable(o.entities, o.entityAliases);
     const scopes = new ScopeTable(o.scopeAliases);
     const paths = new Paths(o.restBaseUrl, o.paths);
-    const client = new UpstreamClient({ timeout: o.restTimeout, maxBodyBytes: o.maxBodyBytes, tracer: ctx.tracer });
+    const client = new UpstreamClient({ timeout: o.restTimeout, maxBodyBytes: o.maxBodyBytes, tracer: ctx.tracer, guard: ctx.inputs('upstream', { maxBytes: o.maxBodyBytes }) });
     const upstream = { calls: 0, errors: new Map<string, number>(), lastError: undefined as string | undefined };
     const latency = ctx.meter.createHistogram('actorwire_analytics_upstream_seconds', { description: 'Upstream REST latency of analytics queries', unit: 's', advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] } });
     const cache = new SnapshotCache<Dashboard>(

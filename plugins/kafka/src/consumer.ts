@@ -9,6 +9,8 @@ import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type KafkaMes
 import type { HandlerContext, KafkaHandlers } from './handlers.js';
 import type { KafkaOptions } from './options.js';
 import { ShuttingDown, createProcessor } from './processor.js';
+import { DEFAULT_RECORD_LIMITS } from './record.js';
+import type { InputGuard } from '@actorwire/core';
 
 type Logger = { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void; debug(o: object, m: string): void };
 
@@ -39,6 +41,7 @@ export class KafkaRuntime {
     tracer: Tracer,
     private readonly logger: Logger,
     recordLatency?: (topic: string, ms: number) => void,
+    guard?: InputGuard,
   ) {
     this.kafka = new Kafka({
       clientId: o.clientId,
@@ -66,6 +69,8 @@ export class KafkaRuntime {
       ...(recordLatency ? { recordLatency } : {}),
       logger,
       running: () => this.running,
+      limits: { ...DEFAULT_RECORD_LIMITS, maxBytes: o.maxRecordSize },
+      ...(guard ? { guard } : {}),
     });
   }
 

@@ -49,7 +49,7 @@ export default definePlugin<KafkaOptions>({
       advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
     });
     const runtime = new KafkaRuntime(o, handlers, () => ({ notifier: notifier(), bus: ctx.bus, sessions: ctx.sessions }), ctx.tracer, ctx.logger,
-      (topic, ms) => latency.record(ms / 1000, { topic }));
+      (topic, ms) => latency.record(ms / 1000, { topic }), ctx.inputs('kafka', { maxBytes: o.maxRecordSize }));
     const forward = installForwarder(ctx, o, () => runtime.producer);
 
     ctx.hooks.on('onReady', () => runtime.start());

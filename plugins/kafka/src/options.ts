@@ -40,6 +40,8 @@ export interface KafkaOptions {
   forwardMaxPendingBytes: number;
   /** Consumer lag refresh interval (ms). Env KAFKA_LAG_INTERVAL. */
   lagInterval: number;
+  /** Largest record value taken (bytes); larger ones go to the dead-letter topic, counted. Env KAFKA_MAX_RECORD_SIZE. */
+  maxRecordSize: number;
 }
 
 export const optionsSchema = {
@@ -70,6 +72,7 @@ export const optionsSchema = {
     forwardMaxPending: { type: 'integer', minimum: 1, default: 10_000 },
     forwardMaxPendingBytes: { type: 'integer', minimum: 1024, default: 16 * 1024 * 1024 },
     lagInterval: { type: 'integer', minimum: 100, default: 5000 },
+    maxRecordSize: { type: 'integer', minimum: 1024, default: 1024 * 1024 },
   },
 } as const;
 
@@ -107,6 +110,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<KafkaOptions> {
     forwardMaxPending: envInt(env, 'KAFKA_FORWARD_MAX_PENDING', { min: 1 }),
     forwardMaxPendingBytes: envInt(env, 'KAFKA_FORWARD_MAX_PENDING_BYTES', { min: 1024 }),
     lagInterval: envDuration(env, 'KAFKA_LAG_INTERVAL', { min: 100 }),
+    maxRecordSize: envInt(env, 'KAFKA_MAX_RECORD_SIZE', { min: 1024 }),
   };
 }
 

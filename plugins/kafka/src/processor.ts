@@ -7,7 +7,8 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Tracer } from '@opentelemetry/api';
 import type { KafkaMessage, Producer } from 'kafkajs';
 import type { HandlerContext, KafkaHandlers } from './handlers.js';
-import { PoisonRecord, decodeHeaders, decodeRecord, type KafkaRecord } from './record.js';
+import type { InputGuard } from '@actorwire/core';
+import { DEFAULT_RECORD_LIMITS, PoisonRecord, decodeHeaders, decodeRecord, type KafkaRecord, type RecordLimits } from './record.js';
 
 export interface ProcessorStats {
   consumed: number;
@@ -30,6 +31,9 @@ export interface ProcessorDeps {
   logger: { warn(o: object, m: string): void; error(o: object, m: string): void; debug(o: object, m: string): void };
   /** False while shutting down: stop retrying, leave the record uncommitted. */
   running: () => boolean;
+  /** Limits of a record (value size and depth, headers); refusals are counted by `guard`. */
+  limits?: RecordLimits;
+  guard?: InputGuard;
 }
 
 export class ShuttingDown extends Error {}
@@ -94,9 +98,10 @@ export function createProcessor(d: ProcessorDeps) {
       await otelContext.with(trace.setSpan(parent, span), async () => {
         let rec: KafkaRecord;
         try {
-          rec = decodeRecord(topic, partition, m);
+          rec = decodeRecord(topic, partition, m, d.limits ?? DEFAULT_RECORD_LIMITS);
         } catch (err) {
           if (!(err instanceof PoisonRecord)) throw err;
+          d.guard?.refuse(err.refusal ?? 'invalid_json', err.reason, { topic, partition, offset: m.offset });
           return deadLetter(topic, partition, m, err.reason);
         }
         for (const h of d.handlers.for(topic)) {

@@ -61,7 +61,7 @@ export default definePlugin<RedisPubSubOptions>({
         ctx.bus.broadcastTopic, ctx.sessions.userTopic(''),
       )
       : undefined;
-    const transport = new RedisTransport(o, channels, ctx.bus.instanceId, ctx.logger, ctx.tracer, interop);
+    const transport = new RedisTransport(o, channels, ctx.bus.instanceId, ctx.logger, ctx.tracer, ctx.inputs('redis', { maxBytes: o.maxMessageSize }), interop);
     ctx.transports.add(transport);
 
     const presence = new RedisPresence({

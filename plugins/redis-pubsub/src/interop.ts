@@ -129,7 +129,11 @@ function isEnvelope(v: unknown): v is { from?: unknown; room?: unknown; ts?: unk
   return isObject(v) && 'body' in v && ('from' in v || 'ts' in v || 'room' in v);
 }
 
-/** The Actorwire frame (JSON text) a plain payload on an interop channel stands for. */
+/**
+ * The Actorwire frame (JSON text) a plain payload on an interop channel stands for. `raw` has
+ * passed the input guard's size and depth checks (so nothing below can recurse too deep); text
+ * that is not JSON is the data of the frame.
+ */
 export function frameFromInterop(kind: ChannelKind, topic: string, userId: string | undefined, raw: string): string {
   let v: unknown;
   try {

@@ -34,6 +34,8 @@ export interface RedisPubSubOptions {
   maxPendingMessages: number;
   /** Bytes of publishes awaiting Redis at most. Env REDIS_MAX_PENDING_BYTES. */
   maxPendingBytes: number;
+  /** Largest message taken from Redis (bytes); larger ones are refused and counted. Env REDIS_MAX_MESSAGE_SIZE. */
+  maxMessageSize: number;
   /**
    * The Go services' channels and plain JSON payloads instead of the native envelope, so other
    * services (and Go instances) can publish and subscribe. Env REDIS_INTEROP.
@@ -65,6 +67,7 @@ export const optionsSchema = {
     connectTimeout: { type: 'integer', minimum: 100, default: 5000 },
     maxPendingMessages: { type: 'integer', minimum: 1, default: 50_000 },
     maxPendingBytes: { type: 'integer', minimum: 1024, default: 32 * 1024 * 1024 },
+    maxMessageSize: { type: 'integer', minimum: 1024, default: 2 * 1024 * 1024 },
     interop: { type: 'boolean', default: false },
     interopEventsPrefix: { type: 'string', minLength: 1, default: 'events:' },
     interopUserPrefix: { type: 'string', minLength: 1, default: 'notifications:' },
@@ -96,6 +99,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<RedisPubSubOptio
     connectTimeout: envDuration(env, 'REDIS_CONNECT_TIMEOUT', { min: 100 }),
     maxPendingMessages: envInt(env, 'REDIS_MAX_PENDING_MESSAGES', { min: 1 }),
     maxPendingBytes: envInt(env, 'REDIS_MAX_PENDING_BYTES', { min: 1024 }),
+    maxMessageSize: envInt(env, 'REDIS_MAX_MESSAGE_SIZE', { min: 1024 }),
     interop: envBool(env, 'REDIS_INTEROP'),
     interopEventsPrefix: envString(env, 'REDIS_INTEROP_EVENTS_PREFIX'),
     interopUserPrefix: envString(env, 'REDIS_INTEROP_USER_PREFIX'),

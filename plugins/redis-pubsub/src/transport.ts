@@ -10,7 +10,7 @@
  * backoff + jitter and every wanted channel is subscribed again on `ready`.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
-import type { BusMessage, PluginContext, Transport, TransportHealth } from '@actorwire/core';
+import type { BusMessage, InputGuard, PluginContext, Transport, TransportHealth } from '@actorwire/core';
 import { Cluster } from 'ioredis';
 import { Channels } from './channels.js';
 import { createClient, describeTarget, type Client } from './connection.js';
@@ -62,6 +62,8 @@ export class RedisTransport implements Transport {
     private readonly instanceId: string,
     private readonly logger: Logger,
     private readonly tracer: Tracer,
+    /** Every message from Redis passes it first (size, depth, shape): anyone with write access to Redis can publish. */
+    private readonly guard: InputGuard,
     /** Interop mode: the Go services' channels and plain JSON payloads. */
     private readonly interop?: InteropChannels,
   ) {
@@ -71,11 +73,12 @@ export class RedisTransport implements Transport {
     this.sub = createClient(o, 'sub');
     this.watch(this.pub, 'pub');
     this.watch(this.sub, 'sub');
-    const onMessage = (channel: string, raw: string) => this.receive(channel, raw);
+    // Nothing a message makes us throw may reach ioredis's emitter: it would end the process.
+    const onMessage = guard.shield((channel: string, raw: string) => this.receive(channel, raw), (channel) => ({ channel }));
     if (this.sharded) this.sub.on('smessage', onMessage);
     else {
       this.sub.on('message', onMessage);
-      this.sub.on('pmessage', (_pattern: string, channel: string, raw: string) => this.receive(channel, raw));
+      this.sub.on('pmessage', (_pattern: string, channel: string, raw: string) => onMessage(channel, raw));
     }
   }
 
@@ -208,11 +211,18 @@ export class RedisTransport implements Transport {
     const env = topic === undefined ? undefined : decode(raw);
     if (topic === undefined || env === undefined) {
       this.stats.malformed++;
-      this.logger.warn({ channel }, 'ignored a Redis message that is not a Actorwire envelope');
+      this.guard.refuse('bad_shape', 'not an Actorwire envelope', { channel });
       return;
     }
     if (env.origin === this.instanceId) {
       this.stats.echoes++;
+      return;
+    }
+    // The payload goes to sockets verbatim: it must be what a frame is (a JSON object with a type).
+    const frame = this.guard.object(env.payload, { channel });
+    if (frame === undefined || typeof frame.type !== 'string') {
+      if (frame !== undefined) this.guard.refuse('bad_shape', 'the payload is not a frame (no string type)', { channel });
+      this.stats.malformed++;
       return;
     }
     this.stats.received++;
@@ -246,6 +256,10 @@ export class RedisTransport implements Transport {
     }
     if (this.recent!.take(publishKey(channel, raw))) {
       this.stats.echoes++;
+      return;
+    }
+    if (!this.guard.text(raw, { channel })) {
+      this.stats.malformed++;
       return;
     }
     const userId = at.kind === 'user' ? channel.slice(this.interop!.names.userPrefix.length) : undefined;

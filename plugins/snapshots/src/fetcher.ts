@@ -1,5 +1,6 @@
 /** The entity snapshot fetcher: a view's upstream URL (path template + query), fetched by the shared upstream client. */
 import type { Tracer } from '@opentelemetry/api';
+import type { InputGuard } from '@actorwire/core';
 import type { EntityPaths } from './options.js';
 import { UpstreamClient, type Snapshot } from './upstream.js';
 import type { View } from './view.js';
@@ -19,9 +20,9 @@ export class Fetcher {
   private readonly base: string;
   private readonly client: UpstreamClient;
 
-  constructor(private readonly o: FetcherOptions, tracer?: Tracer) {
+  constructor(private readonly o: FetcherOptions, tracer?: Tracer, guard?: InputGuard) {
     this.base = o.restBaseUrl.replace(/\/+$/, '');
-    this.client = new UpstreamClient({ timeout: o.restTimeout, maxBodyBytes: o.maxBodyBytes, ...(tracer ? { tracer } : {}) });
+    this.client = new UpstreamClient({ timeout: o.restTimeout, maxBodyBytes: o.maxBodyBytes, ...(tracer ? { tracer } : {}), ...(guard ? { guard } : {}) });
   }
 
   /** The upstream URL of a view. */

@@ -59,7 +59,7 @@ export default definePlugin<SnapshotsOptions>({
   optionsFromEnv,
   register(ctx, o) {
     const entities = new EntityTable([...new Set([...o.entities, o.defaultEntity])], o.aliases);
-    const fetcher = new Fetcher(o, ctx.tracer);
+    const fetcher = new Fetcher(o, ctx.tracer, ctx.inputs('upstream', { maxBytes: o.maxBodyBytes }));
     const upstream = { calls: 0, errors: new Map<string, number>(), lastError: undefined as string | undefined, lastOkAt: 0 };
     const latency = ctx.meter.createHistogram('actorwire_snapshots_upstream_seconds', { description: 'Upstream REST latency of snapshot fetches', unit: 's', advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] } });
     const cache = new SnapshotCache<View>(

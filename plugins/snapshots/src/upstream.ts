@@ -5,6 +5,7 @@
  * Shared by every plugin that serves REST snapshots (entity snapshots, analytics dashboards).
  */
 import { SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { parseUntrustedJson, readBoundedBody, type InputGuard, type InputRefused } from '@actorwire/core';
 import { SnapshotError } from './errors.js';
 
 export interface UpstreamOptions {
@@ -13,6 +14,8 @@ export interface UpstreamOptions {
   maxBodyBytes: number;
   /** The plugin's tracer (`ctx.tracer`): calls inside a sampled trace get an HTTP client span. */
   tracer?: Tracer;
+  /** Counts and logs bodies refused for their depth or as not JSON (`ctx.inputs('upstream')`). */
+  guard?: InputGuard;
 }
 
 /** A snapshot as the upstream gave it. */
@@ -64,39 +67,29 @@ export class UpstreamClient {
     if (res.status === 404) throw new SnapshotError('NOT_FOUND', notFound, 404);
     if (res.status < 200 || res.status > 299) throw new SnapshotError('UPSTREAM_ERROR', `the upstream answered ${res.status}`, res.status);
     const json = text.trim() === '' ? 'null' : text;
+    // The body is forwarded verbatim to sessions: it must be JSON, nested no deeper than a client frame may be.
     try {
-      JSON.parse(json);
-    } catch {
-      throw new SnapshotError('UPSTREAM_ERROR', 'the upstream answered a body that is not JSON', res.status);
+      parseUntrustedJson(json, { maxBytes: this.o.maxBodyBytes });
+    } catch (err) {
+      const e = err as InputRefused;
+      this.o.guard?.refuse(e.reason, e.message, { url: redactedUrl(res.url) });
+      throw new SnapshotError('UPSTREAM_ERROR', e.reason === 'invalid_json' ? 'the upstream answered a body that is not JSON' : `the upstream answered a body that is refused: ${e.message}`, res.status);
     }
     return { json, fetchedAt: now() };
   }
 
   private async readBody(res: Response): Promise<string> {
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (declared > this.o.maxBodyBytes) {
-      await res.body?.cancel();
-      throw new SnapshotError('UPSTREAM_ERROR', `the upstream body is larger than ${this.o.maxBodyBytes} bytes`, res.status);
-    }
-    if (!res.body) return '';
-    const chunks: Uint8Array[] = [];
-    let size = 0;
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        size += chunk.byteLength;
-        if (size > this.o.maxBodyBytes) {
-          await res.body.cancel().catch(() => undefined);
-          throw new SnapshotError('UPSTREAM_ERROR', `the upstream body is larger than ${this.o.maxBodyBytes} bytes`, res.status);
-        }
-        chunks.push(chunk);
-      }
+      return await readBoundedBody(res, this.o.maxBodyBytes);
     } catch (err) {
-      if (err instanceof SnapshotError) throw err;
+      if ((err as InputRefused).reason === 'too_large') {
+        this.o.guard?.refuse('too_large', (err as Error).message, { url: redactedUrl(res.url) });
+        throw new SnapshotError('UPSTREAM_ERROR', `the upstream body is larger than ${this.o.maxBodyBytes} bytes`, res.status);
+      }
       const name = (err as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') throw new SnapshotError('UPSTREAM_TIMEOUT', `the upstream did not answer within ${this.o.timeout} ms`);
       throw new SnapshotError('UPSTREAM_ERROR', `the upstream body could not be read: ${(err as Error)?.message}`, res.status);
     }
-    return Buffer.concat(chunks).toString('utf8');
   }
 }
 

@@ -6,17 +6,22 @@
  * The answer is `{"allowed": bool}`. A timeout (3 s by default), a non-200 status, a body
  * that is not that JSON, or a network error all deny — and the reason is logged.
  */
-import { LogLimiter, type Policy } from '@actorwire/core';
+import { LogLimiter, readBoundedBody, type InputGuard, type Policy } from '@actorwire/core';
 import type { Rooms } from '../runtime.js';
+
+/** Largest answer read from the authorization backend. */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 export class BackendClient {
   private readonly base: string;
   /** A backend that is down turns every subscribe into a failure: one line per kind per 10 s, with a count. */
   private readonly limited: LogLimiter;
+  private readonly guard: InputGuard;
 
   constructor(private readonly r: Rooms, baseUrl: string, private readonly timeoutMs: number) {
     this.base = baseUrl.replace(/\/+$/, '');
     this.limited = new LogLimiter(r.ctx.logger);
+    this.guard = r.ctx.inputs('backend', { maxBytes: MAX_ANSWER_BYTES });
   }
 
   orderUrl(orderId: string, userId: string): string {
@@ -40,12 +45,8 @@ export class BackendClient {
     try {
       const res = await fetch(url, { method: 'GET', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
       status = res.status;
-      const text = await res.text(); // the timeout covers the body too
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
+      // The timeout covers the body too; the answer is one small object, never more than 64 KB.
+      body = this.guard.json(await readBoundedBody(res, MAX_ANSWER_BYTES), { url });
     } catch (err) {
       const e = err as Error;
       const reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${this.timeoutMs} ms` : `request failed: ${e.message}`;
