@@ -359,6 +359,12 @@ export interface WsRouteOptions {
   autoTopics?: string[];
   /** Free-form metadata for plugins (e.g. the analytics scope). */
   meta?: Record<string, unknown>;
+  /**
+   * Sessions of this route keep the credential they presented (once verified), for plugins that
+   * call an upstream on their behalf: `authenticator.credentialOf(session)`. Off by default: a
+   * session keeps no copy of its token.
+   */
+  keepCredential?: boolean;
   /** The wire dialect of this route's sessions (a registered dialect's name); `?dialect=` and subprotocols override it. */
   dialect?: string;
 }
@@ -534,6 +540,13 @@ export interface Authenticator {
   authenticateHttp(req: HttpLikeRequest, opts?: { roles?: readonly string[] }): Promise<Identity>;
   /** Every algorithm some configured key accepts. */
   readonly algorithms: readonly string[];
+  /**
+   * The credential `session` presented and the auth plugin verified (at the upgrade, or in its
+   * latest `auth` message), on routes with `keepCredential`; undefined otherwise. The only
+   * source of a session's token for other plugins: a credential belongs to the session that
+   * presented it, so forward it for that session's own requests and nothing else.
+   */
+  credentialOf(session: Session): string | undefined;
 }
 
 /* --------------------------------------------------------------- services */

@@ -22,8 +22,6 @@ export interface Seat {
   dashboard: Dashboard;
   /** Its current query (the dashboard's, as a map; `fetch` changes it). */
   query: Map<string, string>;
-  /** The verified token, forwarded upstream (when forwarding is on). */
-  token: string | undefined;
 }
 
 export function seatOf(session: Session): Seat | undefined {
@@ -38,7 +36,6 @@ export interface AccessOptions {
   restaurantParam: string;
   restaurantClaims: readonly string[];
   restaurantPolicy: string;
-  forwardToken: boolean;
   maxQueryParams: number;
   policies: PluginContext['policies'];
 }
@@ -72,11 +69,6 @@ export class Access {
     }
     return { status: 403, error: `this token is not allowed to see restaurant ${restaurantId}`, code: 'FORBIDDEN' };
   }
-}
-
-/** `Authorization: Bearer <jwt>` (the token the auth plugin verified). */
-function bearer(req: UpgradeRequest): string | undefined {
-  return /^\s*Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
 }
 
 /**
@@ -122,7 +114,8 @@ export function upgradeCheck(o: AccessOptions, access: Access): (req: UpgradeReq
     const query = new Map<string, string>();
     try {
       for (const [name, value] of req.query) {
-        if (name === 'token' || value === '') continue; // the auth plugin's query token; empty = no filter
+        // The auth plugin's query token (verified there, redacted from the session); empty = no filter.
+        if (name === 'token' || value === '') continue;
         checkParam(name, value);
         query.set(name, value);
       }
@@ -141,8 +134,8 @@ export function upgradeCheck(o: AccessOptions, access: Access): (req: UpgradeReq
       req.reject(400, { error: `${scope} ${entity} analytics need the query parameter${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, code: 'INVALID_MESSAGE' });
       return;
     }
-    const token = o.forwardToken && req.identity !== undefined ? bearer(req) ?? req.params.token : undefined;
-    const seat: Seat = { dashboard: makeDashboard(scope, entity, query), query, token };
+    // The credential is the auth plugin's to keep (`authenticator.credentialOf`): never read here.
+    const seat: Seat = { dashboard: makeDashboard(scope, entity, query), query };
     req.data.set(DASHBOARD_KEY, seat);
   };
 }

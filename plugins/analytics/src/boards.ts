@@ -9,8 +9,6 @@ import type { Dashboard } from './dashboard.js';
 export interface Watched {
   readonly dashboard: Dashboard;
   readonly sessions: Set<Session>;
-  /** The token of its latest watcher (re-queries nobody asked for use it). */
-  token: string | undefined;
 }
 
 export class Boards {
@@ -19,17 +17,17 @@ export class Boards {
   /** Entity → keys watched: an event finds its dashboards without scanning all. */
   private readonly byEntity = new Map<string, Set<string>>();
 
-  watch(session: Session, dashboard: Dashboard, token: string | undefined): void {
+  watch(session: Session, dashboard: Dashboard): void {
     const before = this.bySession.get(session.id);
     if (before === dashboard.key) return;
     if (before !== undefined) this.unwatch(session, before);
     let w = this.byKey.get(dashboard.key);
     if (w === undefined) {
-      this.byKey.set(dashboard.key, (w = { dashboard, sessions: new Set(), token }));
+      this.byKey.set(dashboard.key, (w = { dashboard, sessions: new Set() }));
       let keys = this.byEntity.get(dashboard.entity);
       if (keys === undefined) this.byEntity.set(dashboard.entity, (keys = new Set()));
       keys.add(dashboard.key);
-    } else if (token !== undefined) w.token = token;
+    }
     w.sessions.add(session);
     this.bySession.set(session.id, dashboard.key);
   }

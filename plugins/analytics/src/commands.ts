@@ -6,7 +6,7 @@
  * session stays open either way. The first snapshot is pushed when the session opens.
  */
 import { protocolError, type MessageContext, type PluginContext, type Session } from '@actorwire/core';
-import { SnapshotError, type CacheAnswer, type SnapshotCache } from '@actorwire/plugin-snapshots/upstream';
+import { SnapshotError, scoped, type CacheAnswer, type Scoped, type SnapshotCache, type UpstreamCredentials } from '@actorwire/plugin-snapshots/upstream';
 import { ROUTE, seatOf, type Access, type Seat } from './access.js';
 import type { Boards } from './boards.js';
 import { makeDashboard, mergeQuery, type Dashboard, type Paths } from './dashboard.js';
@@ -16,12 +16,13 @@ type Logger = PluginContext['logger'];
 
 export interface CommandDeps {
   ctx: PluginContext;
-  cache: SnapshotCache<Dashboard>;
+  cache: SnapshotCache<Scoped<Dashboard>>;
   boards: Boards;
   access: Access;
   paths: Paths;
   maxQueryParams: number;
-  serviceToken: string | undefined;
+  /** A session's own requests go with its own credential or none; never the service token. */
+  credentials: UpstreamCredentials;
   logger: Logger;
 }
 
@@ -35,15 +36,16 @@ export class Commands {
 
   /** The first snapshot, when the session opens. */
   async connect(session: Session, seat: Seat): Promise<void> {
-    this.d.boards.watch(session, seat.dashboard, seat.token);
-    await this.answer(session, seat.dashboard, () => this.d.cache.get(seat.dashboard, this.tokenOf(seat)), { action: 'connect' });
+    this.d.boards.watch(session, seat.dashboard);
+    await this.answer(session, seat.dashboard, () => this.get(session, seat.dashboard), { action: 'connect' });
   }
 
   private async refresh(m: MessageContext): Promise<void> {
     const seat = seatOf(m.session);
     if (seat === undefined) return;
     const x: FrameExtras = { action: 'refresh', ...(m.message.id !== undefined ? { id: m.message.id } : {}) };
-    await this.answer(m.session, seat.dashboard, async () => ({ snapshot: await this.d.cache.refresh(seat.dashboard, this.tokenOf(seat)), cached: false }), x);
+    const credential = this.d.credentials.forSession(m.session);
+    await this.answer(m.session, seat.dashboard, async () => ({ snapshot: await this.d.cache.refresh(scoped(seat.dashboard, credential.audience), credential.token), cached: false }), x);
   }
 
   private async fetch(m: MessageContext): Promise<void> {
@@ -68,12 +70,14 @@ export class Commands {
     const next = makeDashboard(current.scope, current.entity, query);
     seat.query = query;
     seat.dashboard = next;
-    this.d.boards.watch(session, next, seat.token);
-    await this.answer(session, next, () => this.d.cache.get(next, this.tokenOf(seat)), x);
+    this.d.boards.watch(session, next);
+    await this.answer(session, next, () => this.get(session, next), x);
   }
 
-  private tokenOf(seat: Seat): string | undefined {
-    return seat.token ?? this.d.serviceToken;
+  /** A dashboard for the session's own request: with its own credential, from the cache of its audience. */
+  private get(session: Session, d: Dashboard): Promise<CacheAnswer> {
+    const credential = this.d.credentials.forSession(session);
+    return this.d.cache.get(scoped(d, credential.audience), credential.token);
   }
 
   private async answer(session: Session, d: Dashboard, load: () => Promise<Pick<CacheAnswer, 'snapshot' | 'cached'>>, x: FrameExtras): Promise<void> {

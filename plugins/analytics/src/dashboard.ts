@@ -5,7 +5,7 @@
  * entity) whose `{placeholders}` are filled from the query; the parameters a template consumes
  * are not repeated in the query string.
  */
-import { SnapshotError, invalid } from '@actorwire/plugin-snapshots/upstream';
+import { SnapshotError, invalid, refuseCredentialName } from '@actorwire/plugin-snapshots/upstream';
 
 export const SCOPES = ['public', 'restaurant', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -67,6 +67,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_.\-[\]]*$/;
 /** Check one query parameter; an empty value means "no filter" (the caller drops it). */
 export function checkParam(name: string, value: string): void {
   if (name.length === 0 || name.length > MAX_NAME || !NAME.test(name)) throw invalid(`query parameter name ${JSON.stringify(name.slice(0, MAX_NAME))}: 1 to ${MAX_NAME} letters, digits, _ . - [ ]`);
+  refuseCredentialName(name);
   if (value.length > MAX_VALUE) throw invalid(`query parameter ${name} is longer than ${MAX_VALUE} characters`);
 }
 

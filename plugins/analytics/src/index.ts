@@ -7,7 +7,7 @@
  */
 import { definePlugin, packageInfo } from '@actorwire/core';
 import type {} from '@actorwire/plugin-kafka';
-import { EntityTable, SnapshotCache, UpstreamClient } from '@actorwire/plugin-snapshots/upstream';
+import { EntityTable, SnapshotCache, UpstreamClient, UpstreamCredentials, type Scoped } from '@actorwire/plugin-snapshots/upstream';
 import { Access, ROUTE, seatOf, upgradeCheck } from './access.js';
 import { Boards } from './boards.js';
 import { Commands } from './commands.js';
@@ -53,9 +53,10 @@ export default definePlugin<AnalyticsOptions>({
     const client = new UpstreamClient({ timeout: o.restTimeout, maxBodyBytes: o.maxBodyBytes, tracer: ctx.tracer, guard: ctx.inputs('upstream', { maxBytes: o.maxBodyBytes }) });
     const upstream = { calls: 0, errors: new Map<string, number>(), lastError: undefined as string | undefined };
     const latency = ctx.meter.createHistogram('actorwire_analytics_upstream_seconds', { description: 'Upstream REST latency of analytics queries', unit: 's', advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] } });
-    const cache = new SnapshotCache<Dashboard>(
+    const credentials = new UpstreamCredentials(() => ctx.services.find('authenticator'), o.forwardToken, o.serviceToken);
+    const cache = new SnapshotCache<Scoped<Dashboard>>(
       { ttl: o.cacheTtl, maxEntries: o.cacheMaxEntries, staleWhileRevalidate: false },
-      async (d, token) => {
+      async ({ view: d }, token) => {
         const started = performance.now();
         upstream.calls++;
         try {
@@ -77,11 +78,11 @@ export default definePlugin<AnalyticsOptions>({
     const accessOptions = {
       scopes, entities, paths,
       adminRoles: o.adminRoles, restaurantParam: o.restaurantParam, restaurantClaims: o.restaurantClaims,
-      restaurantPolicy: o.restaurantPolicy, forwardToken: o.forwardToken, maxQueryParams: o.maxQueryParams,
+      restaurantPolicy: o.restaurantPolicy, maxQueryParams: o.maxQueryParams,
       policies: ctx.policies,
     };
     const access = new Access(accessOptions);
-    const commands = new Commands({ ctx, cache, boards, access, paths, maxQueryParams: o.maxQueryParams, serviceToken: o.serviceToken, logger: ctx.logger });
+    const commands = new Commands({ ctx, cache, boards, access, paths, maxQueryParams: o.maxQueryParams, credentials, logger: ctx.logger });
     commands.define();
 
     // Which dashboards an event about an entity affects: its own, plus the configured ones.
@@ -92,12 +93,12 @@ export default definePlugin<AnalyticsOptions>({
       affects.set(e, set);
     }
     const refresher = new Refresher(
-      { window: o.refreshWindow, maxDelay: o.refreshMaxDelay, affects, restaurantParam: o.restaurantParam, restaurantFields: o.restaurantFields, serviceToken: o.serviceToken },
+      { window: o.refreshWindow, maxDelay: o.refreshMaxDelay, affects, restaurantParam: o.restaurantParam, restaurantFields: o.restaurantFields, credentials },
       cache, boards, ctx.logger,
     );
 
     // Public dashboards need no token; restaurant and admin ones are refused before the upgrade without one.
-    ctx.routes.ws(ROUTE, { auth: 'optional', meta: { analytics: true } });
+    ctx.routes.ws(ROUTE, { auth: 'optional', meta: { analytics: true }, ...(o.forwardToken ? { keepCredential: true } : {}) });
     const refuse = () => false;
     ctx.topics.define('analytics:*', { authorize: refuse, authorizePublish: refuse });
     ctx.hooks.on('onUpgrade', upgradeCheck(accessOptions, access));

@@ -6,7 +6,7 @@
  * one upstream call per distinct dashboard (scope, entity, query), however many sessions share it.
  */
 import type { PluginContext } from '@actorwire/core';
-import { Coalescer, SnapshotError, readField, type ChangeRecord, type SnapshotCache } from '@actorwire/plugin-snapshots/upstream';
+import { Coalescer, SnapshotError, readField, scoped, type ChangeRecord, type Scoped, type SnapshotCache, type UpstreamCredentials } from '@actorwire/plugin-snapshots/upstream';
 import type { Boards } from './boards.js';
 import { param, type Dashboard } from './dashboard.js';
 import { errorFrame, snapshotFrame } from './frames.js';
@@ -36,7 +36,8 @@ export interface RefreshOptions {
   affects: ReadonlyMap<string, ReadonlySet<string>>;
   restaurantParam: string;
   restaurantFields: readonly string[];
-  serviceToken: string | undefined;
+  /** Re-queries nobody asked for go upstream with the service token or nothing, never a watcher's credential. */
+  credentials: UpstreamCredentials;
 }
 
 export class Refresher {
@@ -45,7 +46,7 @@ export class Refresher {
 
   constructor(
     private readonly o: RefreshOptions,
-    private readonly cache: SnapshotCache<Dashboard>,
+    private readonly cache: SnapshotCache<Scoped<Dashboard>>,
     private readonly boards: Boards,
     private readonly logger: Logger,
   ) {
@@ -75,9 +76,11 @@ export class Refresher {
     };
     for (const entity of this.affected(ev.entity)) {
       for (const w of this.boards.ofEntity(entity)) if (touches(w.dashboard)) this.coalescer.mark(w.dashboard.key, w.dashboard);
-      // Cached dashboards nobody here watches: forget them, the next session fetches.
-      for (const d of this.cache.viewsWhere((v) => v.entity === entity && touches(v))) {
-        if (this.boards.get(d.key) === undefined) this.cache.invalidate(d.key);
+      // Every cached answer the event touches is dropped (the next request fetches it with its own
+      // credential), except the server's own answers of watched dashboards, re-queried after the window.
+      const server = this.o.credentials.forServer().audience;
+      for (const item of this.cache.viewsWhere((v) => v.view.entity === entity && touches(v.view))) {
+        if (item.audience !== server || this.boards.get(item.view.key) === undefined) this.cache.invalidate(item.key);
       }
     }
     this.coalescer.schedule();
@@ -101,7 +104,8 @@ export class Refresher {
     this.stats.requeries++;
     let frame: string;
     try {
-      const snap = await this.cache.refresh(d, watched.token ?? this.o.serviceToken);
+      const credential = this.o.credentials.forServer();
+      const snap = await this.cache.refresh(scoped(d, credential.audience), credential.token);
       frame = snapshotFrame(d, snap, { action: 'update' });
     } catch (err) {
       this.stats.failed++;

@@ -38,6 +38,8 @@ export const AuthReasons = {
   no_matching_key: 'invalid token',
   /** The JWKS could not be fetched (network error, timeout, non-200, invalid JSON): a server-side problem, HTTP 503. */
   key_unavailable: 'authentication unavailable',
+  /** The upgrade carried two different tokens (e.g. one in `Authorization`, another in the path or query). */
+  conflicting_tokens: 'invalid token',
   /** An `auth` message carried a valid token of a different user than the session's. */
   wrong_user: 'token belongs to another user',
   /** HTTP routes only: the token is valid but its role is not allowed (HTTP 403, code FORBIDDEN). */

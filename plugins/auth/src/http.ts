@@ -6,6 +6,7 @@ import type { Authenticator, Identity } from '@actorwire/core';
 import { AuthError } from './errors.js';
 import type { AuthRuntime } from './runtime.js';
 import { tokenFromHttp, type HttpLikeRequest } from './sources.js';
+import { credentialOf } from './credentials.js';
 
 export function createAuthenticator(rt: AuthRuntime): Authenticator {
   const verifier = rt.verifier!;
@@ -14,6 +15,7 @@ export function createAuthenticator(rt: AuthRuntime): Authenticator {
     algorithms: verifier.algorithms,
     verify: (token) => verifier.verify(token),
     tokenFromHttp: (req) => tokenFromHttp(req, rt.opts).token,
+    credentialOf,
     async authenticateHttp(req, opts = {}) {
       const { token, source } = tokenFromHttp(req, rt.opts);
       let identity: Identity;

@@ -53,7 +53,7 @@ function register(ctx: PluginContext, options: AuthOptions): void {
       'OPEN MODE: no JWT_SECRET, JWT_PUBLIC_KEY or JWKS_URL configured — WebSocket sessions are anonymous and no token is verified (local development only)',
     );
     ctx.hooks.on('onUpgrade', openModeUpgradeHook(rt));
-    defineAuthMessage(ctx.messages, ctx.sessions, rt);
+    defineAuthMessage(ctx.messages, ctx.sessions, rt, (route) => ctx.routes.wsRoutes().get(route));
     ctx.health('auth', () => ({ status: 'up', mode: 'open' }));
     return;
   }
@@ -76,7 +76,7 @@ function register(ctx: PluginContext, options: AuthOptions): void {
 
   ctx.services.provide('authenticator', authenticator);
   ctx.hooks.on('onUpgrade', upgradeHook(rt));
-  defineAuthMessage(ctx.messages, ctx.sessions, rt);
+  defineAuthMessage(ctx.messages, ctx.sessions, rt, (route) => ctx.routes.wsRoutes().get(route));
 
   ctx.health('auth', () => ({
     status: jwksError !== undefined ? 'degraded' : 'up',

@@ -4,9 +4,10 @@
  * Answer: `{"type":"authenticated","data":{"user_id","expires_at"}}`, or an `error` frame
  * with code UNAUTHORIZED and a `reason`.
  */
-import { CloseCodes, isActorwireError, type InboundMessage, type MessageRegistry, type Session, type SessionRegistry } from '@actorwire/core';
+import { CloseCodes, isActorwireError, type InboundMessage, type MessageRegistry, type Session, type SessionRegistry, type WsRouteOptions } from '@actorwire/core';
 import { AuthError } from './errors.js';
 import type { AuthRuntime } from './runtime.js';
+import { keepForSession } from './credentials.js';
 
 interface AuthMessage extends InboundMessage {
   token: string;
@@ -34,7 +35,7 @@ function normalize(raw: Record<string, unknown>): InboundMessage | undefined {
   return undefined;
 }
 
-export function defineAuthMessage(messages: MessageRegistry, sessions: SessionRegistry, rt: AuthRuntime): void {
+export function defineAuthMessage(messages: MessageRegistry, sessions: SessionRegistry, rt: AuthRuntime, routeOf: (route: string) => WsRouteOptions | undefined = () => undefined): void {
   const failures = new WeakMap<Session, number>();
 
   const refuse = (session: Session, err: AuthError, reply: (f: ReturnType<AuthError['frame']>) => void): void => {
@@ -81,6 +82,7 @@ export function defineAuthMessage(messages: MessageRegistry, sessions: SessionRe
         throw err;
       }
       failures.delete(session);
+      keepForSession(session, routeOf(session.route), message.token);
       rt.stats.count('ok', previous ? 'refreshed' : 'valid', 'message');
       rt.logger.debug({ userId: identity.userId, session: session.id, refresh: previous !== undefined }, previous ? 'token refreshed' : 'authenticated by message');
       reply({ type: 'authenticated', data: { user_id: identity.userId, expires_at: identity.expiresAt ?? null } });

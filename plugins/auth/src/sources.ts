@@ -17,6 +17,8 @@ export interface FoundToken {
   source: TokenSource | undefined;
   /** The subprotocol marker the client offered (`bearer`): the only value ever echoed back. */
   marker: string | undefined;
+  /** Another source carried a different token: the upgrade is refused (which one counts would be ambiguous). */
+  conflict?: TokenSource;
 }
 
 /** `Bearer <token>` (scheme case-insensitive); undefined for other schemes or an empty token. */
@@ -60,9 +62,12 @@ export function tokenFromUpgrade(req: UpgradeRequest, opts: SourceOptions): Foun
         token = sub.token;
         break;
     }
-    if (token !== undefined && token !== '') {
+    if (token === undefined || token === '') continue;
+    if (found.token === undefined) {
       found.token = token;
       found.source = source;
+    } else if (token !== found.token) {
+      found.conflict = source;
       break;
     }
   }

@@ -6,6 +6,7 @@ import type { UpgradeRequest, WsRouteOptions } from '@actorwire/core';
 import { AuthError } from './errors.js';
 import type { AuthRuntime } from './runtime.js';
 import { tokenFromUpgrade } from './sources.js';
+import { keepAtUpgrade } from './credentials.js';
 
 /** Per route `meta.lateAuth` (boolean) wins over the plugin option. */
 export function lateAuthFor(route: WsRouteOptions, fallback: boolean): boolean {
@@ -24,9 +25,10 @@ function refuse(rt: AuthRuntime, req: UpgradeRequest, err: AuthError, source: st
  */
 export function upgradeHook(rt: AuthRuntime): (req: UpgradeRequest) => void | Promise<void> {
   const verifier = rt.verifier!;
-  const accepted = (req: UpgradeRequest, source: string): void => {
-    // The token has done its job: the session keeps no copy of it.
+  const accepted = (req: UpgradeRequest, token: string, source: string): void => {
+    // The token has done its job: the session keeps no copy of it (but in the credential record, where its route asks).
     if (source === 'query') req.redactQueryParam(rt.opts.queryParam);
+    keepAtUpgrade(req, token);
     rt.stats.count('ok', 'valid', 'upgrade');
     if (rt.logger.isLevelEnabled('debug')) rt.logger.debug({ userId: req.identity!.userId, route: req.route, source }, 'authenticated at upgrade');
   };
@@ -38,7 +40,7 @@ export function upgradeHook(rt: AuthRuntime): (req: UpgradeRequest) => void | Pr
       refuse(rt, req, err, source);
       return;
     }
-    accepted(req, source);
+    accepted(req, token, source);
   };
   return (req) => {
     const found = tokenFromUpgrade(req, rt.opts);
@@ -52,6 +54,10 @@ export function upgradeHook(rt: AuthRuntime): (req: UpgradeRequest) => void | Pr
       // Otherwise: anonymous ('optional'), or `authenticating` until an `auth` message or the kernel's deadline (4408).
       return;
     }
+    if (found.conflict !== undefined) {
+      refuse(rt, req, new AuthError('conflicting_tokens', `the ${found.source} and the ${found.conflict} carry different tokens`), found.conflict);
+      return;
+    }
     let identity;
     try {
       identity = verifier.verifySync(found.token);
@@ -62,7 +68,7 @@ export function upgradeHook(rt: AuthRuntime): (req: UpgradeRequest) => void | Pr
     }
     if (identity === undefined) return later(req, found.token, found.source!);
     req.identity = identity;
-    accepted(req, found.source!);
+    accepted(req, found.token, found.source!);
   };
 }
 

@@ -21,9 +21,17 @@ t.test('token at upgrade: Authorization header, ?token=, /:token path segment, S
   t.equal(viaProtocol.connected?.data.user_id, 's', 'Sec-WebSocket-Protocol: bearer, <jwt>');
   t.equal(viaProtocol.ws.protocol, 'bearer', 'the server echoes the marker, never the token');
 
-  // First match wins: header before query.
-  const both = await srv.connect(`/ws?token=${await hs({ sub: 'second' })}`, { headers: { authorization: `Bearer ${await hs({ sub: 'first' })}` } });
-  t.equal(both.connected?.data.user_id, 'first', 'header wins over query');
+  // Two different tokens: which one counts would be ambiguous (and another plugin might read the
+  // other one), so the upgrade is refused. The same token in two places is one credential.
+  const first = await hs({ sub: 'first' });
+  const both = await expectRefused(`ws://127.0.0.1:${srv.port}/ws?token=${await hs({ sub: 'second' })}`, { headers: { authorization: `Bearer ${first}` } });
+  t.equal(both.status, 401, 'header and query with different tokens → 401');
+  t.equal(both.body.reason, 'conflicting_tokens');
+  const pathAndHeader = await expectRefused(`ws://127.0.0.1:${srv.port}/ws/orders/list/garbage`, { headers: { authorization: `Bearer ${first}` } });
+  t.equal(pathAndHeader.status, 401, 'a valid header and garbage in the path → 401 (the path is never forwarded unverified)');
+  t.equal(pathAndHeader.body.reason, 'conflicting_tokens');
+  const same = await srv.connect(`/ws?token=${first}`, { headers: { authorization: `Bearer ${first}` } });
+  t.equal(same.connected?.data.user_id, 'first', 'the same token twice is accepted');
 
   // A bad token in the path segment is refused before the upgrade too.
   const bad = await expectRefused(`ws://127.0.0.1:${srv.port}/ws/orders/list/not-a-token`);

@@ -13,13 +13,12 @@ import { SnapshotError, invalid } from './errors.js';
 import { errorFrame, payloadFrame, snapshotFrame } from './frames.js';
 import { makeView, readId, readQuery, type View, type ViewKind } from './view.js';
 import type { Viewers } from './viewers.js';
+import { scoped, type Scoped, type UpstreamCredentials } from './credentials.js';
 
 /** Where a session is: set at the upgrade, read by every action. */
 export interface Place {
   entity: string;
   section: string;
-  /** The session's verified token, forwarded to the upstream (when forwarding is on). */
-  token: string | undefined;
 }
 
 type Logger = PluginContext['logger'];
@@ -51,10 +50,10 @@ export interface ActionsDeps {
   ctx: PluginContext;
   routes: readonly string[];
   entities: EntityTable;
-  cache: SnapshotCache<View>;
+  cache: SnapshotCache<Scoped<View>>;
   viewers: Viewers;
   maxQueryParams: number;
-  serviceToken: string | undefined;
+  credentials: UpstreamCredentials;
   logger: Logger;
 }
 
@@ -124,8 +123,8 @@ export class Actions {
         if (entityId === undefined) throw invalid('id is required');
       }
       const view = makeView(place.entity, place.section, kind, entityId, readQuery(m, this.d.maxQueryParams, kind === 'detail' ? 'id' : undefined));
-      const answer = await this.d.cache.get(view, place.token ?? this.d.serviceToken);
-      if (session.phase === 'ready') this.d.viewers.watch(session, view, place.token);
+      const answer = await this.snapshot(session, view);
+      if (session.phase === 'ready') this.d.viewers.watch(session, view);
       session.sendRaw(snapshotFrame(kind, view, answer.snapshot, { id: reqId, action, cached: answer.cached, stale: answer.stale }));
     } catch (err) {
       this.fail(session, place, err, { id: reqId, action, entityId });
@@ -150,15 +149,18 @@ export class Actions {
         action,
         message: m,
         query,
-        snapshot: (kind, id) => {
-          const view: View = makeView(place.entity, place.section, kind, id, [...query] as Array<[string, string]>);
-          return this.d.cache.get(view, place.token ?? this.d.serviceToken);
-        },
+        snapshot: (kind, id) => this.snapshot(session, makeView(place.entity, place.section, kind, id, [...query] as Array<[string, string]>)),
       });
       session.sendRaw(payloadFrame(action, place.entity, place.section, payload, { id: reqId, action }));
     } catch (err) {
       this.fail(session, place, err, { id: reqId, action });
     }
+  }
+
+  /** A view for the session's own request: with its own credential, from the cache of its audience. */
+  private snapshot(session: Session, view: View): Promise<CacheAnswer> {
+    const credential = this.d.credentials.forSession(session);
+    return this.d.cache.get(scoped(view, credential.audience), credential.token);
   }
 
   private fail(session: Session, place: Place, err: unknown, x: { id?: string; action: string; entityId?: string }): void {

@@ -24,8 +24,6 @@ interface Entry<V extends Keyed> {
   /** When `snapshot` stops being fresh; 0 once a refresh was asked for. */
   freshUntil: number;
   inflight: Promise<Snapshot> | undefined;
-  /** The last requester's token: a refresh nobody asked for needs one. */
-  token: string | undefined;
   /** Bumped when a change is reported: a fetch that started before it is not fresh. */
   generation: number;
 }
@@ -64,8 +62,12 @@ export class SnapshotCache<V extends Keyed> {
   }
 
   /** The snapshot of `view`: cached and fresh, stale while refreshing (if allowed), or fetched. */
+  /**
+   * `token` is the credential this request's fetch (if one is needed) goes upstream with; the
+   * entry is shared only by requests whose key is the same (keys name their audience: see credentials.ts).
+   */
   async get(view: V, token: string | undefined): Promise<CacheAnswer> {
-    const entry = this.touch(view, token);
+    const entry = this.touch(view);
     const snap = entry.snapshot;
     if (snap !== undefined && this.now() < entry.freshUntil) {
       this.stats.hits++;
@@ -73,13 +75,13 @@ export class SnapshotCache<V extends Keyed> {
     }
     if (snap !== undefined && this.o.staleWhileRevalidate) {
       this.stats.stale++;
-      this.fetch(entry).catch(() => undefined); // its failure reaches whoever waits on it next
+      this.fetch(entry, token).catch(() => undefined); // its failure reaches whoever waits on it next
       return { snapshot: snap, cached: true, stale: true };
     }
     const joined = entry.inflight !== undefined;
     if (joined) this.stats.hits++;
     else this.stats.misses++;
-    return { snapshot: await this.fetch(entry), cached: joined, stale: false };
+    return { snapshot: await this.fetch(entry, token), cached: joined, stale: false };
   }
 
   /**
@@ -87,8 +89,7 @@ export class SnapshotCache<V extends Keyed> {
    * the change, so it is waited for and followed by a new one.
    */
   async refresh(view: V, token: string | undefined): Promise<Snapshot> {
-    const entry = this.entries.get(view.key) ?? this.touch(view, token);
-    if (token !== undefined) entry.token = token;
+    const entry = this.entries.get(view.key) ?? this.touch(view);
     entry.freshUntil = 0;
     entry.generation++;
     if (entry.inflight !== undefined) {
@@ -96,7 +97,7 @@ export class SnapshotCache<V extends Keyed> {
       // Someone started a fetch after the change: share it.
       if (entry.inflight !== undefined) return entry.inflight;
     }
-    return this.fetch(entry);
+    return this.fetch(entry, token);
   }
 
   /** Forget `key` (nobody views it: the next request fetches). */
@@ -117,24 +118,23 @@ export class SnapshotCache<V extends Keyed> {
     return out;
   }
 
-  private touch(view: V, token: string | undefined): Entry<V> {
+  private touch(view: V): Entry<V> {
     let entry = this.entries.get(view.key);
     if (entry !== undefined) {
       // Most recently used last: Map order is the LRU order.
       this.entries.delete(view.key);
     } else {
-      entry = { view, snapshot: undefined, freshUntil: 0, inflight: undefined, token: undefined, generation: 0 };
+      entry = { view, snapshot: undefined, freshUntil: 0, inflight: undefined, generation: 0 };
     }
-    if (token !== undefined) entry.token = token;
     this.entries.set(view.key, entry);
     this.evict();
     return entry;
   }
 
-  private fetch(entry: Entry<V>): Promise<Snapshot> {
+  private fetch(entry: Entry<V>, token: string | undefined): Promise<Snapshot> {
     if (entry.inflight !== undefined) return entry.inflight;
     const generation = entry.generation;
-    const p = this.load(entry.view, entry.token).then(
+    const p = this.load(entry.view, token).then(
       (snap) => {
         entry.inflight = undefined;
         if (this.o.ttl > 0) {

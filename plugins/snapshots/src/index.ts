@@ -15,6 +15,7 @@ import { entityOfTopics, optionsFromEnv, optionsSchema, type SnapshotsOptions } 
 import { Refresher, type Change } from './refresh.js';
 import { ROUTE_LIST, sectionTopic, upgradeCheck } from './routes.js';
 import { Viewers } from './viewers.js';
+import { UpstreamCredentials, type Scoped } from './credentials.js';
 import type { View } from './view.js';
 
 export type { SnapshotsOptions, EntityPaths } from './options.js';
@@ -62,9 +63,10 @@ export default definePlugin<SnapshotsOptions>({
     const fetcher = new Fetcher(o, ctx.tracer, ctx.inputs('upstream', { maxBytes: o.maxBodyBytes }));
     const upstream = { calls: 0, errors: new Map<string, number>(), lastError: undefined as string | undefined, lastOkAt: 0 };
     const latency = ctx.meter.createHistogram('actorwire_snapshots_upstream_seconds', { description: 'Upstream REST latency of snapshot fetches', unit: 's', advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] } });
-    const cache = new SnapshotCache<View>(
+    const credentials = new UpstreamCredentials(() => ctx.services.find('authenticator'), o.forwardToken, o.serviceToken);
+    const cache = new SnapshotCache<Scoped<View>>(
       { ttl: o.cacheTtl, maxEntries: o.cacheMaxEntries, staleWhileRevalidate: o.staleWhileRevalidate },
-      async (view, token) => {
+      async ({ view }, token) => {
         const started = performance.now();
         upstream.calls++;
         try {
@@ -85,21 +87,23 @@ export default definePlugin<SnapshotsOptions>({
     );
     const viewers = new Viewers(o.maxViewsPerSession);
     const refresher = new Refresher(
-      { refreshWindow: o.refreshWindow, refreshMaxDelay: Math.max(o.refreshWindow, o.refreshMaxDelay), sectionFields: o.sectionFields, idFields: o.idFields, serviceToken: o.serviceToken },
+      { refreshWindow: o.refreshWindow, refreshMaxDelay: Math.max(o.refreshWindow, o.refreshMaxDelay), sectionFields: o.sectionFields, idFields: o.idFields, credentials },
       cache, viewers, ctx.logger,
     );
-    const actions = new Actions({ ctx, routes: ROUTE_LIST, entities, cache, viewers, maxQueryParams: o.maxQueryParams, serviceToken: o.serviceToken, logger: ctx.logger });
+    const actions = new Actions({ ctx, routes: ROUTE_LIST, entities, cache, viewers, maxQueryParams: o.maxQueryParams, credentials, logger: ctx.logger });
     actions.defineBuiltins();
 
     // The token is checked before the upgrade (the auth plugin reads `meta.lateAuth`) unless late auth is on.
     const meta = { lateAuth: o.lateAuth, snapshots: true };
-    for (const path of ROUTE_LIST) ctx.routes.ws(path, path.endsWith('/:token') ? { tokenParam: 'token', meta } : { meta });
+    // Forwarding: the auth plugin keeps each session's verified credential for its own requests.
+    const keep = o.forwardToken ? { keepCredential: true } : {};
+    for (const path of ROUTE_LIST) ctx.routes.ws(path, path.endsWith('/:token') ? { tokenParam: 'token', meta, ...keep } : { meta, ...keep });
     // Section topics are the server's to publish on: clients cannot join or publish to them.
     const refuse = () => false;
     ctx.topics.define('snapshots:*', { authorize: refuse, authorizePublish: refuse });
 
     const kinds = [...BASE_KINDS, ...o.allowedActions.filter((a) => !BASE_KINDS.includes(a))];
-    ctx.hooks.on('onUpgrade', upgradeCheck({ entities, defaultEntity: o.defaultEntity, forwardToken: o.forwardToken }));
+    ctx.hooks.on('onUpgrade', upgradeCheck({ entities, defaultEntity: o.defaultEntity }));
     ctx.hooks.on('onOpen', async (session) => {
       const place = placeOf(session);
       if (place === undefined || session.phase !== 'ready') return;

@@ -15,6 +15,7 @@ import { Coalescer } from './coalescer.js';
 import { errorFrame, snapshotFrame } from './frames.js';
 import type { Viewers } from './viewers.js';
 import type { View } from './view.js';
+import { scoped, type Scoped, type UpstreamCredentials } from './credentials.js';
 
 type Logger = PluginContext['logger'];
 
@@ -38,7 +39,8 @@ export interface RefreshOptions {
   refreshMaxDelay: number;
   sectionFields: readonly string[];
   idFields: readonly string[];
-  serviceToken: string | undefined;
+  /** Refreshes nobody asked for go upstream with the service token or nothing, never a viewer's credential. */
+  credentials: UpstreamCredentials;
 }
 
 export interface RefreshStats {
@@ -75,7 +77,7 @@ export class Refresher {
 
   constructor(
     private readonly o: RefreshOptions,
-    private readonly cache: SnapshotCache<View>,
+    private readonly cache: SnapshotCache<Scoped<View>>,
     private readonly viewers: Viewers,
     private readonly logger: Logger,
   ) {
@@ -115,10 +117,12 @@ export class Refresher {
   private async refreshAll(views: View[]): Promise<void> {
     const touched = [...this.touched.values()];
     this.touched.clear();
-    // Cached views nobody here watches: drop them, the next request fetches.
+    // Every cached answer the changes touch is dropped (the next request fetches it with its own
+    // credential), except the server's own answers of watched views, refreshed just below.
+    const server = this.o.credentials.forServer().audience;
     for (const change of touched) {
-      for (const view of this.cache.viewsWhere((v) => touches(v, change))) {
-        if (this.viewers.get(view.key) === undefined) this.cache.invalidate(view.key);
+      for (const item of this.cache.viewsWhere((v) => touches(v.view, change))) {
+        if (item.audience !== server || this.viewers.get(item.view.key) === undefined) this.cache.invalidate(item.key);
       }
     }
     await Promise.all(views.map((v) => this.refreshOne(v)));
@@ -130,7 +134,8 @@ export class Refresher {
     this.stats.refreshes++;
     let frame: string;
     try {
-      const snap = await this.cache.refresh(view, watched.token ?? this.o.serviceToken);
+      const credential = this.o.credentials.forServer();
+      const snap = await this.cache.refresh(scoped(view, credential.audience), credential.token);
       frame = snapshotFrame(view.kind === 'list' ? 'snapshot' : 'detail', view, snap);
     } catch (err) {
       this.stats.failed++;

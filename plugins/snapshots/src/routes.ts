@@ -1,7 +1,7 @@
 /**
  * The snapshot routes and what is checked before the upgrade:
  *   /ws/:entity/:section            entity and section in the path
- *   /ws/:entity/:section/:token     … and the token as the last segment (never kept or logged)
+ *   /ws/:entity/:section/:token     … and the token as the last segment (verified and kept by the auth plugin, never logged)
  *   /ws/user/:section               legacy: the users entity
  *   /ws/section/:id[/:token]        legacy: WS_DEFAULT_ENTITY
  * An unknown entity answers 404 and a malformed section 400, before any socket exists (the
@@ -32,20 +32,6 @@ export function sectionTopic(entity: string, section: string, kind: string): str
 export interface UpgradeOptions {
   entities: EntityTable;
   defaultEntity: string;
-  forwardToken: boolean;
-}
-
-/** `Authorization: Bearer`, the path segment, `?token=`, `Sec-WebSocket-Protocol: bearer, <jwt>`. */
-function tokenOf(req: UpgradeRequest): string | undefined {
-  const fromPath = req.params.token;
-  if (fromPath) return fromPath;
-  const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  if (m) return m[1];
-  const q = req.query.get('token');
-  if (q) return q;
-  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
-  const i = offered.findIndex((p) => p.toLowerCase() === 'bearer');
-  return i >= 0 ? offered[i + 1] || undefined : undefined;
 }
 
 export function upgradeCheck(o: UpgradeOptions): (req: UpgradeRequest) => void {
@@ -66,9 +52,8 @@ export function upgradeCheck(o: UpgradeOptions): (req: UpgradeRequest) => void {
       req.reject(400, { error: 'invalid section: 1 to 128 letters, digits, _ . ~ - (starting with a letter or digit)', code: 'INVALID_SECTION' });
       return;
     }
-    // Only a token the auth plugin verified is forwarded upstream.
-    const token = o.forwardToken && req.identity !== undefined ? tokenOf(req) : undefined;
-    const place: Place = { entity, section, token };
+    // The credential is the auth plugin's to keep (`authenticator.credentialOf`): never read here.
+    const place: Place = { entity, section };
     req.data.set(PLACE_KEY, place);
   };
 }

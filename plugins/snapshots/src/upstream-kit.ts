@@ -9,3 +9,4 @@ export { SnapshotError, SnapshotErrors, invalid, type SnapshotErrorCode } from '
 export { Coalescer, type CoalescerOptions } from './coalescer.js';
 export { EntityTable, singular } from './entities.js';
 export { readField, type ChangeRecord } from './refresh.js';
+export { UpstreamCredentials, scoped, isCredentialName, refuseCredentialName, type Audience, type Credential, type Scoped } from './credentials.js';

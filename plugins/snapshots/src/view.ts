@@ -4,6 +4,7 @@
  * its viewers; two requests with the same parameters in another order are the same view.
  */
 import { invalid } from './errors.js';
+import { refuseCredentialName } from './credentials.js';
 
 export type ViewKind = 'list' | 'detail';
 
@@ -48,6 +49,7 @@ export function readQuery(message: Record<string, unknown>, maxParams: number, e
   const out: Array<[string, string]> = [];
   const add = (name: string, v: unknown): void => {
     if (name.length === 0 || name.length > MAX_NAME) throw invalid(`query parameter names must be 1 to ${MAX_NAME} characters`);
+    refuseCredentialName(name);
     const values = Array.isArray(v) ? v : [v];
     for (const one of values) {
       const s = scalar(name, one);

@@ -9,8 +9,6 @@ import type { View } from './view.js';
 interface Watched {
   readonly view: View;
   readonly sessions: Set<Session>;
-  /** The token of its latest requester (refreshes are fetched with it). */
-  token: string | undefined;
 }
 
 export class Viewers {
@@ -22,16 +20,16 @@ export class Viewers {
 
   constructor(private readonly maxViewsPerSession: number) {}
 
-  watch(session: Session, view: View, token: string | undefined): void {
+  watch(session: Session, view: View): void {
     let w = this.byKey.get(view.key);
     if (w === undefined) {
-      this.byKey.set(view.key, (w = { view, sessions: new Set(), token }));
+      this.byKey.set(view.key, (w = { view, sessions: new Set() }));
       let sections = this.byPlace.get(view.entity);
       if (sections === undefined) this.byPlace.set(view.entity, (sections = new Map()));
       let keys = sections.get(view.section);
       if (keys === undefined) sections.set(view.section, (keys = new Set()));
       keys.add(view.key);
-    } else if (token !== undefined) w.token = token;
+    }
     w.sessions.add(session);
     let keys = this.bySession.get(session.id);
     if (keys === undefined) this.bySession.set(session.id, (keys = []));

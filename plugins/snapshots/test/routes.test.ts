@@ -129,10 +129,11 @@ t.test('sessions authenticated by an auth message after the upgrade join their s
   const c = await srv.connect('/ws/restaurants/late');
   const denied = await c.request({ action: 'list' });
   t.equal(denied.code, 'UNAUTHORIZED', 'no action before authentication');
-  const ok = await c.request({ type: 'auth', token: await jwt() });
+  const token = await jwt();
+  const ok = await c.request({ type: 'auth', token });
   t.equal(ok.type, 'authenticated');
   const f = await c.request({ action: 'list' });
   t.equal(f.type, 'restaurants.list');
-  t.equal(up.calls.at(-1)!.authorization, undefined, 'no verified upgrade token: nothing forwarded (no service token set)');
+  t.equal(up.calls.at(-1)!.authorization, `Bearer ${token}`, 'the token the auth message verified is the session\'s credential, forwarded for its own request');
   t.ok(srv.kernel.services.get('topics').localCount('snapshots:restaurants:late:list') === 1, 'joined its section');
 });

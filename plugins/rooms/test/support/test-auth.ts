@@ -42,6 +42,7 @@ export const testAuth = (opts: { allowLateAuth?: boolean } = {}) =>
       const authenticator: Authenticator = {
         verify,
         algorithms: ['none'],
+        credentialOf: () => undefined,
         tokenFromHttp: (req) => {
           const h = req.headers.authorization;
           return typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7) : undefined;
