@@ -120,6 +120,7 @@ export function upgradeCheck(o: AccessOptions, access: Access): (req: UpgradeReq
         query.set(name, value);
       }
       if (query.size > o.maxQueryParams) throw new Error(`at most ${o.maxQueryParams} query parameters`);
+      o.paths.checkPath(scope, entity, query);
     } catch (err) {
       req.reject(400, { error: (err as Error).message, code: 'INVALID_MESSAGE' });
       return;

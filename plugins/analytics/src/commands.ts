@@ -60,6 +60,7 @@ export class Commands {
       query = mergeQuery(seat.query, raw.query ?? {}, this.d.maxQueryParams);
       const missing = this.d.paths.required(current.scope, current.entity).filter((p) => !query.has(p));
       if (missing.length > 0) throw new SnapshotError('INVALID_MESSAGE', `invalid message: ${current.scope} ${current.entity} analytics need the query parameter ${missing.join(', ')}`);
+      this.d.paths.checkPath(current.scope, current.entity, query);
       // Another restaurant is another authorization question.
       const refused = await this.d.access.check(current.scope, session.identity, query, () => session);
       if (refused !== null) throw refused.code === 'INVALID_MESSAGE' ? new SnapshotError('INVALID_MESSAGE', refused.error) : protocolError('FORBIDDEN', refused.error);

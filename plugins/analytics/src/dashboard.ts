@@ -5,7 +5,7 @@
  * entity) whose `{placeholders}` are filled from the query; the parameters a template consumes
  * are not repeated in the query string.
  */
-import { SnapshotError, invalid, refuseCredentialName } from '@actorwire/plugin-snapshots/upstream';
+import { SnapshotError, invalid, pathSegment, refuseCredentialName } from '@actorwire/plugin-snapshots/upstream';
 
 export const SCOPES = ['public', 'restaurant', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -118,6 +118,14 @@ export class Paths {
     return out;
   }
 
+  /** Refuse (INVALID_MESSAGE) a query whose path parameters could not be used in the URL. */
+  checkPath(scope: Scope, entity: string, query: ReadonlyMap<string, string>): void {
+    for (const name of this.required(scope, entity)) {
+      const v = query.get(name);
+      if (v !== undefined) pathSegment(name, v);
+    }
+  }
+
   /** The upstream URL; a missing path parameter is INVALID_MESSAGE. */
   url(d: Dashboard): string {
     const used = new Set<string>();
@@ -127,7 +135,7 @@ export class Paths {
       const v = param(d, name);
       if (v === undefined) throw new SnapshotError('INVALID_MESSAGE', `${d.scope} ${d.entity} analytics need the query parameter ${name}`);
       used.add(name);
-      return encodeURIComponent(v);
+      return pathSegment(name, v);
     });
     const url = new URL(this.base + path);
     for (const [name, value] of d.query) if (!used.has(name)) url.searchParams.append(name, value);

@@ -2,7 +2,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { InputGuard } from '@actorwire/core';
 import type { EntityPaths } from './options.js';
-import { UpstreamClient, type Snapshot } from './upstream.js';
+import { UpstreamClient, pathSegment, type Snapshot } from './upstream.js';
 import type { View } from './view.js';
 
 export type { Snapshot } from './upstream.js';
@@ -29,7 +29,7 @@ export class Fetcher {
   url(view: View): string {
     const paths = this.o.paths[view.entity];
     const template = view.kind === 'list' ? paths?.list ?? this.o.listPath : paths?.detail ?? this.o.detailPath;
-    const path = template.replace(/\{(entity|section|id)\}/g, (_, name: 'entity' | 'section' | 'id') => encodeURIComponent(view[name] ?? ''));
+    const path = template.replace(/\{(entity|section|id)\}/g, (_, name: 'entity' | 'section' | 'id') => pathSegment(name, view[name] ?? ''));
     const url = new URL(this.base + path);
     for (const [name, value] of view.query) url.searchParams.append(name, value);
     return url.toString();

@@ -3,7 +3,7 @@
  * upstream client (timeout, token, body limit, verbatim JSON, typed errors) and the cache
  * (single flight, TTL, LRU bound, stale-while-revalidate, change generations).
  */
-export { UpstreamClient, spliceSnapshot, type Snapshot, type UpstreamOptions } from './upstream.js';
+export { UpstreamClient, spliceSnapshot, pathSegment, type Snapshot, type UpstreamOptions } from './upstream.js';
 export { SnapshotCache, type CacheAnswer, type CacheOptions, type CacheStats, type Keyed, type Load } from './cache.js';
 export { SnapshotError, SnapshotErrors, invalid, type SnapshotErrorCode } from './errors.js';
 export { Coalescer, type CoalescerOptions } from './coalescer.js';

@@ -93,6 +93,39 @@ export class UpstreamClient {
   }
 }
 
+/** Percent-decoding, repeated while it changes (at most 4 times): what a server that decodes twice would see. */
+function decodedForms(value: string): string[] {
+  const out = [value];
+  let v = value;
+  for (let i = 0; i < 4; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(v);
+    } catch {
+      break;
+    }
+    if (next === v) break;
+    out.push((v = next));
+  }
+  return out;
+}
+
+/**
+ * A value from outside (an entity id, a section, a query parameter) as one path segment of an
+ * upstream URL: refused with INVALID_MESSAGE when it — or any percent-decoding of it — is `.` or
+ * `..`, or holds `/`, `\` or a control character, so no value can climb out of the template's
+ * path; otherwise percent-encoded.
+ */
+export function pathSegment(name: string, value: string): string {
+  for (const v of decodedForms(value)) {
+    // eslint-disable-next-line no-control-regex
+    if (v === '.' || v === '..' || /[/\\\u0000-\u001f\u007f]/.test(v)) {
+      throw new SnapshotError('INVALID_MESSAGE', `invalid message: ${name} cannot be used in an upstream path (no ".", "..", "/", "\\" or control characters, encoded or not)`);
+    }
+  }
+  return encodeURIComponent(value);
+}
+
 /** The URL without its query (it may carry ids or keys): what a span records. */
 function redactedUrl(url: string): string {
   const i = url.indexOf('?');

@@ -107,3 +107,6 @@ export function server(up: Upstream, o: ServerOptions = {}): Promise<TestServer>
 export async function viewer(srv: TestServer, path: string, claims: Record<string, unknown> = {}) {
   return srv.connect(path, { headers: { authorization: `Bearer ${await jwt(claims)}` } });
 }
+
+/** Values that must never climb out of an upstream path template (encoded, double-encoded, separators, NUL). */
+export const HOSTILE_SEGMENTS = ['..', '.', '%2e%2e', '%2E%2E', '%2e', '..%2f', '..%2F..', '%2e%2e%2f', '%252e%252e', '\\', '..\\..', 'a/../..', '%00', 'a%00b', '\u0000', 'a\nb'];
