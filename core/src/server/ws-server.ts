@@ -78,6 +78,24 @@ function connectionUpgrades(value: string | undefined): boolean {
   return false;
 }
 
+/** Does the client offer the canonical protocol's subprotocol (`actorwire`)? */
+function offersCanonical(offered: string): boolean {
+  if (!offered.includes(CANONICAL_DIALECT)) return false;
+  for (const raw of offered.split(',')) if (raw.trim().toLowerCase() === CANONICAL_DIALECT) return true;
+  return false;
+}
+
+/** The first offered `actorwire.<name>` subprotocol (a dialect this server does not define when called). */
+function unknownDialectProtocol(offered: string): string | undefined {
+  const prefix = `${CANONICAL_DIALECT}.`;
+  if (!offered.includes(prefix)) return undefined;
+  for (const raw of offered.split(',')) {
+    const sp = raw.trim();
+    if (sp.toLowerCase().startsWith(prefix)) return sp.slice(prefix.length);
+  }
+  return undefined;
+}
+
 function fillTemplate(template: string, params: Record<string, string>): string {
   return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, k: string) => params[k] ?? '');
 }
@@ -148,8 +166,9 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         writeJson(res, up.rejection.status, up.rejection.body);
         return;
       }
-      // Browsers fail the handshake if they offered subprotocols and none is echoed.
-      const protocol = up.protocol ?? up.dialectProtocol ?? (offered ? offered.split(',')[0]!.trim() : '');
+      // Only a subprotocol the server speaks is echoed: one a hook chose (the auth marker), the
+      // dialect's, or the canonical `actorwire`. Offering none of them gets no echo (RFC 6455 §4.2.2).
+      const protocol = up.protocol ?? up.dialectProtocol ?? (offersCanonical(offered) ? CANONICAL_DIALECT : '');
       res.upgrade<SocketData>({ req: up }, key, protocol, ext, context);
     };
 
@@ -343,25 +362,31 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
 
   return anchor;
 
-  /** `?dialect=` first, then an offered subprotocol, then the route's; an unknown name is a 400. */
+  /**
+   * `?dialect=` first, then an offered subprotocol, then the route's. A dialect no loaded plugin
+   * defines — by name, or as an offered `actorwire.*` subprotocol when no offered one is known —
+   * is a 400 UNKNOWN_DIALECT, never a silent fall back to the canonical protocol.
+   */
   function chooseDialect(up: UpgradeRequestImpl, offered: string, routeDialect: Dialect | undefined): void {
-    if (dialects.size === 0) return;
+    const unknown = (name: string): void =>
+      up.reject(400, { error: `unknown dialect ${JSON.stringify(name.slice(0, 32))}`, code: 'UNKNOWN_DIALECT', dialects: [CANONICAL_DIALECT, ...dialects.names()] });
     const asked = up.rawQuery.includes('dialect=') ? up.query.get('dialect') : null;
     if (asked !== null && asked !== '') {
       if (asked === CANONICAL_DIALECT) return;
       const d = dialects.get(asked);
-      if (d === undefined) {
-        up.reject(400, { error: `unknown dialect ${JSON.stringify(asked.slice(0, 32))}`, code: 'UNKNOWN_DIALECT', dialects: [CANONICAL_DIALECT, ...dialects.names()] });
-        return;
-      }
+      if (d === undefined) return unknown(asked);
       up.dialect = d;
       return;
     }
-    const bySubprotocol = dialects.fromSubprotocols(offered);
+    const bySubprotocol = dialects.size === 0 ? undefined : dialects.fromSubprotocols(offered);
     if (bySubprotocol) {
       up.dialect = bySubprotocol.dialect;
       up.dialectProtocol = bySubprotocol.subprotocol;
       return;
+    }
+    if (offered !== '' && !offersCanonical(offered)) {
+      const named = unknownDialectProtocol(offered);
+      if (named !== undefined) return unknown(named);
     }
     up.dialect = routeDialect;
   }
