@@ -2,16 +2,20 @@
  * `history`: page through a room's history.
  *   {type:'history', room, since?: {offset, epoch}, limit?, reverse?, id?}
  *   → {type:'history', room, data: {epoch, offset, complete, messages: [...]}, id}
- * Authorized like a subscribe to the room (the session need not be subscribed).
+ * Authorized exactly like a subscribe to the room (the rooms plugin's `roomAccess`: name rules,
+ * user channels, policies; the session need not be subscribed). Without the rooms plugin, by the
+ * topic's own rules.
  */
 import { protocolError, streamPositionSchema, type MessageContext, type MessageDefinition, type PluginContext, type StreamPosition } from '@actorwire/core';
+import type {} from '@actorwire/plugin-rooms';
 import type { History } from './history.js';
 
 export const historySchema = {
   type: 'object',
   properties: {
     type: { type: 'string' },
-    room: { type: 'string', minLength: 1, maxLength: 1024 },
+    // Empty: ROOM_REQUIRED from the handler, as subscribe answers.
+    room: { type: 'string', maxLength: 1024 },
     id: { type: 'string' },
     since: streamPositionSchema,
     limit: { type: 'integer', minimum: 1 },
@@ -26,13 +30,20 @@ export function historyMessage(ctx: PluginContext, history: History, pageLimit: 
     async handle({ session, message, reply }: MessageContext) {
       const room = message.room;
       if (room === undefined || room === '') throw protocolError('ROOM_REQUIRED');
-      if (!history.keeps(room)) throw protocolError('INVALID_MESSAGE', `room "${room}" keeps no history`);
-      await ctx.topics.authorize(session, room, 'subscribe');
+      // Read at call time, not declared in `uses`: rooms uses history (recovery), so an order would be a cycle.
+      const access = ctx.services.find('roomAccess');
+      let topic: string;
+      if (access !== undefined) topic = await access.readable(session, room);
+      else {
+        topic = room;
+        await ctx.topics.authorize(session, topic, 'subscribe');
+      }
+      if (!history.keeps(topic)) throw protocolError('INVALID_MESSAGE', `room "${room}" keeps no history`);
       // The schema has checked `since`, `limit` and `reverse`.
       const m = message as typeof message & { limit?: number; reverse?: boolean; since?: StreamPosition };
       const limit = Math.min(m.limit ?? pageLimit, pageLimit);
       const since = m.since;
-      const page = await history.page(session, room, { limit, ...(since ? { since } : {}), ...(m.reverse ? { reverse: true } : {}) });
+      const page = await history.page(session, topic, { limit, ...(since ? { since } : {}), ...(m.reverse ? { reverse: true } : {}) });
       reply({
         type: 'history',
         room,

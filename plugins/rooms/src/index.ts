@@ -4,7 +4,7 @@
  * (claims or BACKEND_URL), user channels, presence, the notify API (HTTP and `notifier`
  * in the container) and GET /admin/clients. See README.md.
  */
-import { definePlugin, packageInfo } from '@actorwire/core';
+import { definePlugin, packageInfo, type Session } from '@actorwire/core';
 import { adminRoute } from './admin-route.js';
 import { broadcastMessage } from './messages/broadcast.js';
 import { presenceMessage } from './messages/presence.js';
@@ -23,10 +23,18 @@ export type { Notifier, NotifyResult } from './notifier.js';
 export { POLICY } from './policies/index.js';
 export { RoomNames, DEFAULT_PATTERN } from './room-name.js';
 
+/** Who may read a room, as `subscribe` decides it (name rules, user channels, policies). */
+export interface RoomAccess {
+  /** The topic `room` stands for, once `session` may read it; throws the error `subscribe` would answer. */
+  readable(session: Session, room: unknown): Promise<string>;
+}
+
 declare module '@actorwire/core' {
   interface ActorwireServices {
     /** Push notifications to users, rooms or everyone (provided by @actorwire/plugin-rooms). */
     notifier: Notifier;
+    /** The room read authorization `subscribe` uses, for other readers of rooms (history). */
+    roomAccess: RoomAccess;
   }
 }
 
@@ -34,7 +42,7 @@ export default definePlugin<RoomsOptions>({
   name: 'rooms',
   version: packageInfo(import.meta.url).version,
   kernel: '^0.1.0',
-  provides: ['notifier'],
+  provides: ['notifier', 'roomAccess'],
   // The authenticator guards the HTTP APIs when an auth plugin is loaded; presence may be a cluster one.
   // history: rooms it keeps recover what a reconnecting client missed (subscribe `since`).
   uses: ['authenticator', 'presence', 'history'],
@@ -52,6 +60,13 @@ export default definePlugin<RoomsOptions>({
     ctx.messages.define('presence', presenceMessage(r));
 
     ctx.services.provide('notifier', createNotifier(r));
+    ctx.services.provide('roomAccess', {
+      async readable(session, room) {
+        const topic = r.topicOf(room);
+        await r.authorizeRead(session, topic);
+        return topic;
+      },
+    });
 
     if (options.notifyApi) ctx.routes.http('post', '/api/notify', notifyRoute(r));
     if (options.adminApi) ctx.routes.http('get', '/admin/clients', adminRoute(r));

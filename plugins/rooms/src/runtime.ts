@@ -70,6 +70,20 @@ export class Rooms {
     return session.userId !== undefined && topic === this.ctx.sessions.userTopic(session.userId);
   }
 
+  /** The topic a client's room name stands for, after the name rules (INVALID_ROOM / ROOM_REQUIRED). */
+  topicOf(room: unknown): string {
+    return this.topicFor(this.names.check(room));
+  }
+
+  /**
+   * The one authorization of reading a topic — a subscribe, a history page (the `roomAccess`
+   * service): the session's own user channel always; anything else as its policies say.
+   */
+  async authorizeRead(session: Session, topic: string): Promise<void> {
+    if (this.isOwnUserChannel(session, topic)) return;
+    await this.ctx.topics.authorize(session, topic, 'subscribe');
+  }
+
   /** Topics that are not rooms: user channels and kernel system topics (`$…`). */
   isRoom(topic: string): boolean {
     return !topic.startsWith('$') && this.userOfTopic(topic) === undefined;

@@ -19,6 +19,7 @@ export function subscribeMessage(r: Rooms, presenceEvents: PresenceEvents): Mess
   async function handle({ session, message, reply }: MessageContext): Promise<void> {
     const room = r.names.check(message.room);
     const topic = r.topicFor(room);
+    // Authorized the way `history` is (Rooms.authorizeRead): one path for every read of a room.
 
     if (r.isOwnUserChannel(session, topic)) {
       // The kernel joined it at authentication: nothing to do.
@@ -32,7 +33,7 @@ export function subscribeMessage(r: Rooms, presenceEvents: PresenceEvents): Mess
     if (opts.maxRoomsPerConnection > 0 && session.topics.size >= opts.maxRoomsPerConnection) {
       throw protocolError('TOO_MANY_SUBSCRIPTIONS');
     }
-    await ctx.topics.authorize(session, topic, 'subscribe');
+    await r.authorizeRead(session, topic);
 
     const max = opts.maxConnectionsPerRoom;
     if (max > 0) {
