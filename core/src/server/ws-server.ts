@@ -264,7 +264,18 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         // Sockets that must authenticate and have not have their own, smaller budget: they cannot
         // take the slots of users with a token (anonymous sessions of optional routes are users).
         const squatting = up.identity === undefined && sessionEnv.authRequired && ws.maxUnauthenticated > 0 && sessions.awaitingAuthCount() >= ws.maxUnauthenticated;
-        if ((ws.maxConnections > 0 && sessions.count() >= ws.maxConnections) || squatting || (admission.enabled && admission.overConnections(up.remoteAddress))) {
+        let full = ws.maxConnections > 0 && sessions.count() >= ws.maxConnections;
+        // At capacity a user with a token takes the slot of the oldest socket that has none yet
+        // (4408, as if its auth deadline had passed): tokenless sockets never hold users out,
+        // whatever the two budgets are.
+        if (full && up.identity !== undefined) {
+          const evicted = sessions.takeOldestAwaitingAuth();
+          if (evicted !== undefined) {
+            evicted.close(CloseCodes.AUTH_TIMEOUT, 'the server is full: a user with a token took this unauthenticated slot');
+            full = false;
+          }
+        }
+        if (full || squatting || (admission.enabled && admission.overConnections(up.remoteAddress))) {
           const err = protocolError('SERVER_FULL');
           metrics.countError(err.code);
           socket.send(JSON.stringify({ type: 'error', error: err.message, code: err.code, timestamp: Date.now() }), false);

@@ -10,8 +10,11 @@ export class Sessions implements SessionRegistry {
   private readonly byId = new Map<string, SessionImpl>();
   /** A user's only session, or a Set once it has several (most users have one: no Set each). */
   private readonly byUser = new Map<string, SessionImpl | Set<SessionImpl>>();
-  /** Sessions that must authenticate and have not yet (the unauthenticated budget reads it). */
-  private awaiting = 0;
+  /**
+   * Sessions that must authenticate and have not yet, oldest first (the unauthenticated budget
+   * reads its size; a token-bearing upgrade at capacity evicts its first).
+   */
+  private readonly awaiting = new Set<SessionImpl>();
 
   constructor(
     /** Server-side publish (authorization skipped, `onPublish` hooks applied): the topic registry's. */
@@ -24,14 +27,14 @@ export class Sessions implements SessionRegistry {
   add(s: SessionImpl): void {
     this.byId.set(s.id, s);
     if (s.identity) this.indexUser(s, s.identity.userId);
-    else if (s.authRequired) this.awaiting++;
+    else if (s.authRequired) this.awaiting.add(s);
   }
 
   remove(s: SessionImpl): void {
     if (!this.byId.delete(s.id)) return;
     const uid = s.identity?.userId;
     if (uid === undefined) {
-      if (s.authRequired) this.awaiting--;
+      this.awaiting.delete(s);
       return;
     }
     const entry = this.byUser.get(uid);
@@ -48,7 +51,18 @@ export class Sessions implements SessionRegistry {
 
   /** Sessions that must authenticate and have not yet. */
   awaitingAuthCount(): number {
-    return this.awaiting;
+    return this.awaiting.size;
+  }
+
+  /**
+   * The oldest session still waiting to authenticate, no longer counted as waiting (it is being
+   * evicted), or undefined when there is none.
+   */
+  takeOldestAwaitingAuth(): SessionImpl | undefined {
+    const first = this.awaiting.values().next();
+    if (first.done) return undefined;
+    this.awaiting.delete(first.value);
+    return first.value;
   }
 
   get(id: string): SessionImpl | undefined {
@@ -87,7 +101,7 @@ export class Sessions implements SessionRegistry {
     s.identity = identity;
     s.publishGrants = undefined; // a new identity is asked again
     if (!previous) {
-      if (this.byId.has(s.id) && s.authRequired) this.awaiting--;
+      this.awaiting.delete(s);
       this.indexUser(s, identity.userId);
       s.joinSystemTopic(this.userTopic(identity.userId));
     }

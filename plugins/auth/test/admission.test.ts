@@ -28,6 +28,24 @@ t.test('slot squatting: token-less sockets fill their budget, users with a token
   await srv.connect('/ws', { awaitConnected: true }).catch(() => t.fail('a slot of the budget was freed by the authentication'));
 });
 
+t.test('connection limit 40, default unauthenticated budget (1,000): token-less sockets take every slot, a user with a token still gets in', async (t) => {
+  const srv = await startAuth({ secret: SECRET, lateAuth: true }, { config: { websocket: { maxConnections: 40, authTimeout: 30_000 } } });
+  t.teardown(() => srv.stop());
+  const squatters = [];
+  for (let i = 0; i < 40; i++) squatters.push(await srv.connect('/ws'));
+  const extra = await srv.connect('/ws', { awaitConnected: false });
+  t.equal((await extra.next('error')).code, 'SERVER_FULL', 'a 41st token-less socket is refused');
+  for (let i = 0; i < 3; i++) {
+    const u = await srv.connect(`/ws?token=${await hs({ sub: `user${i}` })}`);
+    t.equal((await u.request({ type: 'ping' })).type, 'pong', `user ${i} with a token gets in at capacity`);
+    const evicted = await squatters[i]!.closed;
+    t.equal(evicted.code, 4408, `the oldest token-less socket (${i}) is closed with 4408`);
+  }
+  t.equal(squatters[3]!.closeCode, undefined, 'only as many evicted as users came');
+  await new Promise((r) => setTimeout(r, 100));
+  t.equal(srv.kernel.services.get('sessions').count(), 40, 'still at the limit');
+});
+
 t.test('per-address limits: open connections and upgrade rate answer 429 before the upgrade', async (t) => {
   const srv = await startAuth({ secret: SECRET }, { config: { websocket: { maxConnectionsPerIp: 3 } } });
   const token = await hs({ sub: 'u' });
