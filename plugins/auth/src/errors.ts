@@ -20,6 +20,8 @@ export const AuthReasons = {
   bad_signature: 'invalid token',
   /** The header `alg` is not allowed for any configured key (`none`, RS256 against a secret, HS256 against a public key, …). */
   algorithm_not_allowed: 'invalid token',
+  /** The header lists a critical extension (`crit`) this server does not implement. */
+  unsupported_header: 'invalid token',
   /** `exp` has passed (beyond the clock tolerance). */
   expired: 'token expired',
   /** `nbf` is in the future (beyond the clock tolerance). */
@@ -98,7 +100,11 @@ export function fromJoseError(err: unknown, fetchingKeys: boolean): AuthError {
   if (err instanceof joseErrors.JWKSNoMatchingKey) return new AuthError('no_matching_key', err.message, err);
   if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) return new AuthError('key_unavailable', err.message, err);
   if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return new AuthError('malformed', err.message, err);
-  if (err instanceof joseErrors.JOSENotSupported) return new AuthError('algorithm_not_allowed', err.message, err);
+  if (err instanceof joseErrors.JOSENotSupported) {
+    // jose's words for a `crit` it does not implement: the header, not the algorithm, is refused.
+    const crit = /Extension Header Parameter|"crit"/.test(err.message);
+    return new AuthError(crit ? 'unsupported_header' : 'algorithm_not_allowed', err.message, err);
+  }
   if (fetchingKeys) {
     // fetch() network errors are TypeErrors; a non-200 answer is a generic JOSEError.
     return new AuthError('key_unavailable', (err as Error)?.message ?? String(err), err);
