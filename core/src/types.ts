@@ -254,8 +254,11 @@ export interface Bus {
   readonly instanceId: string;
   /** Serialize once, deliver locally through uWS topics and hand the same bytes to every transport. */
   publish(topic: string, frame: Frame): string;
-  /** Publish pre-serialized JSON. */
-  publishRaw(topic: string, payload: string): void;
+  /**
+   * Publish pre-serialized JSON. `frame`, when given, is the frame `payload` was serialized from
+   * (dialect encoders use it instead of parsing the payload again).
+   */
+  publishRaw(topic: string, payload: string, frame?: Frame): void;
   /** The topic every session joins at open: publishing to it reaches every connection (on every instance). */
   readonly broadcastTopic: string;
   /** Deliver a message that arrived from a transport (local fan-out only). */

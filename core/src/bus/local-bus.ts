@@ -42,8 +42,8 @@ export class LocalBus implements Bus {
     return payload;
   }
 
-  publishRaw(topic: string, payload: string): void {
-    this.send(topic, payload, undefined);
+  publishRaw(topic: string, payload: string, frame?: Frame): void {
+    this.send(topic, payload, frame);
   }
 
   private send(topic: string, payload: string, frame: Frame | undefined): void {

@@ -34,6 +34,9 @@ export default definePlugin<HistoryOptions>({
       seen.add(r.pattern);
       if ((r.ttl ?? 0) > o.metaTtl) throw new KernelError(KernelErrors.PLUGIN_OPTIONS, `history: "${r.pattern}" keeps messages ${r.ttl} ms, longer than metaTtl (${o.metaTtl} ms)`, 'history');
     }
+    if (o.maxMessageBytes > o.maxRoomBytes || o.maxRoomBytes > o.maxBytes) {
+      throw new KernelError(KernelErrors.PLUGIN_OPTIONS, `history: the byte limits must nest: HISTORY_MAX_MESSAGE_SIZE (${o.maxMessageBytes}) ≤ HISTORY_MAX_ROOM_BYTES (${o.maxRoomBytes}) ≤ HISTORY_MAX_BYTES (${o.maxBytes})`, 'history');
+    }
     if (o.rooms.length === 0) {
       ctx.hooks.on('onReady', () => ctx.logger.info('history: no room patterns configured (HISTORY_ROOMS); nothing is kept'));
       return;
@@ -49,11 +52,11 @@ export default definePlugin<HistoryOptions>({
     const { maxBackpressure } = ctx.config.websocket;
     let store: HistoryStore;
     if (o.storage !== 'memory' && redis !== undefined) {
-      const rs = new RedisStore(redis, clock, o.metaTtl, ctx.logger, ctx.tracer, maxBackpressure);
+      const rs = new RedisStore(redis, clock, o.metaTtl, ctx.logger, ctx.tracer, maxBackpressure, o.maxMessageBytes);
       ctx.transports.add(rs.transport((topic) => rules.ruleOf(topic) !== undefined));
       store = rs;
     } else {
-      store = new MemoryStore(ctx.bus, clock, o.maxRooms, maxBackpressure);
+      store = new MemoryStore(ctx.bus, clock, o.maxRooms, maxBackpressure, { maxRoomBytes: o.maxRoomBytes, maxBytes: o.maxBytes }, o.maxMessageBytes);
       ctx.health('history', () => store.health());
     }
     const history = new History(rules, store, maxBackpressure);

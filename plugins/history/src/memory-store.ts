@@ -7,28 +7,52 @@
 import { randomBytes } from 'node:crypto';
 import type { Bus, Clock, Frame, HistoryJoin, HistoryPage, HistoryQuery, Session, StreamPosition } from '@actorwire/core';
 import type { KeptRule } from './options.js';
-import { fitsBudget, newStats, sendBudget, type HistoryStore } from './store.js';
+import { fitsBudget, newStats, sendBudget, tooLarge, type HistoryStore } from './store.js';
 
 export const newEpoch = (): string => randomBytes(6).toString('hex');
 
+/**
+ * One room's kept messages: offsets `start`…`top`, at most `size` of them and at most the room's
+ * byte budget; the oldest go first (a recovery from before `start` answers `recovered: false`).
+ */
 class RoomLog {
   readonly epoch = newEpoch();
   top = 0;
-  private readonly payloads: string[] = [];
+  /** Oldest offset still kept (top + 1 when none). */
+  start = 1;
+  /** Characters of the payloads kept (strings of JSON: bytes for ASCII). */
+  bytes = 0;
+  private readonly payloads: Array<string | undefined> = [];
   private readonly times: number[] = [];
 
   constructor(private readonly size: number) {}
 
-  append(at: number, payload: string): void {
+  /** Keep `payload` as offset top + 1; returns the characters it freed by pushing out the oldest. */
+  append(at: number, payload: string): number {
+    let freed = 0;
+    if (this.top - this.start + 1 >= this.size) freed += this.dropOldest();
     const i = this.top % this.size;
     this.top++;
     this.payloads[i] = payload;
     this.times[i] = at;
+    this.bytes += payload.length;
+    return freed;
+  }
+
+  /** Forget the oldest kept message; returns its characters (0 when none is kept). */
+  dropOldest(): number {
+    if (this.start > this.top) return 0;
+    const i = (this.start - 1) % this.size;
+    const n = this.payloads[i]?.length ?? 0;
+    this.payloads[i] = undefined;
+    this.start++;
+    this.bytes -= n;
+    return n;
   }
 
   /** Oldest offset still kept and not older than `ttl` (top + 1 when none). */
   oldest(now: number, ttl: number): number {
-    let o = Math.max(1, this.top - this.size + 1);
+    let o = this.start;
     if (ttl > 0) while (o <= this.top && this.times[(o - 1) % this.size]! < now - ttl) o++;
     return o;
   }
@@ -38,11 +62,21 @@ class RoomLog {
   }
 }
 
+/** The memory store's byte budgets (characters of kept JSON). */
+export interface MemoryBudgets {
+  /** Per room: past it the room's oldest messages go. */
+  maxRoomBytes: number;
+  /** Every room together: past it the least recently used rooms' oldest messages go. */
+  maxBytes: number;
+}
+
 export class MemoryStore implements HistoryStore {
   readonly kind = 'memory';
   readonly stats = newStats();
   /** Insertion order is recency: a use moves a room to the end, the first is the least recently used. */
   private readonly logs = new Map<string, RoomLog>();
+  /** Characters kept over every room (≤ budgets.maxBytes). */
+  private bytes = 0;
 
   constructor(
     private readonly bus: Bus,
@@ -50,7 +84,15 @@ export class MemoryStore implements HistoryStore {
     private readonly maxRooms: number,
     /** The sockets' send-buffer limit (websocket.maxBackpressure): a recovery takes at most half. */
     private readonly maxBackpressure: number,
+    private readonly budgets: MemoryBudgets,
+    /** Largest message a history room takes (TOO_LARGE beyond). */
+    private readonly maxMessageBytes: number,
   ) {}
+
+  /** Characters kept now, over every room. */
+  get keptBytes(): number {
+    return this.bytes;
+  }
 
   private logOf(topic: string, rule: KeptRule): RoomLog {
     let log = this.logs.get(topic);
@@ -58,7 +100,7 @@ export class MemoryStore implements HistoryStore {
       this.logs.delete(topic);
     } else {
       log = new RoomLog(rule.size);
-      if (this.logs.size >= this.maxRooms) this.logs.delete(this.logs.keys().next().value!);
+      if (this.logs.size >= this.maxRooms) this.forget(this.logs.keys().next().value!);
     }
     this.logs.set(topic, log);
     return log;
@@ -66,10 +108,46 @@ export class MemoryStore implements HistoryStore {
 
   publish(topic: string, rule: KeptRule, frame: Frame): void {
     const log = this.logOf(topic, rule);
+    if (frame.timestamp === undefined) frame.timestamp = Date.now();
     frame.offset = log.top + 1;
     frame.epoch = log.epoch;
-    log.append(this.clock.now(), this.bus.publish(topic, frame));
+    // Serialized once: the size is checked before anything is delivered or numbered.
+    const payload = JSON.stringify(frame);
+    if (payload.length > this.maxMessageBytes) {
+      delete frame.offset;
+      delete frame.epoch;
+      this.stats.refused++;
+      throw tooLarge(this.maxMessageBytes);
+    }
+    this.bus.publishRaw(topic, payload, frame);
+    this.bytes += payload.length - log.append(this.clock.now(), payload);
     this.stats.appended++;
+    this.trim(log);
+  }
+
+  /** Within the budgets again: this room's oldest first, then the least recently used rooms' oldest. */
+  private trim(log: RoomLog): void {
+    while (log.bytes > this.budgets.maxRoomBytes && log.start < log.top) this.evict(log);
+    if (this.bytes <= this.budgets.maxBytes) return;
+    for (const [topic, other] of this.logs) {
+      // The newest message of the room just published to is kept: it was delivered with its offset.
+      while (this.bytes > this.budgets.maxBytes && (other !== log ? other.start <= other.top : other.start < other.top)) this.evict(other);
+      if (other !== log && other.start > other.top) this.forget(topic);
+      if (this.bytes <= this.budgets.maxBytes) return;
+    }
+  }
+
+  private evict(log: RoomLog): void {
+    this.bytes -= log.dropOldest();
+    this.stats.evicted++;
+  }
+
+  /** Forget a room (its epoch with it: the next use starts a new one). */
+  private forget(topic: string): void {
+    const log = this.logs.get(topic);
+    if (log === undefined) return;
+    this.bytes -= log.bytes;
+    this.logs.delete(topic);
   }
 
   async read(topic: string, rule: KeptRule, query: HistoryQuery): Promise<HistoryPage> {
@@ -115,6 +193,6 @@ export class MemoryStore implements HistoryStore {
   }
 
   health() {
-    return { status: 'up' as const, storage: 'memory', rooms: this.logs.size };
+    return { status: 'up' as const, storage: 'memory', rooms: this.logs.size, bytes: this.bytes, maxBytes: this.budgets.maxBytes };
   }
 }

@@ -29,6 +29,12 @@ export interface HistoryOptions {
   storage: HistoryStorage;
   /** Memory storage: rooms kept at most (the least recently used is forgotten, its epoch with it). */
   maxRooms: number;
+  /** Largest message a room with history takes (serialized frame, characters); larger publishes answer TOO_LARGE. Env HISTORY_MAX_MESSAGE_SIZE. */
+  maxMessageBytes: number;
+  /** Memory storage: characters kept per room at most (the oldest go first). Env HISTORY_MAX_ROOM_BYTES. */
+  maxRoomBytes: number;
+  /** Memory storage: characters kept over every room at most (the least recently used rooms' oldest go first). Env HISTORY_MAX_BYTES. */
+  maxBytes: number;
   /** Most messages one `history` request returns. */
   pageLimit: number;
   /**
@@ -58,6 +64,9 @@ export const optionsSchema = {
     },
     storage: { enum: ['auto', 'memory', 'redis'], default: 'auto' },
     maxRooms: { type: 'integer', minimum: 1, default: 10_000 },
+    maxMessageBytes: { type: 'integer', minimum: 256, default: 64 * 1024 },
+    maxRoomBytes: { type: 'integer', minimum: 1024, default: 4 * 1024 * 1024 },
+    maxBytes: { type: 'integer', minimum: 1024, default: 128 * 1024 * 1024 },
     pageLimit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
     metaTtl: { type: 'integer', minimum: 1000, default: 30 * 24 * 3600 * 1000 },
   },
@@ -68,6 +77,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<HistoryOptions> 
     rooms: parseRooms(env, 'HISTORY_ROOMS'),
     storage: envEnum(env, 'HISTORY_STORAGE', ['auto', 'memory', 'redis'] as const),
     maxRooms: envInt(env, 'HISTORY_MAX_ROOMS', { min: 1 }),
+    maxMessageBytes: envInt(env, 'HISTORY_MAX_MESSAGE_SIZE', { min: 256 }),
+    maxRoomBytes: envInt(env, 'HISTORY_MAX_ROOM_BYTES', { min: 1024 }),
+    maxBytes: envInt(env, 'HISTORY_MAX_BYTES', { min: 1024 }),
     pageLimit: envInt(env, 'HISTORY_PAGE_LIMIT', { min: 1, max: 10_000 }),
     metaTtl: envDuration(env, 'HISTORY_META_TTL', { min: 1000 }),
   };

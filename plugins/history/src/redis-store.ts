@@ -14,7 +14,7 @@ import { Interest } from './interest.js';
 import { newEpoch } from './memory-store.js';
 import type { KeptRule } from './options.js';
 import { APPEND, READ } from './scripts.js';
-import { fitsBudget, newStats, offsetOf, sendBudget, type HistoryStore } from './store.js';
+import { fitsBudget, newStats, offsetOf, sendBudget, tooLarge, type HistoryStore } from './store.js';
 import { Tails } from './tails.js';
 
 type Logger = PluginContext['logger'];
@@ -55,6 +55,8 @@ export class RedisStore implements HistoryStore {
     private readonly tracer: Tracer,
     /** The sockets' send-buffer limit (websocket.maxBackpressure): a recovery takes at most half. */
     private readonly maxBackpressure: number,
+    /** Largest message a history room takes (TOO_LARGE beyond): with `size`, what bounds a room's stream. */
+    private readonly maxMessageBytes: number,
   ) {
     this.cmd = redis.client as Client & Scripts;
     this.cmd.defineCommand('awHistoryAppend', { numberOfKeys: 2, lua: APPEND });
@@ -135,6 +137,10 @@ export class RedisStore implements HistoryStore {
     const channel = this.channelOf(topic);
     if (frame.timestamp === undefined) frame.timestamp = Date.now();
     const json = JSON.stringify(frame);
+    if (json.length > this.maxMessageBytes) {
+      this.stats.refused++;
+      return Promise.reject(tooLarge(this.maxMessageBytes));
+    }
     const span = this.producerSpan(channel);
     const traceparent = span === undefined ? '' : traceparentOf(span);
     return this.cmd

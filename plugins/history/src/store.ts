@@ -1,5 +1,5 @@
 /** What a history storage does; the memory and Redis stores implement it. */
-import type { Frame, HistoryJoin, HistoryPage, HistoryQuery, Session, StreamPosition, TransportHealth } from '@actorwire/core';
+import { protocolError, type ActorwireError, type Frame, type HistoryJoin, type HistoryPage, type HistoryQuery, type Session, type StreamPosition, type TransportHealth } from '@actorwire/core';
 import type { KeptRule } from './options.js';
 
 export interface HistoryStats {
@@ -12,6 +12,10 @@ export interface HistoryStats {
   resent: number;
   /** Publishes refused because the storage was unavailable. */
   failed: number;
+  /** Publishes refused as larger than the history message limit. */
+  refused: number;
+  /** Messages forgotten before their room's size or age limit, to stay within a byte budget (memory). */
+  evicted: number;
 }
 
 export interface HistoryStore {
@@ -24,7 +28,12 @@ export interface HistoryStore {
   health(): TransportHealth & Record<string, unknown>;
 }
 
-export const newStats = (): HistoryStats => ({ appended: 0, recovered: 0, unrecovered: 0, resent: 0, failed: 0 });
+export const newStats = (): HistoryStats => ({ appended: 0, recovered: 0, unrecovered: 0, resent: 0, failed: 0, refused: 0, evicted: 0 });
+
+/** A publish larger than a history room takes: refused before it is numbered or delivered. */
+export function tooLarge(max: number): ActorwireError {
+  return protocolError('TOO_LARGE', `a message in a room with history is at most ${max} bytes`);
+}
 
 /** The offset the stores write at the end of every kept payload: `…,"offset":N,"epoch":"E"}`. */
 export function offsetOf(payload: string): number {
