@@ -522,15 +522,37 @@ export async function startKafkaBroker(opts = {}) {
         `Kafka ${version} ready at ${brokers} in ${(startMs / 1000).toFixed(1)} s ` +
           `(format ${(timings.formatMs / 1000).toFixed(1)} s + broker ${(timings.brokerMs / 1000).toFixed(1)} s; pid ${child.pid}, log ${logFile})`,
       );
-      const pid = child.pid;
+      let current = child;
       let stopped = null;
-      const stop = () =>
-        (stopped ??= (async () => {
-          await terminate(pid, { graceMs: 15_000, child: opts.detached ? null : child });
+      const broker = {
+        brokers, started: true, dir, logFile, version, startMs, timings,
+        /** The running broker's pid (changes with restart). */
+        get pid() { return current.pid; },
+        stop: () =>
+          (stopped ??= (async () => {
+            if (isAlive(current.pid)) await terminate(current.pid, { graceMs: 15_000, child: opts.detached ? null : current });
+            disown(current.pid);
+            if (!opts.keepDir) rmrf(dir);
+          })()),
+        /** kill -9: the broker dies without a word (fault tests); `restart()` brings it back. */
+        async kill() {
+          const pid = current.pid;
+          try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+          for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50);
           disown(pid);
-          if (!opts.keepDir) rmrf(dir);
-        })());
-      return { brokers, started: true, stop, pid, dir, logFile, version, startMs, timings };
+        },
+        /** Start the broker again on the same port and data (after `kill`, or a graceful stop of the process only). */
+        async restart() {
+          if (isAlive(current.pid)) await terminate(current.pid, { graceMs: 15_000, child: opts.detached ? null : current });
+          disown(current.pid);
+          current = opts.detached ? spawnDetached('java', args, { logFile, cwd: dir }) : spawnOwned('java', args, { logFile, cwd: dir, dir });
+          const next = current;
+          const dead = () => (opts.detached ? !isAlive(next.pid) : next.exitCode !== null || next.signalCode !== null);
+          // The old process's port may linger in TIME_WAIT-free close for a moment: the wait covers it.
+          await waitForKafka(brokers, { deadlineMs, isDead: dead });
+        },
+      };
+      return broker;
     } catch (e) {
       lastErr = e;
       if (child?.pid) {

@@ -80,7 +80,7 @@ async function healthy(srv: TestServer): Promise<number> {
 
 let markers = 0;
 /** Publish a valid message after the noise; the session must receive it. */
-async function survives(t: Tap.Test, what: string, client: TestClient, srv: TestServer, send: (marker: string) => Promise<unknown>, timeout = 10_000): Promise<void> {
+async function survives(t: { ok(v: unknown, m: string): unknown; equal(a: unknown, b: unknown, m: string): unknown }, what: string, client: TestClient, srv: TestServer, send: (marker: string) => Promise<unknown>, timeout = 10_000): Promise<void> {
   const marker = `marker-${SEED}-${++markers}`;
   await send(marker);
   const got = await client.next((f) => JSON.stringify(f).includes(marker), timeout).then(() => true, () => false);

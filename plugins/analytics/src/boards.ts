@@ -45,6 +45,11 @@ export class Boards {
     return keys === undefined ? [] : [...keys].map((k) => this.byKey.get(k)!);
   }
 
+  /** Every watched dashboard (a copy). */
+  all(): Watched[] {
+    return [...this.byKey.values()];
+  }
+
   get(key: string): Watched | undefined {
     return this.byKey.get(key);
   }

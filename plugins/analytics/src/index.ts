@@ -121,6 +121,8 @@ export default definePlugin<AnalyticsOptions>({
           kafka.register(topic, (rec) => refresher.record(refresher.eventOf(entity, rec)), `analytics:${entity}`);
         }
       }
+      // Brokers away: sessions are told their dashboards may go stale; back: every dashboard is re-queried.
+      if (topicsOf.size > 0) kafka.onAvailability((available) => (available ? refresher.resumed() : refresher.paused()));
     }
 
     ctx.services.provide('analytics', {

@@ -86,6 +86,22 @@ export class Refresher {
     this.coalescer.schedule();
   }
 
+  /** The event stream stopped: every session is told, on `.error` with code UNAVAILABLE, that its dashboard may go stale. */
+  paused(): void {
+    const err = { code: 'UNAVAILABLE', message: 'live updates are paused: the event stream is unavailable, this dashboard may be stale until it returns' };
+    for (const w of this.boards.all()) {
+      const frame = errorFrame(w.dashboard, err, { action: 'update' });
+      for (const s of w.sessions) s.sendRaw(frame);
+    }
+  }
+
+  /** The event stream flows again: what it missed is unknown, so every watched dashboard is re-queried. */
+  resumed(): void {
+    for (const w of this.boards.all()) this.coalescer.mark(w.dashboard.key, w.dashboard);
+    this.cache.invalidateWhere(() => true);
+    this.coalescer.schedule();
+  }
+
   flush(): Promise<void> {
     return this.coalescer.flush();
   }

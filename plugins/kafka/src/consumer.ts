@@ -16,6 +16,13 @@ type Logger = { info(o: object, m: string): void; warn(o: object, m: string): vo
 
 export type ConsumerState = 'idle' | 'connecting' | 'rebalancing' | 'consuming' | 'crashed' | 'stopped';
 
+/**
+ * A consuming group member fetches at least every second (maxWaitTimeInMs) and heartbeats; with
+ * neither for this long, and no record in hand, the brokers are taken for gone. kafkajs itself
+ * keeps reporting "consuming" while it retries a dead broker.
+ */
+export const STALL_MS = 10_000;
+
 export class KafkaRuntime {
   readonly kafka: Kafka;
   producer: Producer | undefined;
@@ -27,6 +34,13 @@ export class KafkaRuntime {
   readonly lag = new Map<string, number>();
   private running = false;
   private lagTimer: NodeJS.Timeout | undefined;
+  /** Last fetch answer or heartbeat from the brokers (ms). */
+  private lastSignOfLife = 0;
+  /** A record being processed: a slow handler is not a lost broker. */
+  private processing = false;
+  /** Whether records flow, as last told to the handlers' listeners (undefined until the group was first joined). */
+  private announced: boolean | undefined;
+  private availabilityTimer: NodeJS.Timeout | undefined;
   private topics: string[] = [];
   /** The record being processed (and committed): shutdown waits for it. */
   private inFlight: Promise<unknown> | undefined;
@@ -83,7 +97,32 @@ export class KafkaRuntime {
   start(): void {
     this.running = true;
     this.handlers.freeze();
+    this.availabilityTimer = setInterval(() => this.checkAvailability(), 1000);
+    this.availabilityTimer.unref();
     void this.connectLoop();
+  }
+
+  /** Records flow: consuming, and the brokers answered lately (or a record is in hand). */
+  get available(): boolean {
+    return this.state === 'consuming' && (this.processing || Date.now() - this.lastSignOfLife < STALL_MS);
+  }
+
+  /** How long the brokers have been silent (ms), for /health. */
+  get silentFor(): number {
+    return this.lastSignOfLife === 0 ? 0 : Date.now() - this.lastSignOfLife;
+  }
+
+  private checkAvailability(): void {
+    const now = this.available;
+    if (this.announced === undefined) {
+      if (now) this.announced = true; // first joined: nothing to announce
+      return;
+    }
+    if (now === this.announced) return;
+    this.announced = now;
+    if (now) this.logger.info({ groupId: this.o.groupId }, 'Kafka records flow again');
+    else this.logger.error({ groupId: this.o.groupId, silentMs: this.silentFor, state: this.state }, 'Kafka brokers silent: records stopped flowing');
+    this.handlers.availabilityChanged(now, (err) => this.logger.error({ err }, 'a Kafka availability listener failed'));
   }
 
   private async connectLoop(): Promise<void> {
@@ -115,7 +154,11 @@ export class KafkaRuntime {
     // A short fetch long-poll: shutdown waits for the fetch in flight (kafkajs default: 5 s).
     const consumer = this.kafka.consumer({ groupId: this.o.groupId, allowAutoTopicCreation: true, maxWaitTimeInMs: 1000 });
     this.consumer = consumer;
+    const alive = () => { this.lastSignOfLife = Date.now(); };
+    consumer.on(consumer.events.FETCH, alive);
+    consumer.on(consumer.events.HEARTBEAT, alive);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      alive();
       this.state = 'consuming';
       this.lastError = undefined;
       this.logger.info({ groupId: this.o.groupId, memberId: payload.memberId, assignment: payload.memberAssignment }, 'Kafka consumer joined the group');
@@ -152,13 +195,18 @@ export class KafkaRuntime {
 
   /** Process, then commit: the offset moves only after every handler finished (at least once). */
   private async handle(consumer: Consumer, topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    this.processing = true;
     try {
       await this.processor.process(topic, partition, message);
+      this.lastSignOfLife = Date.now();
     } catch (err) {
       if (err instanceof ShuttingDown) throw err;
       // DLQ unavailable or an unexpected failure: do not commit; kafkajs retries from here.
       this.logger.error({ topic, partition, offset: message.offset, err: (err as Error).message }, 'Kafka record not processed; it will be retried');
       throw err;
+    }
+    finally {
+      this.processing = false;
     }
     await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
   }
@@ -195,6 +243,7 @@ export class KafkaRuntime {
   async stop(): Promise<void> {
     this.running = false;
     if (this.lagTimer) clearInterval(this.lagTimer);
+    if (this.availabilityTimer) clearInterval(this.availabilityTimer);
     // Let the record in hand finish and commit; a commit racing the disconnect would reopen a connection.
     await this.inFlight?.catch(() => undefined);
     await this.lagRun;

@@ -32,9 +32,33 @@ export interface RegisteredHandler {
   handler: KafkaHandler;
 }
 
+/** `false`: records stopped arriving (the brokers are away); `true`: they flow again after that. */
+export type AvailabilityListener = (available: boolean) => void;
+
 export class KafkaHandlers {
   private readonly items: RegisteredHandler[] = [];
+  private readonly listeners: AvailabilityListener[] = [];
   private frozen = false;
+
+  /**
+   * Be told when the stream of records stops (the consumer lost the brokers) and when it flows
+   * again — e.g. to tell viewers their data may be stale, then refresh what they view. Called
+   * only on changes after the consumer first joined its group. Register from your plugin's register().
+   */
+  onAvailability(listener: AvailabilityListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The consumer's side of onAvailability. A listener that throws does not stop the others. */
+  availabilityChanged(available: boolean, onError: (err: unknown) => void): void {
+    for (const l of this.listeners) {
+      try {
+        l(available);
+      } catch (err) {
+        onError(err);
+      }
+    }
+  }
 
   /** `name` appears in logs, metrics and dead-letter headers. */
   register(match: string | RegExp, handler: KafkaHandler, name = typeof match === 'string' ? match : match.source): void {

@@ -56,13 +56,13 @@ export default definePlugin<KafkaOptions>({
     ctx.hooks.on('onClose', () => runtime.stop());
 
     ctx.health('kafka', () => ({
-      // Degraded while consuming is not running, or for 10 s after a forward was dropped or failed.
-      status: runtime.state === 'consuming' && Date.now() - forward.lastTroubleAt > 10_000 ? 'up' : 'degraded',
+      // Degraded while records do not flow (not consuming, or the brokers silent), or for 10 s after a forward was dropped or failed.
+      status: runtime.available && Date.now() - forward.lastTroubleAt > 10_000 ? 'up' : 'degraded',
       forward: { pending: forward.pending, dropped: forward.dropped, failed: forward.failed },
       state: runtime.state,
       groupId: o.groupId,
       lag: Object.fromEntries(runtime.lag),
-      ...(runtime.lastError ? { detail: runtime.lastError } : {}),
+      ...(runtime.state === 'consuming' && !runtime.available ? { detail: `no answer from the brokers for ${Math.round(runtime.silentFor / 1000)} s` } : runtime.lastError ? { detail: runtime.lastError } : {}),
     }));
 
     const stats = runtime.processor.stats;

@@ -111,6 +111,11 @@ export class SnapshotCache<V extends Keyed> {
     }
   }
 
+  /** Forget every cached view `match` accepts (see invalidate). */
+  invalidateWhere(match: (view: V) => boolean): void {
+    for (const view of this.viewsWhere(match)) this.invalidate(view.key);
+  }
+
   /** Every cached view `match` accepts (a snapshot: safe to invalidate while iterating). */
   viewsWhere(match: (view: V) => boolean): V[] {
     const out: V[] = [];

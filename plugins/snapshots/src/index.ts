@@ -131,6 +131,8 @@ export default definePlugin<SnapshotsOptions>({
         }
         kafka.register(topic, (rec) => refresher.record(refresher.changeOf(target, rec)), `snapshots:${target}`);
       }
+      // Brokers away: viewers are told their views may go stale; back: every view is refreshed.
+      if (entityOf.size > 0) kafka.onAvailability((available) => (available ? refresher.resumed() : refresher.paused()));
     }
 
     const service: SnapshotsService = {

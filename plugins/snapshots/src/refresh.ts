@@ -104,6 +104,25 @@ export class Refresher {
     this.coalescer.schedule();
   }
 
+  /**
+   * The change stream stopped (Kafka brokers away): every viewer is told, on `.error` with code
+   * UNAVAILABLE, that its view may go stale. Sent once per stop, not repeated.
+   */
+  paused(): void {
+    const err = { code: 'UNAVAILABLE', message: 'live updates are paused: the change stream is unavailable, this view may be stale until it returns' };
+    for (const w of this.viewers.all()) {
+      const frame = errorFrame(w.view.entity, w.view.section, err, { action: 'refresh', entityId: w.view.id });
+      for (const s of w.sessions) s.sendRaw(frame);
+    }
+  }
+
+  /** The change stream flows again: what it missed is unknown, so every watched view is refreshed. */
+  resumed(): void {
+    for (const w of this.viewers.all()) this.coalescer.mark(w.view.key, w.view);
+    this.cache.invalidateWhere(() => true);
+    this.coalescer.schedule();
+  }
+
   /** Refresh what is marked now (tests and shutdown). */
   flush(): Promise<void> {
     return this.coalescer.flush();

@@ -58,6 +58,11 @@ export class Viewers {
     }
   }
 
+  /** Every watched view (a copy: safe while sessions come and go). */
+  all(): Watched[] {
+    return [...this.byKey.values()];
+  }
+
   get(key: string): Watched | undefined {
     return this.byKey.get(key);
   }
