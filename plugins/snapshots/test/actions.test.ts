@@ -145,8 +145,10 @@ t.test('URL templates per entity and defaults from configuration', async (t) => 
   await u.request({ action: 'list', page: 3 });
   t.equal(up.calls.at(-1)!.path, '/people');
   t.equal(up.calls.at(-1)!.query.toString(), 'hall=h1&page=3');
-  await u.request({ action: 'get_user', data: { id: 'a/b' } });
-  t.equal(up.calls.at(-1)!.path, '/people/a%2Fb', 'ids are encoded into the path');
+  await u.request({ action: 'get_user', data: { id: 'a b:c' } });
+  t.equal(up.calls.at(-1)!.path, '/people/a%20b%3Ac', 'ids are encoded into the path');
+  // A separator in an id could climb the path on an upstream that decodes %2F: refused.
+  t.equal((await u.request({ action: 'get_user', data: { id: 'a/b' } })).code, 'INVALID_MESSAGE', 'an id with a slash is refused');
 });
 
 t.test('other plugins add actions for an entity through the snapshots service', async (t) => {
