@@ -35,6 +35,8 @@ export interface HistoryOptions {
   maxRoomBytes: number;
   /** Memory storage: characters kept over every room at most (the least recently used rooms' oldest go first). Env HISTORY_MAX_BYTES. */
   maxBytes: number;
+  /** Redis storage: appends awaiting Redis at most (characters); beyond, publishes to history rooms answer UNAVAILABLE. Env HISTORY_MAX_PENDING_BYTES. */
+  maxPendingBytes: number;
   /** Most messages one `history` request returns. */
   pageLimit: number;
   /**
@@ -67,6 +69,7 @@ export const optionsSchema = {
     maxMessageBytes: { type: 'integer', minimum: 256, default: 64 * 1024 },
     maxRoomBytes: { type: 'integer', minimum: 1024, default: 4 * 1024 * 1024 },
     maxBytes: { type: 'integer', minimum: 1024, default: 128 * 1024 * 1024 },
+    maxPendingBytes: { type: 'integer', minimum: 1024, default: 1024 * 1024 },
     pageLimit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
     metaTtl: { type: 'integer', minimum: 1000, default: 30 * 24 * 3600 * 1000 },
   },
@@ -80,6 +83,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<HistoryOptions> 
     maxMessageBytes: envInt(env, 'HISTORY_MAX_MESSAGE_SIZE', { min: 256 }),
     maxRoomBytes: envInt(env, 'HISTORY_MAX_ROOM_BYTES', { min: 1024 }),
     maxBytes: envInt(env, 'HISTORY_MAX_BYTES', { min: 1024 }),
+    maxPendingBytes: envInt(env, 'HISTORY_MAX_PENDING_BYTES', { min: 1024 }),
     pageLimit: envInt(env, 'HISTORY_PAGE_LIMIT', { min: 1, max: 10_000 }),
     metaTtl: envDuration(env, 'HISTORY_META_TTL', { min: 1000 }),
   };

@@ -57,6 +57,8 @@ export class RedisStore implements HistoryStore {
     private readonly maxBackpressure: number,
     /** Largest message a history room takes (TOO_LARGE beyond): with `size`, what bounds a room's stream. */
     private readonly maxMessageBytes: number,
+    /** Appends awaiting Redis at most (characters): a frozen Redis makes history rooms refuse (UNAVAILABLE), not pile up. */
+    private readonly maxPendingBytes: number,
   ) {
     this.cmd = redis.client as Client & Scripts;
     this.cmd.defineCommand('awHistoryAppend', { numberOfKeys: 2, lua: APPEND });
@@ -133,6 +135,11 @@ export class RedisStore implements HistoryStore {
     });
   }
 
+  /** Characters of appends sent and not yet answered. */
+  private pendingBytes = 0;
+  /** When an append was last refused because Redis did not keep up (health is degraded for 10 s after). */
+  private lastStallAt = 0;
+
   publish(topic: string, rule: KeptRule, frame: Frame): Promise<void> {
     const channel = this.channelOf(topic);
     if (frame.timestamp === undefined) frame.timestamp = Date.now();
@@ -141,17 +148,25 @@ export class RedisStore implements HistoryStore {
       this.stats.refused++;
       return Promise.reject(tooLarge(this.maxMessageBytes));
     }
+    if (this.pendingBytes + json.length > this.maxPendingBytes) {
+      this.stats.failed++;
+      this.lastStallAt = Date.now();
+      return Promise.reject(unavailable(new Error(`${this.pendingBytes} bytes of appends already await Redis`)));
+    }
+    this.pendingBytes += json.length;
     const span = this.producerSpan(channel);
     const traceparent = span === undefined ? '' : traceparentOf(span);
     return this.cmd
       .awHistoryAppend(`${channel}:s`, `${channel}:m`, json, channel, rule.size, rule.ttl, this.metaTtl, newEpoch(), this.clock.now(), this.redis.cluster ? '1' : '0', traceparent)
       .then(
         (offset) => {
+          this.pendingBytes -= json.length;
           this.stats.appended++;
           span?.setAttribute('actorwire.offset', offset);
           span?.end();
         },
         (err: unknown) => {
+          this.pendingBytes -= json.length;
           this.stats.failed++;
           span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
           span?.end();
@@ -266,6 +281,9 @@ export class RedisStore implements HistoryStore {
   health(): TransportHealth & Record<string, unknown> {
     const up = this.cmd.status === 'ready' && this.sub.status === 'ready';
     const base = { storage: 'redis', target: this.redis.target, rooms: this.interest.size };
+    if (up && Date.now() - this.lastStallAt < 10_000) {
+      return { status: 'degraded', detail: `Redis ${this.redis.target} is not keeping up: ${this.pendingBytes} bytes of appends await it, history rooms refuse publishes (UNAVAILABLE)`, ...base };
+    }
     if (up) return { status: 'up', ...base };
     return { status: this.stopped ? 'down' : 'degraded', detail: `Redis ${this.redis.target} unavailable (commands ${this.cmd.status}, channel ${this.sub.status}): history rooms refuse publishes`, ...base };
   }

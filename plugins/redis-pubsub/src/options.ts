@@ -66,7 +66,7 @@ export const optionsSchema = {
     retryMax: { type: 'integer', minimum: 10, default: 10_000 },
     connectTimeout: { type: 'integer', minimum: 100, default: 5000 },
     maxPendingMessages: { type: 'integer', minimum: 1, default: 50_000 },
-    maxPendingBytes: { type: 'integer', minimum: 1024, default: 32 * 1024 * 1024 },
+    maxPendingBytes: { type: 'integer', minimum: 1024, default: 4 * 1024 * 1024 },
     maxMessageSize: { type: 'integer', minimum: 1024, default: 2 * 1024 * 1024 },
     interop: { type: 'boolean', default: false },
     interopEventsPrefix: { type: 'string', minLength: 1, default: 'events:' },

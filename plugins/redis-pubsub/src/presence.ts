@@ -86,8 +86,28 @@ export class RedisPresence implements Presence {
     return { n: this.d.topics.localCount(topic), u };
   }
 
+  /** One presence write at a time: while Redis is slow or frozen, changes gather in `dirty` instead of piling up pipelines. */
+  private writing: Promise<void> | undefined;
+  private fullPending = false;
+
   private async flush(full: boolean): Promise<void> {
-    if (!this.ready()) return;
+    if (this.writing !== undefined) {
+      if (full) this.fullPending = true;
+      return;
+    }
+    const all = full || this.fullPending;
+    this.fullPending = false;
+    this.writing = this.write(all).then((ok) => {
+      this.writing = undefined;
+      // What changed meanwhile goes now; after a failure it waits for the next beat or reconnect.
+      if (ok && (this.dirty.size > 0 || this.fullPending)) void this.flush(false);
+    });
+    return this.writing;
+  }
+
+  /** True when written (or nothing to do). */
+  private async write(full: boolean): Promise<boolean> {
+    if (!this.ready()) return false;
     const topics = full ? [...this.d.topics.localTopics().keys()] : [...this.dirty];
     this.dirty.clear();
     const p = this.d.client.pipeline();
@@ -102,10 +122,12 @@ export class RedisPresence implements Presence {
     p.zadd(this.instances, Date.now() + this.d.ttl, this.d.instanceId);
     try {
       await p.exec();
+      return true;
     } catch (err) {
       // Redis went away mid-write: redo everything once it is back.
       for (const t of topics) this.dirty.add(t);
       this.d.logger.debug({ err: (err as Error).message }, 'presence write failed; retried after reconnect');
+      return false;
     }
   }
 
