@@ -52,7 +52,7 @@ export default definePlugin<HistoryOptions>({
     const { maxBackpressure } = ctx.config.websocket;
     let store: HistoryStore;
     if (o.storage !== 'memory' && redis !== undefined) {
-      const rs = new RedisStore(redis, clock, o.metaTtl, ctx.logger, ctx.tracer, maxBackpressure, o.maxMessageBytes, o.maxPendingBytes);
+      const rs = new RedisStore(redis, clock, o.metaTtl, ctx.logger, ctx.tracer, maxBackpressure, o.maxMessageBytes, o.maxPendingBytes, ctx.inputs('redis-history', { maxBytes: o.maxMessageBytes + 1024 }));
       ctx.transports.add(rs.transport((topic) => rules.ruleOf(topic) !== undefined));
       store = rs;
     } else {

@@ -7,7 +7,7 @@
  * session right before it joins.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { protocolError, type BusMessage, type Clock, type Frame, type HistoryJoin, type HistoryPage, type HistoryQuery, type PluginContext, type Session, type StreamPosition, type Transport, type TransportHealth } from '@actorwire/core';
+import { protocolError, type InputGuard, type BusMessage, type Clock, type Frame, type HistoryJoin, type HistoryPage, type HistoryQuery, type PluginContext, type Session, type StreamPosition, type Transport, type TransportHealth } from '@actorwire/core';
 import type { RedisConnection } from '@actorwire/plugin-redis-pubsub';
 import type { Cluster, Redis } from 'ioredis';
 import { Interest } from './interest.js';
@@ -59,6 +59,8 @@ export class RedisStore implements HistoryStore {
     private readonly maxMessageBytes: number,
     /** Appends awaiting Redis at most (characters): a frozen Redis makes history rooms refuse (UNAVAILABLE), not pile up. */
     private readonly maxPendingBytes: number,
+    /** What comes back from Redis (channel messages, stream entries) passes it: anyone who can write to Redis can put anything there. */
+    private readonly guard: InputGuard,
   ) {
     this.cmd = redis.client as Client & Scripts;
     this.cmd.defineCommand('awHistoryAppend', { numberOfKeys: 2, lua: APPEND });
@@ -69,7 +71,8 @@ export class RedisStore implements HistoryStore {
       (topic) => this.listen(topic),
       (topic) => void this.unlisten(topic).catch(() => {}),
     );
-    const onMessage = (channel: string, payload: string) => this.receive(channel, payload);
+    // Nothing a channel message makes us throw may reach ioredis's emitter.
+    const onMessage = guard.shield((channel: string, payload: string) => this.receive(channel, payload), (channel) => ({ channel }));
     if (redis.cluster) this.sub.on('smessage', onMessage);
     else this.sub.on('message', onMessage);
     this.sub.on('ready', () => this.interest.renew());
@@ -122,6 +125,9 @@ export class RedisStore implements HistoryStore {
   }
 
   private fanOut(topic: string, payload: string): void {
+    // Size and depth (a scan, no parse: this is every history room's delivery path) and the shape of a frame.
+    if (!this.guard.text(payload, { topic })) return;
+    if (payload.charCodeAt(payload.length - 1) !== 125 /* } */) return this.guard.refuse('bad_shape', 'not a frame', { topic });
     this.tails.feed(topic, payload);
     this.deliver?.({ topic, payload, origin: 'history' });
   }
@@ -191,7 +197,15 @@ export class RedisStore implements HistoryStore {
     } catch (err) {
       throw unavailable(err);
     }
-    return { epoch: String(out[0]), offset: Number(out[1]), complete: Number(out[2]) === 1, messages: out.slice(3) as string[] };
+    const messages = out.slice(3) as string[];
+    // A stored entry that is not what we append (written by someone else with access to Redis) is
+    // not resent: the page is incomplete (recovered: false), never wrong data.
+    for (const m of messages) {
+      if (typeof m !== 'string' || m.charCodeAt(0) !== 123 || !this.guard.text(m, { topic })) {
+        return { epoch: String(out[0]), offset: Number(out[1]), complete: false, messages: [] };
+      }
+    }
+    return { epoch: String(out[0]), offset: Number(out[1]), complete: Number(out[2]) === 1, messages };
   }
 
   async join(session: Session, topic: string, rule: KeptRule, since: StreamPosition | undefined): Promise<HistoryJoin> {
