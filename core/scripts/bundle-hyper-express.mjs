@@ -27,7 +27,14 @@ const result = await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['uWebSockets.js'],
+  // hyper-express's `require('uWebSockets.js')` is the kernel's chosen build (core/uws/binding.cjs):
+  // one module instance, whichever registry build or ACTORWIRE_UWS_MODULE it is.
+  plugins: [{
+    name: 'actorwire-uws',
+    setup(b) {
+      b.onResolve({ filter: /^uWebSockets\.js$/ }, () => ({ path: '../../uws/binding.cjs', external: true }));
+    },
+  }],
   legalComments: 'inline',
   metafile: true,
   logLevel: 'warning',

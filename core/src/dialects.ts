@@ -9,7 +9,7 @@
  * Transports keep carrying the canonical frame. A topic no dialect session ever joined costs
  * one Map lookup per registered dialect and no allocation.
  */
-import type { TemplatedApp } from 'uWebSockets.js';
+import type { TemplatedApp } from '#uws';
 import { KernelError, KernelErrors } from './errors.js';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import type { Dialect, DialectRegistry, Frame } from './types.js';

@@ -113,6 +113,8 @@ function statusFor(code: ProtocolErrorCode): number {
 
 /** Startup errors: the kernel refuses to start and names the culprit. */
 export const KernelErrors = {
+  /** No uWebSockets.js build loads natively on this Node and glibc (core/uws/resolve.cjs says what to install). */
+  UWS_NOT_NATIVE: 'WS_ERR_UWS_NOT_NATIVE',
   PLUGIN_INVALID: 'WS_ERR_PLUGIN_INVALID',
   PLUGIN_DUPLICATE: 'WS_ERR_PLUGIN_DUPLICATE',
   PLUGIN_KERNEL_RANGE: 'WS_ERR_PLUGIN_KERNEL_RANGE',

@@ -12,7 +12,7 @@ import { AdminFeed } from './admin/admin-routes.js';
 import { createContainer, InjectionMode, type AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import type HyperExpress from '#hyper-express';
-import uws from 'uWebSockets.js';
+import uws, { type TemplatedApp } from '#uws';
 import { loadConfig, checkConfig, deepMerge, type DeepPartial } from './config/load.js';
 import { defaultConfig, type ActorwireConfig } from './config/schema.js';
 import { CloseCodes, KernelError, KernelErrors, isKernelError } from './errors.js';
@@ -233,7 +233,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       users: sessions.userCount(),
       rooms: topics.topicCount(),
       uptime_seconds: Math.round(process.uptime()),
-      uws: { native: uwsInfo.native, package: uwsInfo.package, version: uwsInfo.version, node: uwsInfo.node },
+      uws: { native: uwsInfo.native, package: uwsInfo.package, version: uwsInfo.version, module: uwsInfo.module, node: uwsInfo.node, abi: uwsInfo.abi, ...(uwsInfo.glibc ? { glibc: uwsInfo.glibc } : {}) },
       plugins: Object.fromEntries(resolved.map((r) => [r.plugin.name, r.plugin.version])),
       components,
     };
@@ -308,14 +308,15 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       if (state !== 'new') throw new KernelError(KernelErrors.LISTEN, `kernel cannot start from state ${state}`);
       state = 'starting';
       if (!uwsInfo.native) {
-        logger.warn({ uws: uwsInfo }, 'uWebSockets.js fell back to its pure-JS emulation: performance is degraded (see README: official uWebSockets.js on Node 22+)');
+        logger.warn({ uws: uwsInfo }, 'uWebSockets.js runs as its pure-JS emulation (ACTORWIRE_UWS_ALLOW_EMULATION): performance is degraded; see README "uWebSockets.js builds"');
       }
       await registerPlugins();
       if (!services.has('authenticator')) {
         logger.warn('no authenticator registered: WebSocket routes accept anonymous sessions (open mode)');
       }
       app = createHttpServer({ maxBodySize: config.maxHttpBodySize });
-      const uwsApp = app.uws_instance;
+      // hyper-express runs on the chosen build (its bundle requires core/uws/binding.cjs); its own typings name another.
+      const uwsApp = app.uws_instance as unknown as TemplatedApp;
       bus.attach(uwsApp);
       dialects.attach(uwsApp);
       const inbound = createInboundPipeline({
@@ -389,6 +390,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       logger.info(
         {
           port, host: config.host, plugins: kernel.plugins.map((p) => `${p.name}@${p.version}`), uwsNative: uwsInfo.native,
+          uws: `${uwsInfo.package}@${uwsInfo.version} (${uwsInfo.native ? 'native' : 'emulation'}, Node ${uwsInfo.node}, ABI ${uwsInfo.abi}${uwsInfo.glibc ? `, glibc ${uwsInfo.glibc}` : ''})`,
           ...(tracing.enabled ? { traces: { url: tracing.url, protocol: config.otel.protocol, sampler: config.otel.sampler } } : {}),
         },
         'actorwire listening',

@@ -1,52 +1,20 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 /**
- * The `actorwire` server: configuration from the environment (and ACTORWIRE_CONFIG, JSON or YAML), plugins
- * from ACTORWIRE_PLUGINS or the defaults, then the kernel; SIGTERM/SIGINT drain it (sessions get
- * 1001) and the process exits 0. A second signal exits at once.
+ * The `actorwire` command. The server is loaded behind a dynamic import so that whatever stops
+ * it from starting — a bad setting, a plugin, or no native uWebSockets.js build for this Node
+ * and glibc (the kernel's first import) — is one line on stderr and exit 1, not a stack trace.
  */
-import { createKernel, effectiveEnv, isKernelError, loadConfig, readConfigFile, withDeprecatedEnv } from '@actorwire/core';
-import { choosePlugins, loadPlugins } from './plugins.js';
-
-async function main(): Promise<void> {
-  // Plugins read the same variables as the kernel: renamed ones, aliases, and the config file's Go module keys.
-  const raw = withDeprecatedEnv(process.env);
-  const env = effectiveEnv(raw, raw.ACTORWIRE_CONFIG ? readConfigFile(raw.ACTORWIRE_CONFIG) : undefined);
-  const names = choosePlugins(env);
-  const config = loadConfig({ env });
-  const plugins = await loadPlugins(names, env, config.plugins);
-  const kernel = createKernel({ config, plugins });
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    signals++;
-    if (signals > 1) {
-      kernel.logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    kernel.logger.info({ signal }, 'draining');
-    const hard = setTimeout(() => {
-      kernel.logger.error('shutdown deadline passed: exiting');
-      process.exit(1);
-    }, kernel.config.shutdownTimeout + 2000);
-    hard.unref();
-    kernel.stop().then(() => process.exit(0), (err) => {
-      kernel.logger.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  // nodemon restarts with SIGUSR2 and waits for the exit: drain like SIGTERM. (SIGUSR1 is Node's
-  // own: it opens the inspector, and the server keeps serving.)
-  process.on('SIGUSR2', () => shutdown('SIGUSR2'));
-  process.on('unhandledRejection', (err) => kernel.logger.error({ err }, 'unhandled rejection'));
-  await kernel.start();
+async function start(): Promise<void> {
+  const { main } = await import('./run.js');
+  await main();
 }
 
-main().catch((err: unknown) => {
-  if (isKernelError(err)) {
-    process.stderr.write(`actorwire: cannot start: ${err.message}${err.subject ? ` [${err.subject}]` : ''} (${err.code})\n`);
+start().catch((err: unknown) => {
+  const e = err as { code?: unknown; message?: unknown; subject?: unknown; stack?: unknown };
+  if (typeof e?.code === 'string' && e.code.startsWith('WS_ERR_')) {
+    process.stderr.write(`actorwire: cannot start: ${String(e.message)}${e.subject ? ` [${String(e.subject)}]` : ''} (${e.code})\n`);
   } else {
-    process.stderr.write(`actorwire: cannot start: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`actorwire: cannot start: ${String(e?.stack ?? err)}\n`);
   }
   process.exit(1);
 });

@@ -3,7 +3,7 @@
  * every transport. Local delivery never waits on a transport (the hot-path rule in core/README.md).
  */
 import { propagation, context as otelContext, trace, type Tracer } from '@opentelemetry/api';
-import type { TemplatedApp } from 'uWebSockets.js';
+import type { TemplatedApp } from '#uws';
 import type { Dialects } from '../dialects.js';
 import type { Bus, BusMessage, Frame, Transport } from '../types.js';
 

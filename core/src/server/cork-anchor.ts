@@ -13,7 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { Logger } from 'pino';
-import uws, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_socket_context_t, type WebSocket } from 'uWebSockets.js';
+import uws from '#uws';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '#uws';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '0000:0000:0000:0000:0000:0000:0000:0001', '::ffff:127.0.0.1']);
 

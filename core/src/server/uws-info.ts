@@ -1,27 +1,24 @@
 /**
- * Which uWebSockets.js we got. The registry build used on Node 20 loads a native binary on
- * Node 16/18/20 and otherwise silently falls back to a slow pure-JS emulation; operators must know.
+ * Which uWebSockets.js build the process runs on (core/uws/resolve.cjs chose it at load): for
+ * the startup log and `/health`. A pure-JS emulation is only ever chosen when the operator
+ * allowed it (ACTORWIRE_UWS_ALLOW_EMULATION).
  */
-import { createRequire } from 'node:module';
+import { info } from '#uws-resolve';
 
 export interface UwsInfo {
   native: boolean;
+  /** The package's own name (`@btc-vision/uwebsockets.js`, …). */
   package: string;
   version: string;
+  /** The name it was loaded by (ACTORWIRE_UWS_MODULE, `uWebSockets.js`, or the package's). */
+  module: string;
   node: string;
+  /** Node's ABI (`process.versions.modules`). */
+  abi: string;
+  glibc: string | undefined;
 }
 
-const require = createRequire(import.meta.url);
-
 export function detectUws(): UwsInfo {
-  // hyper-express loads the same module instance; requiring it here does not load it twice.
-  require('uWebSockets.js');
-  const native = Object.keys(require.cache).some((k) => /uws_[a-z0-9]+_[a-z0-9]+_\d+\.node$/.test(k));
-  let pkg = { name: 'uWebSockets.js', version: 'unknown' };
-  try {
-    pkg = require('uWebSockets.js/package.json');
-  } catch {
-    // Some builds do not export package.json; the name stays generic.
-  }
-  return { native, package: pkg.name, version: pkg.version, node: process.versions.node };
+  const i = info();
+  return { native: i.native, package: i.package, version: i.version, module: i.module, node: i.node, abi: i.abi, glibc: i.glibc };
 }

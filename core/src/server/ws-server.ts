@@ -7,7 +7,8 @@
 import type { Logger } from 'pino';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, trace, type Span } from '@opentelemetry/api';
 import type { RootSpans } from '../telemetry/tracing.js';
-import uws, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_socket_context_t, type WebSocket } from 'uWebSockets.js';
+import uws from '#uws';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '#uws';
 import type { ActorwireConfig } from '../config/schema.js';
 import { CloseCodes, KernelError, KernelErrors, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
 import { HookFailure, type HookRegistry } from '../hooks.js';
@@ -186,7 +187,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
       // gets a ceiling above the hard limit and the pipeline closes gracefully up to it.
       maxPayloadLength: ws.hardMaxMessageSize * 2,
       maxBackpressure: ws.maxBackpressure,
-      closeOnBackpressureLimit: ws.slowConsumer === 'close' ? 1 : 0,
+      closeOnBackpressureLimit: ws.slowConsumer === 'close',
       idleTimeout,
       sendPingsAutomatically: true,
 

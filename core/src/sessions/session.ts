@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SpanContext } from '@opentelemetry/api';
 import type { Dialects } from '../dialects.js';
-import type { WebSocket } from 'uWebSockets.js';
+import type { WebSocket } from '#uws';
 import { CloseCodes, ActorwireError } from '../errors.js';
 import type { Dialect, Frame, Identity, Session, SessionPhase } from '../types.js';
 import type { SessionEvent } from './machine.js';
