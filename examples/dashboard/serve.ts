@@ -13,7 +13,8 @@ import { demoToken } from '@actorwire/example-support';
 import { startBackend, type Change } from './backend.js';
 
 const SECRET = process.env.JWT_SECRET ?? 'dashboard-example-secret-change-me-0123456';
-const BROKERS = process.env.KAFKA_BROKERS?.split(',').filter(Boolean);
+// Unset or empty: no Kafka (the changes API reports table changes).
+const BROKERS = process.env.KAFKA_BROKERS?.split(',').filter(Boolean).length ? process.env.KAFKA_BROKERS.split(',').filter(Boolean) : undefined;
 const TOPICS = { tables: 'tables.events', payments: 'payments.events' } as const;
 const PORT = process.env.PORT ?? '8080';
 
