@@ -16,7 +16,7 @@ import { provision } from './services/index.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 function testFiles() {
-  const dirs = [join(root, 'core/test'), join(root, 'client/test'), join(root, 'server/test')];
+  const dirs = [join(root, 'core/test'), join(root, 'client/test'), join(root, 'server/test'), join(root, 'scripts/test')];
   for (const group of ['plugins', 'examples']) {
     const base = join(root, group);
     if (!existsSync(base)) continue;
