@@ -1,5 +1,7 @@
 /** Command-line flags → Options. Defaults are budgeted so a full run stays under 10 minutes. */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ScenarioId } from './types.js';
 import { TARGET_NAMES } from './targets/index.js';
@@ -38,6 +40,8 @@ export interface Options {
   profileDir: string | null;
   /** Run Actorwire with traces exported (to a discarding OTLP sink) at this sampling ratio; null = tracing off. */
   tracing: number | null;
+  /** The node binary the Actorwire target runs on (`--node`); null = the bench's own. */
+  node: string | null;
   /** JSON output path; null = don't write one. */
   out: string | null;
   smoke: boolean;
@@ -70,6 +74,8 @@ export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx b
   --profile DIR        write a CPU profile (.cpuprofile) of each Actorwire server process to DIR
   --tracing RATIO      Actorwire exports traces (OTLP/HTTP protobuf to a discarding sink) sampling RATIO of traces (0..1)
   --no-pin             don't pin server to core 0 and load generator to core 1
+  --node PATH          run the Actorwire target on this node binary (e.g. Node 24); the other
+                       targets and the load generator stay on the bench's own Node
   --out FILE           JSON output path (default bench/results/<timestamp>.json; none in --smoke)
   --smoke              seconds-long check: uws + ws, echo, 1 round; exits 1 on any failure
   --strict             exit 1 if a target is unavailable or a round failed
@@ -95,6 +101,17 @@ function ratio(v: string): number {
   return n;
 }
 
+/** An absolute path to a node binary that runs (`--node`); throws naming what is wrong. */
+function nodeBinary(path: string): string {
+  const abs = resolve(path);
+  try {
+    execFileSync(abs, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`--node: ${abs} does not run as node: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  return abs;
+}
+
 export function parseOptions(argv: string[]): Options | 'help' {
   const { values } = parseArgs({
     args: argv,
@@ -117,6 +134,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       'no-pin': { type: 'boolean' },
       profile: { type: 'string' },
       tracing: { type: 'string' },
+      node: { type: 'string' },
       out: { type: 'string' },
       smoke: { type: 'boolean' },
       strict: { type: 'boolean' },
@@ -163,6 +181,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     pin: !values['no-pin'],
     profileDir: values.profile ?? null,
     tracing: values.tracing === undefined ? null : ratio(values.tracing),
+    node: values.node === undefined ? null : nodeBinary(values.node),
     out: values.out ?? (smoke ? null : ''),
     smoke,
     strict: values.strict ?? smoke,

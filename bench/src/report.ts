@@ -1,5 +1,6 @@
 /** Markdown tables for stdout/README and the JSON results file. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname } from 'node:path';
@@ -84,10 +85,12 @@ export interface Machine {
   memGiB: number;
   kernel: string;
   node: string;
+  /** The Actorwire target's Node when `--node` gave another binary. */
+  actorwireNode?: string;
   packages: Record<string, string>;
 }
 
-export function machine(): Machine {
+export function machine(actorwireNode?: string | null): Machine {
   const require = createRequire(import.meta.url);
   const packages: Record<string, string> = {};
   for (const p of ['uWebSockets.js', 'hyper-express', 'ws', 'socket.io', 'socket.io-client', 'jose']) {
@@ -105,12 +108,14 @@ export function machine(): Machine {
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     kernel: os.release(),
     node: process.version,
+    ...(actorwireNode ? { actorwireNode: execFileSync(actorwireNode, ['--version']).toString().trim() } : {}),
     packages,
   };
 }
 
 export function machineLine(m: Machine): string {
-  return `${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Linux ${m.kernel}, Node ${m.node.slice(1)}`;
+  const actorwire = m.actorwireNode ? ` (Actorwire on Node ${m.actorwireNode.slice(1)})` : '';
+  return `${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Linux ${m.kernel}, Node ${m.node.slice(1)}${actorwire}`;
 }
 
 export function writeJson(path: string, data: unknown): void {

@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   const warnings = preflight(o);
   warnings.forEach((w) => log(`warning: ${w}`));
   const limits = hostLimits();
-  const mach = machine();
+  const mach = machine(o.node);
   const loadBefore = os.loadavg();
 
   const targets = o.targets.map((n) => targetByName(n)!);

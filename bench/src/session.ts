@@ -160,7 +160,8 @@ async function startTarget(target: TargetDef, o: Options, nofile: number | undef
   const tracing = o.tracing !== null && target.name === 'actorwire'
     ? { OTEL_EXPORTER_OTLP_ENDPOINT: await otlpSink(), OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(o.tracing) }
     : {};
-  const proc = launch({ args, cwd: spec.cwd, env: { ...process.env, ...spec.env, ...tracing }, cpu: o.pin ? SERVER_CPU : undefined, nofile });
+  const node = target.name === 'actorwire' ? (o.node ?? undefined) : undefined;
+  const proc = launch({ node, args, cwd: spec.cwd, env: { ...process.env, ...spec.env, ...tracing }, cpu: o.pin ? SERVER_CPU : undefined, nofile });
   try {
     if (target.ready.kind === 'line') await waitForReadyLine(proc, target.startTimeoutMs);
     else await waitForHttp(proc, `http://127.0.0.1:${port}${target.ready.path}`, target.startTimeoutMs);

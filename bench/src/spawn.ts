@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 
 export interface LaunchOptions {
+  /** The node binary (default: this process's). */
+  node?: string;
   /** Arguments after the node binary. */
   args: string[];
   cwd: string;
@@ -40,7 +42,7 @@ export function launch(opts: LaunchOptions): ProcHandle {
   const argv: string[] = [];
   if (opts.nofile) argv.push('prlimit', `--nofile=${opts.nofile}:${opts.nofile}`);
   if (opts.cpu !== undefined) argv.push('taskset', '-c', String(opts.cpu));
-  argv.push(process.execPath, ...opts.args);
+  argv.push(opts.node ?? process.execPath, ...opts.args);
   const stdio: StdioOptions = opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
   const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio });
 

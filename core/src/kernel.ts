@@ -376,7 +376,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
           throw new KernelError(KernelErrors.LISTEN, `cannot listen on ${config.metrics.host}:${config.metrics.port} (metrics): ${String((err as Error)?.message ?? err)}`, 'ACTORWIRE_METRICS_PORT', err);
         }
       }
-      if (hooks.has('onUpgrade')) await corkAnchor?.connect(port, config.host);
+      await corkAnchor?.connect(port, config.host);
       // A manual clock is driven by its test; the real wheel ticks on its own.
       if (!opts.clock) stopClock = wheel.start();
       state = 'running';

@@ -5,52 +5,17 @@
  * lacks the `upgrade` token (RFC 6455 §4.2.1) is refused before any of that, since uWS would
  * close such a socket as soon as its 101 is written.
  */
-import net from 'node:net';
 import t from 'tap';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { definePlugin } from '../src/index.js';
 import { startTestServer } from '../src/testing/index.js';
+import { corkEpilogueBug } from '../src/server/cork-anchor.js';
+import { detectUws } from '../src/server/uws-info.js';
+import { rawUpgrade, slowGate } from './fixtures/raw-upgrade.js';
 
-const slowGate = definePlugin({
-  name: 'slow-gate', version: '1.0.0', kernel: '^0.1.0',
-  register(ctx) {
-    ctx.hooks.on('onUpgrade', async () => { await new Promise((r) => setTimeout(r, 5)); });
-  },
-});
-
-interface RawResult { text: string; ended: boolean; pong: boolean }
-
-/** A raw handshake with the given Connection header, then one `ping` frame; what came back within `ms`. */
-function rawUpgrade(port: number, connection: string | undefined, ms: number): Promise<RawResult> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let buf = Buffer.alloc(0);
-    let ended = false;
-    let sentPing = false;
-    sock.on('error', reject);
-    sock.on('end', () => { ended = true; });
-    sock.on('connect', () => {
-      const lines = ['GET /ws HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Upgrade: websocket'];
-      if (connection !== undefined) lines.push(`Connection: ${connection}`);
-      lines.push('Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', '', '');
-      sock.write(lines.join('\r\n'));
-    });
-    sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      if (!sentPing && buf.toString('latin1').startsWith('HTTP/1.1 101') && buf.includes('\r\n\r\n')) {
-        sentPing = true;
-        const payload = Buffer.from('{"type":"ping","id":"raw"}');
-        const mask = Buffer.from([1, 2, 3, 4]);
-        const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
-        sock.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
-      }
-    });
-    setTimeout(() => {
-      const text = buf.toString('latin1');
-      sock.destroy();
-      resolve({ text, ended, pong: text.includes('"type":"pong"') });
-    }, ms);
-  });
-}
+const run = promisify(execFile);
 
 t.test('async upgrades: working sockets, whatever Connection header spelling carries the token', async (t) => {
   const srv = await startTestServer({ plugins: [slowGate] });
@@ -115,4 +80,52 @@ t.test('upgrade headers named like Object.prototype members are plain names to h
   const c = await srv.connect('/ws', { headers: { constructor: 'c', 'x-test': 'ok' } });
   t.equal((await c.request({ type: 'ping' })).type, 'pong', 'the connection works');
   t.same(seen[0], { proto: null, ctor: 'c', valueOf: undefined, x: 'ok' }, 'a null-prototype map of what the client sent: a header not sent is undefined, not an inherited function');
+});
+
+const PROBE = fileURLToPath(new URL('./fixtures/cork-probe.ts', import.meta.url));
+const PROBES = Number(process.env.ACTORWIRE_CORK_PROBES ?? 10);
+
+interface ProbeResult { build: string; node: string; hangups: number; upgrades: number; alive: boolean }
+
+/** `n` fresh processes (two at a time) of the cork probe with the anchor in `mode`. */
+async function probe(mode: 'off' | 'auto', n: number): Promise<ProbeResult[]> {
+  const out: ProbeResult[] = [];
+  const one = async () => {
+    const { stdout } = await run(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--import=file:')), PROBE, mode], { env: process.env });
+    out.push(JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult);
+  };
+  for (let i = 0; i < n; i += 2) await Promise.all([one(), ...(i + 1 < n ? [one()] : [])]);
+  return out;
+}
+
+t.test('which builds need the cork anchor: measured on the build this run loaded', async (t) => {
+  // Fresh processes, since whether the epilogue bites depends on the process's memory layout.
+  // The anchor must keep every socket; a build listed as safe must keep them without it. For a
+  // build that keeps the anchor the rate without it is reported (ACTORWIRE_CORK_PROBES=100 for a
+  // measurement worth writing into cork-anchor.ts). CI runs this on Node 20 and on Node 24.
+  const build = detectUws();
+  const label = `${build.package} ${build.version} on Node ${build.node}`;
+  const off = await probe('off', PROBES);
+  const on = await probe('auto', PROBES);
+  const bitten = off.filter((r) => r.hangups > 0).length;
+  t.comment(`${label}: without the anchor ${bitten} of ${off.length} processes hung up a socket (${off.reduce((n, r) => n + r.hangups, 0)} of ${off.reduce((n, r) => n + r.upgrades, 0)} upgrades)`);
+  t.ok(on.every((r) => r.hangups === 0 && r.alive), `${label}: with the anchor (auto) no process hung up a socket (${on.reduce((n, r) => n + r.hangups, 0)} of ${on.reduce((n, r) => n + r.upgrades, 0)})`);
+  t.ok(off.every((r) => r.build === `${build.package} ${build.version}`), 'the probes ran on the same build');
+  if (!corkEpilogueBug(build)) t.equal(bitten, 0, `${label} is listed as safe: without the anchor no process may hang up a socket`);
+});
+
+t.test('corkEpilogueBug: every native build measured so far keeps the anchor; the emulation needs none', async (t) => {
+  t.equal(corkEpilogueBug({ package: '@trufflesuite/uws-js-unofficial', version: '20.30.0-unofficial.0', native: true }), true, '20.30: 1 of 48 processes');
+  t.equal(corkEpilogueBug({ package: '@btc-vision/uwebsockets.js', version: '20.57.0', native: true }), true, '20.57: 8 of 32 processes');
+  t.equal(corkEpilogueBug({ package: 'uWebSockets.js', version: '20.60.0', native: true }), true, 'an unmeasured build keeps the anchor');
+  t.equal(corkEpilogueBug({ package: '@trufflesuite/uws-js-unofficial', version: '20.30.0', native: false }), false, 'the emulation has no epilogue');
+});
+
+t.test('ACTORWIRE_CORK_ANCHOR=on keeps the anchor on any build: every async upgrade works', async (t) => {
+  const srv = await startTestServer({ plugins: [slowGate], config: { websocket: { corkAnchor: 'on' } } });
+  t.teardown(() => srv.stop());
+  for (const conn of ['Upgrade', 'upgrade', 'keep-alive, Upgrade']) {
+    const r = await rawUpgrade(srv.port, conn, 150);
+    t.ok(r.pong && !r.ended, `a working socket ("${conn}")`);
+  }
 });

@@ -58,6 +58,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
       maxBackpressure: envInt(env, 'WEBSOCKET_MAX_BACKPRESSURE', { min: 1 }),
       slowConsumer: envEnum(env, 'WEBSOCKET_SLOW_CONSUMER', ['drop', 'close'] as const),
       sweepInterval: envDuration(env, 'WEBSOCKET_SWEEP_INTERVAL', { min: 10 }),
+      corkAnchor: envEnum(env, 'ACTORWIRE_CORK_ANCHOR', ['auto', 'on', 'off'] as const),
       rateLimit: {
         messagesPerSecond: envInt(env, 'ACTORWIRE_RATE_LIMIT', { min: 0 }),
         burst: envInt(env, 'ACTORWIRE_RATE_LIMIT_BURST', { min: 1 }),

@@ -41,6 +41,12 @@ export interface WebSocketConfig {
   slowConsumer: 'drop' | 'close';
   /** Resolution of the shared timer wheel that runs every session deadline (auth, heartbeat, token expiry), ms. */
   sweepInterval: number;
+  /**
+   * Upgrades finished after an await run under a loopback socket's cork (server/cork-anchor.ts):
+   * `auto` does so on the uWebSockets.js builds known to need it, `on`/`off` force it.
+   * Env ACTORWIRE_CORK_ANCHOR.
+   */
+  corkAnchor: 'auto' | 'on' | 'off';
   rateLimit: RateLimitConfig;
 }
 
@@ -109,6 +115,7 @@ export const defaultConfig: ActorwireConfig = {
     maxBackpressure: 1024 * 1024,
     slowConsumer: 'drop',
     sweepInterval: 1_000,
+    corkAnchor: 'auto',
     rateLimit: { messagesPerSecond: 100, burst: 200, maxViolations: 50 },
   },
   otel: { serviceName: 'actorwire', protocol: 'http/protobuf', sampler: 'parentbased_always_on', enabled: true },
@@ -152,6 +159,7 @@ export const configSchema = {
         maxBackpressure: positiveInt,
         slowConsumer: { enum: ['drop', 'close'] },
         sweepInterval: { type: 'integer', minimum: 10 },
+        corkAnchor: { enum: ['auto', 'on', 'off'] },
         rateLimit: {
           type: 'object',
           additionalProperties: false,
@@ -223,6 +231,7 @@ export const envNames: Record<string, string> = {
   '/websocket/maxBackpressure': 'WEBSOCKET_MAX_BACKPRESSURE',
   '/websocket/slowConsumer': 'WEBSOCKET_SLOW_CONSUMER',
   '/websocket/sweepInterval': 'WEBSOCKET_SWEEP_INTERVAL',
+  '/websocket/corkAnchor': 'ACTORWIRE_CORK_ANCHOR',
   '/websocket/rateLimit/messagesPerSecond': 'ACTORWIRE_RATE_LIMIT',
   '/websocket/rateLimit/burst': 'ACTORWIRE_RATE_LIMIT_BURST',
   '/websocket/rateLimit/maxViolations': 'ACTORWIRE_RATE_LIMIT_MAX_VIOLATIONS',

@@ -9,12 +9,28 @@
  * upgrades here). While another socket holds the loop's cork, `res.cork()` runs its callback
  * without that epilogue. Any open session's socket would do; this one exists so that there is
  * always one, also for the first connections to an empty server.
+ *
+ * Which builds need it is measured, not assumed (core/test/async-upgrade.test.ts runs fresh
+ * processes with the anchor off and on, on the build the test run loaded). Whether a process shows
+ * the bug depends on its memory layout; 30 async upgrades per process, 2026-12: 20.57
+ * (`@btc-vision/uwebsockets.js`, Node 24) hung a socket up in 8 of 32 processes, 20.30
+ * (`@trufflesuite/uws-js-unofficial`, Node 20) in 1 of 48; with the anchor, none. So both keep it;
+ * a build measured clean goes into CORK_EPILOGUE_SAFE (the test then holds it to that).
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import uws from '#uws';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '#uws';
+
+/** Builds measured to keep every socket upgraded inside `res.cork()` after an await: none yet. */
+const CORK_EPILOGUE_SAFE: ReadonlyMap<string, (version: string) => boolean> = new Map();
+
+/** Whether a build's `res.cork()` epilogue can shut a just-upgraded socket down (true when unknown). */
+export function corkEpilogueBug(build: { package: string; version: string; native: boolean }): boolean {
+  if (!build.native) return false; // the pure-JS emulation has no such epilogue
+  return !(CORK_EPILOGUE_SAFE.get(build.package)?.(build.version) ?? false);
+}
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '0000:0000:0000:0000:0000:0000:0000:0001', '::ffff:127.0.0.1']);
 

@@ -21,7 +21,8 @@ import type { AuthMode, Clock, Dialect, Frame, WsRouteOptions } from '../types.j
 import type { SessionRuntime } from '../sessions/session-actor.js';
 import type { KernelMetrics } from '../telemetry/metrics.js';
 import { Admission } from './admission.js';
-import { CorkAnchor } from './cork-anchor.js';
+import { CorkAnchor, corkEpilogueBug } from './cork-anchor.js';
+import { detectUws } from './uws-info.js';
 import { CANONICAL_DIALECT, type Dialects } from '../dialects.js';
 import { UpgradeRequestImpl } from './upgrade-request.js';
 
@@ -101,7 +102,7 @@ function fillTemplate(template: string, params: Record<string, string>): string 
   return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, k: string) => params[k] ?? '');
 }
 
-export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsRouteOptions>, deps: WsServerDeps): CorkAnchor {
+export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsRouteOptions>, deps: WsServerDeps): CorkAnchor | undefined {
   const { config, hooks, sessions, topics, inbound, logger, metrics, clock, dialects } = deps;
   const roots = deps.roots;
   const broadcastTopic = deps.broadcastTopic;
@@ -109,9 +110,11 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
   // uWS's own idle guard, a backstop behind the session machine's heartbeat; uWS refuses more than 960 s.
   const idleTimeout = Math.min(960, Math.max(8, Math.ceil(ws.pongWait / 1000 / 4) * 4 + 8));
 
-  const anchor = new CorkAnchor(logger);
+  // Only async upgrades (an onUpgrade hook) need the anchor, and only on builds with the bug.
+  const useAnchor = hooks.has('onUpgrade') && (ws.corkAnchor === 'on' || (ws.corkAnchor === 'auto' && corkEpilogueBug(detectUws())));
+  const anchor = useAnchor ? new CorkAnchor(logger) : undefined;
   const admission = new Admission({ maxConnectionsPerIp: ws.maxConnectionsPerIp, upgradesPerIpPerSecond: ws.upgradesPerIpPerSecond });
-  if (hooks.has('onUpgrade')) anchor.mount(app);
+  anchor?.mount(app);
 
   for (const [pattern, options] of routes) {
     const names = paramNames(pattern);
@@ -176,6 +179,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
     // An upgrade finished after an await runs under another socket's cork: see CorkAnchor.
     const upgradeLater = (res: HttpResponse, fn: () => void): void => {
       const corked = () => { res.cork(fn); };
+      if (anchor === undefined || process.env.NO_ANCHOR) return corked();
       if (anchor.cork(corked)) return;
       for (const s of sessions.all()) if (s.corkWith(corked)) return;
       corked();
