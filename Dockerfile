@@ -26,6 +26,7 @@ RUN --mount=type=secret,id=ca,required=false \
  && mkdir /app && cd /app \
  && printf '{"name":"actorwire-app","private":true,"type":"module"}\n' > package.json \
  && npm install --omit=dev --no-audit --no-fund --loglevel=error /packs/*.tgz \
+ && node /src/scripts/prune-uws.mjs /app/node_modules \
  && node -e "require('/app/node_modules/actorwire/package.json')" \
  && rm -rf /root/.npm
 

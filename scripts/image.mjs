@@ -12,13 +12,16 @@
 //
 // Checks: the server starts as a non-root user, /health names the native uWebSockets.js build on
 // Node 24, a WebSocket client gets pong and its own room message, the image's HEALTHCHECK passes,
-// and `podman stop` (SIGTERM) drains — the client gets 1001 — and the container exits 0.
+// and `podman stop` (SIGTERM) drains — the client gets 1001 — and the container exits 0. Then
+// deploy/compose.yaml's topology: two containers on one Redis behind HAProxy (deploy/haproxy.cfg),
+// a message crossing instances, and a rolling stop of one instance.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { cacheRoot, freePort, sleep } from './services/_common.mjs';
+import { cacheRoot, freePort, freePorts, sleep } from './services/_common.mjs';
+import { startRedisServer } from './services/redis.mjs';
 import { debianMirror } from './services/node24.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -102,26 +105,55 @@ function build(base) {
   return podman(['build', '--format', 'docker', '--network=host', ...LIMITS, '--secret', `id=ca,src=${secret}`, '--build-arg', `BASE=${base}`, '--build-arg', `NPM_CONFIG_REGISTRY=${registry}`, '-t', IMAGE_TAG, '-f', 'Dockerfile', '.'], { cwd: root });
 }
 
-/** The checks, each a line `ok …` / `not ok …`; resolves to the number that failed. */
-async function check() {
-  const results = [];
-  const ok = (pass, what, detail = '') => {
-    results.push(pass);
-    console.log(`${pass ? 'ok' : 'not ok'} ${results.length} - ${what}${detail ? ` (${detail})` : ''}`);
+const results = [];
+function ok(pass, what, detail = '') {
+  results.push(pass);
+  console.log(`${pass ? 'ok' : 'not ok'} ${results.length} - ${what}${detail ? ` (${detail})` : ''}`);
+}
+
+/** A WebSocket client that keeps every frame; `next(type)` waits for the first unseen one of a type. */
+async function client(url) {
+  const ws = new WebSocket(url);
+  const frames = [];
+  const closed = new Promise((res) => ws.on('close', (code) => res(code)));
+  ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+  await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
+  const taken = new Set();
+  const next = async (type, ms = 5000) => {
+    for (let waited = 0; waited < ms; waited += 20) {
+      const f = frames.find((x) => x.type === type && !taken.has(x));
+      if (f) { taken.add(f); return f; }
+      await sleep(20);
+    }
+    return undefined;
   };
+  return { ws, closed, next, send: (frame) => ws.send(JSON.stringify(frame)) };
+}
+
+async function healthOf(port, tries = 100) {
+  for (let i = 0; i < tries; i++) {
+    const h = await fetch(`http://127.0.0.1:${port}/health`).then((r) => (r.ok ? r.json() : undefined), () => undefined);
+    if (h) return h;
+    await sleep(200);
+  }
+  return undefined;
+}
+
+function runContainer(name, env) {
+  podman(['run', '-d', '--name', name, '--network=host', ...LIMITS, ...Object.entries({ HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]), IMAGE_TAG]);
+}
+
+/** One container: what an operator sees of a single instance. */
+async function check() {
   const port = await freePort();
   const name = `actorwire-image-test-${process.pid}`;
-  podman(['run', '-d', '--name', name, '--network=host', ...LIMITS, '-e', `PORT=${port}`, '-e', 'HOST=127.0.0.1', '-e', 'LOG_LEVEL=info', IMAGE_TAG]);
+  runContainer(name, { PORT: port });
   try {
-    let health;
-    for (let i = 0; i < 100 && !health; i++) {
-      health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => (r.ok ? r.json() : undefined), () => undefined);
-      if (!health) await sleep(200);
-    }
+    const health = await healthOf(port);
     ok(Boolean(health), '/health answers 200', `port ${port}`);
     const uws = health?.uws ?? {};
     ok(uws.native === true && uws.package === '@btc-vision/uwebsockets.js', '/health: native uWebSockets.js', `${uws.package} ${uws.version}, native ${uws.native}`);
-    ok(/^v24\./.test(uws.node ?? ''), '/health: Node 24', `${uws.node}, ABI ${uws.abi}, glibc ${uws.glibc}`);
+    ok(/^v?24\./.test(uws.node ?? ''), '/health: Node 24', `${uws.node}, ABI ${uws.abi}, glibc ${uws.glibc}`);
     const uid = podman(['exec', name, 'id', '-u']).trim();
     ok(uid !== '0', 'the server runs as an unprivileged user', `uid ${uid}`);
     const owner = podman(['exec', name, 'stat', '-c', '%u', '/app/node_modules/actorwire/dist/bin.js']).trim();
@@ -129,31 +161,19 @@ async function check() {
     const hc = spawnSync('podman', [...PODMAN, 'healthcheck', 'run', name], { encoding: 'utf8' });
     ok(hc.status === 0, "the image's HEALTHCHECK passes", (hc.stdout + hc.stderr).trim() || `exit ${hc.status}`);
 
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
-    const frames = [];
-    const closed = new Promise((res) => ws.on('close', (code) => res(code)));
-    ws.on('message', (d) => frames.push(JSON.parse(String(d))));
-    await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
-    const waitFor = async (type) => {
-      for (let i = 0; i < 100; i++) {
-        const f = frames.find((x) => x.type === type);
-        if (f) return f;
-        await sleep(50);
-      }
-      return undefined;
-    };
-    await waitFor('connected');
-    ws.send(JSON.stringify({ type: 'ping' }));
-    ok(Boolean(await waitFor('pong')), 'a WebSocket client gets pong');
-    ws.send(JSON.stringify({ type: 'subscribe', room: 'image-test' }));
-    await waitFor('subscribed');
-    ws.send(JSON.stringify({ type: 'publish', room: 'image-test', data: { hello: 'container' } }));
-    const msg = await waitFor('message');
+    const c = await client(`ws://127.0.0.1:${port}/ws`);
+    await c.next('connected');
+    c.send({ type: 'ping' });
+    ok(Boolean(await c.next('pong')), 'a WebSocket client gets pong');
+    c.send({ type: 'subscribe', room: 'image-test' });
+    await c.next('subscribed');
+    c.send({ type: 'publish', room: 'image-test', data: { hello: 'container' } });
+    const msg = await c.next('message');
     ok(msg?.data?.hello === 'container', 'a room message comes back to its subscriber');
 
     const stopAt = Date.now();
     podman(['stop', '-t', '30', name]);
-    const code = await Promise.race([closed, sleep(5000).then(() => 'none')]);
+    const code = await Promise.race([c.closed, sleep(5000).then(() => 'none')]);
     ok(code === 1001, 'SIGTERM (podman stop) drains: the client gets 1001', `close ${code}`);
     const exit = podman(['inspect', '--format', '{{.State.ExitCode}}', name]).trim();
     ok(exit === '0', 'the container exits 0 after draining', `exit ${exit} after ${Date.now() - stopAt} ms`);
@@ -164,9 +184,66 @@ async function check() {
   }
   const size = podman(['image', 'inspect', '--format', '{{.Size}}', IMAGE_TAG]).trim();
   console.log(`# image ${IMAGE_TAG}: ${(Number(size) / 1e6).toFixed(0)} MB`);
-  const failed = results.filter((r) => !r).length;
-  console.log(`${results.length - failed} passed, ${failed} failed, 0 skipped`);
-  return failed;
+}
+
+/**
+ * deploy/compose.yaml's topology with the same pieces: Redis, two containers of the image and
+ * HAProxy with deploy/haproxy.cfg (Debian's haproxy on the host: no image registry here).
+ */
+async function topology() {
+  if (spawnSync('haproxy', ['-v']).status !== 0) {
+    ok(false, 'haproxy is installed (apt-get install haproxy) for the topology checks');
+    return;
+  }
+  const redis = await startRedisServer();
+  const [p1, p2, proxyPort, statsPort] = await freePorts(4);
+  const names = [`actorwire-image-1-${process.pid}`, `actorwire-image-2-${process.pid}`];
+  let proxy;
+  try {
+    runContainer(names[0], { PORT: p1, REDIS_URL: redis.url, ACTORWIRE_INSTANCE_ID: 'image-1', ACTORWIRE_SHUTDOWN_TIMEOUT: '20s' });
+    runContainer(names[1], { PORT: p2, REDIS_URL: redis.url, ACTORWIRE_INSTANCE_ID: 'image-2', ACTORWIRE_SHUTDOWN_TIMEOUT: '20s' });
+    const [h1, h2] = await Promise.all([healthOf(p1), healthOf(p2)]);
+    ok(h1?.plugins?.['redis-pubsub'] !== undefined && h2?.plugins?.['redis-pubsub'] !== undefined, 'two instances on one Redis (redis-pubsub loaded)', `${h1?.instance}, ${h2?.instance}`);
+    proxy = spawn('haproxy', ['-db', '-f', path.join(root, 'deploy/haproxy.cfg')], {
+      env: { ...process.env, ACTORWIRE_1: `127.0.0.1:${p1}`, ACTORWIRE_2: `127.0.0.1:${p2}`, PROXY_BIND: `127.0.0.1:${proxyPort}`, STATS_BIND: `127.0.0.1:${statsPort}` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const viaProxy = await healthOf(proxyPort);
+    ok(Boolean(viaProxy), 'HAProxy with deploy/haproxy.cfg answers /health');
+    await sleep(2500); // both backends through their first health checks
+    const a = await client(`ws://127.0.0.1:${proxyPort}/ws`);
+    await a.next('connected');
+    const b = await client(`ws://127.0.0.1:${proxyPort}/ws`);
+    await b.next('connected');
+    const counts = [(await healthOf(p1))?.clients, (await healthOf(p2))?.clients];
+    ok(counts[0] === 1 && counts[1] === 1, 'leastconn puts the two clients on different instances', `clients ${counts.join(' / ')}`);
+    a.send({ type: 'subscribe', room: 'topology' });
+    await a.next('subscribed');
+    b.send({ type: 'subscribe', room: 'topology' });
+    await b.next('subscribed');
+    b.send({ type: 'publish', room: 'topology', data: { from: 'b' } });
+    const crossed = await a.next('message');
+    ok(crossed?.data?.from === 'b', 'a message published on one instance reaches a subscriber on the other (Redis)');
+
+    // Roll instance 1: its clients get 1001, reconnect through the proxy to instance 2.
+    const onFirst = counts[0] === 1 ? a : b;
+    const other = onFirst === a ? b : a;
+    const stopped = spawnSync('podman', [...PODMAN, 'stop', '-t', '30', names[0]]);
+    const code = await Promise.race([onFirst.closed, sleep(5000).then(() => 'none')]);
+    ok(stopped.status === 0 && code === 1001, 'stopping instance 1 drains its client with 1001', `close ${code}`);
+    const again = await client(`ws://127.0.0.1:${proxyPort}/ws`);
+    const welcomed = await again.next('connected');
+    again.send({ type: 'subscribe', room: 'topology' });
+    await again.next('subscribed');
+    other.send({ type: 'publish', room: 'topology', data: { from: 'survivor' } });
+    const after = await again.next('message');
+    ok(Boolean(welcomed) && after?.data?.from === 'survivor', 'a client reconnecting through the proxy lands on instance 2 and gets the room', `clients on 2: ${(await healthOf(p2))?.clients}`);
+    for (const c of [other, again]) c.ws.close();
+  } finally {
+    proxy?.kill('SIGKILL');
+    for (const name of names) spawnSync('podman', [...PODMAN, 'rm', '-f', name], { stdio: 'ignore' });
+    await redis.stop();
+  }
 }
 
 async function main() {
@@ -177,7 +254,10 @@ async function main() {
   if (what === 'base') return 0;
   build(base);
   log(`built ${IMAGE_TAG} (${since()})`);
-  const failed = await check();
+  await check();
+  await topology().catch((err) => ok(false, `the topology checks ran to the end: ${err.message}`));
+  const failed = results.filter((r) => !r).length;
+  console.log(`${results.length - failed} passed, ${failed} failed, 0 skipped`);
   log(`done (${since()})`);
   return failed === 0 ? 0 : 1;
 }

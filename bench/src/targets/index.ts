@@ -25,7 +25,7 @@ function peer(name: string, script: string, description: string, client: TargetD
 export const TARGETS: readonly TargetDef[] = [
   actorwire,
   peer('uws', 'uws.ts', 'raw uWebSockets.js 20.30, native topics (the floor)'),
-  peer('hyper-express', 'hyper-express.ts', 'hyper-express 6.17.3 alone, its own subscribe/publish (framework floor)'),
+  peer('hyper-express', 'hyper-express.ts', 'hyper-express 6.18.0 alone, its own subscribe/publish (framework floor)'),
   peer('ws', 'ws.ts', 'ws 8 with a Map<room, Set<socket>> fan-out'),
   peer('socketio', 'socketio.ts', 'Socket.IO 4 rooms, websocket transport only', 'socketio'),
 ];
