@@ -213,6 +213,7 @@ async function topology() {
     await sleep(2500); // both backends through their first health checks
     const a = await client(`ws://127.0.0.1:${proxyPort}/ws`);
     await a.next('connected');
+    const aOnFirst = (await healthOf(p1))?.clients === 1; // which instance took `a`
     const b = await client(`ws://127.0.0.1:${proxyPort}/ws`);
     await b.next('connected');
     const counts = [(await healthOf(p1))?.clients, (await healthOf(p2))?.clients];
@@ -226,7 +227,7 @@ async function topology() {
     ok(crossed?.data?.from === 'b', 'a message published on one instance reaches a subscriber on the other (Redis)');
 
     // Roll instance 1: its clients get 1001, reconnect through the proxy to instance 2.
-    const onFirst = counts[0] === 1 ? a : b;
+    const onFirst = aOnFirst ? a : b;
     const other = onFirst === a ? b : a;
     const stopped = spawnSync('podman', [...PODMAN, 'stop', '-t', '30', names[0]]);
     const code = await Promise.race([onFirst.closed, sleep(5000).then(() => 'none')]);

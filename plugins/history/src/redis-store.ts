@@ -66,7 +66,7 @@ export class RedisStore implements HistoryStore {
     this.cmd.defineCommand('awHistoryAppend', { numberOfKeys: 2, lua: APPEND });
     this.cmd.defineCommand('awHistoryRead', { numberOfKeys: 2, lua: READ });
     this.prefix = `${redis.keyPrefix}history:{`;
-    this.sub = redis.client.duplicate() as Client;
+    this.sub = (redis.client as { duplicate(): Client }).duplicate();
     this.interest = new Interest(
       (topic) => this.listen(topic),
       (topic) => void this.unlisten(topic).catch(() => {}),
