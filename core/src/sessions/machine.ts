@@ -76,16 +76,6 @@ export type SessionEvent =
   | { type: 'CLOSE'; code: number; reason: string }
   | { type: 'SOCKET_CLOSED' };
 
-/**
- * What the path of the start transition depends on: the guards it can meet (opened,
- * mayProceed, proceedExpiring) read these and nothing else. Sessions whose inputs have the same
- * shape start the same way, which lets the runtime replay a start it has seen (session-actor.ts).
- * Change this with the guards of connecting and authenticating.
- */
-export function startShape(input: SessionMachineInput): string {
-  return `${input.opened === true ? 1 : 0}${input.authRequired ? 1 : 0}${input.authenticated ? 1 : 0}${input.expiresAt !== undefined ? 1 : 0}`;
-}
-
 export type SessionPhaseName = 'connecting' | 'authenticating' | 'ready' | 'closing' | 'closed';
 
 export function createSessionMachine(host: SessionHost, timing: SessionTiming) {

@@ -13,22 +13,24 @@
  * session of a kernel, a pending delayed event is one small object, and an idle session is
  * its snapshot plus a few fields.
  *
- * Starting is the costliest transition (a connect enters the whole `ready` region), and every
- * session whose input has the same shape (`startShape`) starts the same way. So the first start
- * of each shape is XState's, and is kept as a plan: the snapshot it reached and the delayed
- * events it scheduled. Later starts of that shape replay the plan: the same snapshot with the
- * session's own context (from the machine's own context factory) and the same delayed events
- * with delays from the machine's own delay functions. A start the plan cannot describe
- * exactly (an action other than a delayed raise, a context an action changed) is never
- * replayed: that shape always goes through XState. Likewise a transition that depended on
+ * Starting is the costliest transition (a connect enters the whole `ready` region), and most
+ * sessions start the same way. So a start XState computed is kept as a plan: the snapshot it
+ * reached, the delayed events it scheduled, and the guard trace — every guard XState evaluated on
+ * the way, with its params and its answer. A later start replays a plan only if each guard of its
+ * trace, evaluated again on the new session's context and input, answers the same: then XState
+ * would have taken the same path. The replay is the same snapshot with the session's own context
+ * (from the machine's own context factory) and the same delayed events with delays from the
+ * machine's own delay functions. A start the plan cannot describe exactly (an action other than a
+ * delayed raise, a context an action changed, a guard that saw anything but the initial context)
+ * is never kept: such starts go through XState. Likewise a transition that depended on
  * nothing of the session's (no guard evaluated, context unchanged — SOCKET_CLOSED from `ready`)
  * is replayed from the plan of the first session that made it, and sessions in one state share
- * its configuration (see `next` and `intern`). The tests check replays against XState alone,
- * for every start shape and event for event.
+ * its configuration (see `next` and `intern`). core/test/session-conformance.test.ts holds the
+ * runtime against `createActor` on scripted lifetimes, event for event.
  */
 import { createActor, type AnyActorScope } from 'xstate';
 import { WheelTimer, type TimerWheel } from './timer-wheel.js';
-import { startShape, type SessionEvent, type SessionMachine, type SessionMachineInput } from './machine.js';
+import type { SessionEvent, SessionMachine, SessionMachineInput } from './machine.js';
 
 type Snapshot = ReturnType<SessionMachine['getInitialSnapshot']>;
 
@@ -61,16 +63,33 @@ class DelayedEvent extends WheelTimer {
   }
 }
 
+type GuardFn = (args: unknown, params: unknown) => boolean;
 type DelayFn = (args: { context: unknown; event: unknown; self: unknown; system: unknown }, params: unknown) => unknown;
 type ContextFactory = (args: { input: SessionMachineInput; self: unknown; spawn: unknown }) => Snapshot['context'];
 
-/** A start XState made, kept to be replayed for inputs of the same shape. */
+/** A guard XState evaluated during a start: what it was asked, what it answered. */
+interface TracedGuard {
+  guard: GuardFn;
+  params: unknown;
+  result: boolean;
+  /** What it saw (checked when the plan is made: only the initial context and the init event). */
+  context: unknown;
+  event: unknown;
+}
+
+/** A start XState made, kept to be replayed for any input whose guards answer the same. */
 interface StartPlan {
+  guards: Omit<TracedGuard, 'context' | 'event'>[];
   snapshot: Snapshot;
   delayed: { event: SessionEvent; id: string; delay: DelayFn }[];
 }
 
+/** Distinct start paths kept; the session machine has a handful, a machine with more computes the rest. */
+const MAX_START_PLANS = 32;
+
 const AFTER_PREFIX = 'xstate.after.';
+/** The event XState starts a machine with (its `input` is the actor's input). */
+const INIT_EVENT = 'xstate.init';
 
 /** One action of a transition plan, replayed with the session's own context and event. */
 type PlannedAction =
@@ -84,7 +103,17 @@ interface TransitionPlan {
   actions: PlannedAction[];
 }
 
-type GuardFn = (args: unknown, params: unknown) => boolean;
+
+/**
+ * The delay of an `after` event, as a function: XState names it xstate.after.<delay>.<state id>,
+ * where <delay> is a key of the machine's `delays` (a function or a number) or a number of ms.
+ */
+function delayOf(eventType: string, delays: Record<string, unknown>): DelayFn | undefined {
+  const name = eventType.slice(AFTER_PREFIX.length).split('.')[0]!;
+  const value = Object.hasOwn(delays, name) ? delays[name] : /^\d+$/.test(name) ? Number(name) : undefined;
+  if (typeof value === 'function') return value as DelayFn;
+  return typeof value === 'number' ? () => value : undefined;
+}
 
 /** True when every guard of the machine is named (so evaluating one can be noticed). */
 function onlyNamedGuards(node: { transitions: Map<string, { guard?: unknown }[]>; always?: { guard?: unknown }[]; after: { guard?: unknown }[]; states: Record<string, unknown> }): boolean {
@@ -102,8 +131,10 @@ export class SessionRuntime {
   onError: (err: unknown) => void = (err) => console.error('actorwire: a session action failed', err);
   readonly scope: AnyActorScope;
   private collected: ExecutableAction[] = [];
-  /** Per start shape: the plan, or null when that shape's start cannot be replayed. */
-  private readonly plans = new Map<string, StartPlan | null>();
+  /** Starts XState computed, each replayable where its guard trace answers the same. */
+  private readonly startPlans: StartPlan[] = [];
+  /** The guards evaluated while XState computes a start (undefined otherwise). */
+  private trace: TracedGuard[] | undefined = undefined;
   /** Starts answered from a plan / by XState (for tests and the benchmark notes). */
   readonly starts = { replayed: 0, computed: 0 };
   /** Per configuration (a canonical `_nodes` array, see `intern`) and event type. */
@@ -125,13 +156,17 @@ export class SessionRuntime {
     /** Replay starts and transitions from plans (false: every one through XState, for comparison). */
     plans = true,
   ) {
-    // Every named guard counts its calls, so a plan is only made of a transition no guard decided.
+    // Every named guard counts its calls, so a transition plan is only made of a transition no
+    // guard decided, and is traced during a start, so a start plan knows what decided its path.
     const guards = (machine.implementations.guards ?? {}) as Record<string, GuardFn>;
     const counted: Record<string, GuardFn> = {};
     for (const [name, guard] of Object.entries(guards)) {
       counted[name] = (args, params) => {
         this.guardCalls++;
-        return guard(args, params);
+        const result = guard(args, params);
+        const a = args as { context?: unknown; event?: unknown };
+        this.trace?.push({ guard, params, result, context: a.context, event: a.event });
+        return result;
       };
     }
     this.machine = machine.provide({ guards: counted } as Parameters<SessionMachine['provide']>[0]) as SessionMachine;
@@ -158,22 +193,37 @@ export class SessionRuntime {
   /** The initial snapshot for `input`, and the actions its entry asks for. */
   initial(input: SessionMachineInput): [Snapshot, ExecutableAction[]] {
     if (!this.planning) return this.computeInitial(input);
-    const shape = startShape(input);
-    const plan = this.plans.get(shape);
-    if (plan) return this.replay(plan, input);
-    const result = this.computeInitial(input);
+    const context = this.contextFor(input);
+    if (context !== undefined) for (const plan of this.startPlans) if (this.takesPath(plan, context, input)) return this.replay(plan, input, context);
+    const trace: TracedGuard[] = [];
+    const result = this.computeInitial(input, trace);
     result[0] = this.intern(result[0]);
-    if (plan === undefined) this.plans.set(shape, this.planOf(result[0], result[1], input));
+    if (this.startPlans.length < MAX_START_PLANS) {
+      const plan = this.planOf(result[0], result[1], input, trace);
+      if (plan !== null) this.startPlans.push(plan);
+    }
     return result;
   }
 
-  /** XState's own start (what a plan is checked against). */
-  computeInitial(input: SessionMachineInput): [Snapshot, ExecutableAction[]] {
+  /** XState's own start (what a plan is checked against); the guards it evaluates go into `trace`. */
+  computeInitial(input: SessionMachineInput, trace?: TracedGuard[]): [Snapshot, ExecutableAction[]] {
     this.starts.computed++;
     const actions = (this.collected = []);
-    const snapshot = this.machine.getInitialSnapshot(this.scope, input);
-    this.collected = [];
-    return [snapshot, actions];
+    this.trace = trace;
+    try {
+      return [this.machine.getInitialSnapshot(this.scope, input), actions];
+    } finally {
+      this.trace = undefined;
+      this.collected = [];
+    }
+  }
+
+  /** Whether XState would take `plan`'s path for this start: every guard of its trace answers the same. */
+  private takesPath(plan: StartPlan, context: Snapshot['context'], input: SessionMachineInput): boolean {
+    if (plan.guards.length === 0) return true;
+    const args = { context, event: { type: INIT_EVENT, input }, self: this.scope.self, system: this.scope.system };
+    for (const g of plan.guards) if (g.guard(args, g.params) !== g.result) return false;
+    return true;
   }
 
   private contextFor(input: SessionMachineInput): Snapshot['context'] | undefined {
@@ -182,15 +232,21 @@ export class SessionRuntime {
   }
 
   private delayArgs(context: unknown, input: SessionMachineInput) {
-    return { context, event: { type: 'xstate.init', input }, self: this.scope.self, system: this.scope.system };
+    return { context, event: { type: INIT_EVENT, input }, self: this.scope.self, system: this.scope.system };
   }
 
   /** A plan for this start, or null when replaying could differ from XState in any way. */
-  private planOf(snapshot: Snapshot, actions: ExecutableAction[], input: SessionMachineInput): StartPlan | null {
+  private planOf(snapshot: Snapshot, actions: ExecutableAction[], input: SessionMachineInput, trace: TracedGuard[] = []): StartPlan | null {
     if (snapshot.status !== 'active') return null;
     const context = this.contextFor(input);
     // An action that assigned to the context would be lost by a replay.
-    if (context === undefined || JSON.stringify(context) !== JSON.stringify(snapshot.context)) return null;
+    const initial = JSON.stringify(context);
+    if (context === undefined || initial !== JSON.stringify(snapshot.context)) return null;
+    // A replay re-asks each guard with the initial context and the init event: that must be what it saw.
+    for (const g of trace) {
+      const event = g.event as { type?: unknown; input?: unknown } | undefined;
+      if (event?.type !== INIT_EVENT || event.input !== input || JSON.stringify(g.context) !== initial) return null;
+    }
     const delays = (this.machine.implementations.delays ?? {}) as Record<string, unknown>;
     const delayed: StartPlan['delayed'] = [];
     for (const action of actions) {
@@ -205,19 +261,16 @@ export class SessionRuntime {
       if (action.type !== 'xstate.raise') return null;
       const p = action.params as RaiseParams;
       if (typeof p.delay !== 'number' || typeof p.event.type !== 'string' || !p.event.type.startsWith(AFTER_PREFIX)) return null;
-      // XState names the event of `after: { <delay>: … }` xstate.after.<delay>.<state id>.
-      const name = p.event.type.slice(AFTER_PREFIX.length).split('.')[0]!;
-      const fn = delays[name];
+      const fn = delayOf(p.event.type, delays);
       // (Its value now may differ from the one XState computed a moment ago: delays read the clock.)
-      if (typeof fn !== 'function' || typeof (fn as DelayFn)(this.delayArgs(context, input), undefined) !== 'number') return null;
-      delayed.push({ event: p.event, id: p.id ?? '', delay: fn as DelayFn });
+      if (fn === undefined || typeof fn(this.delayArgs(context, input), undefined) !== 'number') return null;
+      delayed.push({ event: p.event, id: p.id ?? '', delay: fn });
     }
-    return { snapshot, delayed };
+    return { guards: trace.map(({ guard, params, result }) => ({ guard, params, result })), snapshot, delayed };
   }
 
-  private replay(plan: StartPlan, input: SessionMachineInput): [Snapshot, ExecutableAction[]] {
+  private replay(plan: StartPlan, input: SessionMachineInput, context: Snapshot['context']): [Snapshot, ExecutableAction[]] {
     this.starts.replayed++;
-    const context = this.contextFor(input)!;
     // What XState's cloneMachineSnapshot does, minus recomputing the value and tags of a state
     // that is the same: snapshots are immutable, so they are shared.
     const snapshot = { ...plan.snapshot, context } as Snapshot;
@@ -279,9 +332,9 @@ export class SessionRuntime {
       else if (action.type === 'xstate.raise') {
         const p = action.params as RaiseParams;
         if (typeof p.delay !== 'number' || typeof p.event.type !== 'string' || !p.event.type.startsWith(AFTER_PREFIX)) return null;
-        const fn = delays[p.event.type.slice(AFTER_PREFIX.length).split('.')[0]!];
-        if (typeof fn !== 'function') return null;
-        planned.push({ kind: 'raise', event: p.event, id: p.id ?? '', delay: fn as DelayFn });
+        const fn = delayOf(p.event.type, delays);
+        if (fn === undefined) return null;
+        planned.push({ kind: 'raise', event: p.event, id: p.id ?? '', delay: fn });
       } else if (action.exec !== undefined && action.params === undefined && !action.type.startsWith('xstate.')) {
         planned.push({ kind: 'exec', type: action.type, exec: action.exec });
       } else return null;
@@ -351,6 +404,13 @@ export class SessionActor {
   /** The snapshot as plain data (what XState would persist). */
   getPersistedSnapshot(): unknown {
     return this.runtime.machine.getPersistedSnapshot(this.getSnapshot());
+  }
+
+  /** Pending delayed events and the time each fires at, to the wheel's resolution (for tests). */
+  scheduledEvents(): { type: string; at: number }[] {
+    const out: { type: string; at: number }[] = [];
+    for (let t = this.timers; t !== undefined; t = t.sibling) out.push({ type: t.event.type, at: t.bucket * this.runtime.wheel.resolution });
+    return out;
   }
 
   /** Pending delayed events (for tests). */
