@@ -14,8 +14,7 @@
  * processes with the anchor off and on, on the build the test run loaded). Whether a process shows
  * the bug depends on its memory layout; 30 async upgrades per process, 2026-12: 20.57
  * (`@btc-vision/uwebsockets.js`) hung a socket up in 8 of 32 processes on Node 24 and 5 of 10 on
- * Node 22, 20.30
- * (`@trufflesuite/uws-js-unofficial`, Node 20) in 1 of 48; with the anchor, none. So both keep it;
+ * Node 22, 20.30 (`@trufflesuite/uws-js-unofficial`, Node 20) in 1 of 48; with the anchor, none. So both keep it;
  * a build measured clean goes into CORK_EPILOGUE_SAFE (the test then holds it to that).
  */
 import { randomBytes } from 'node:crypto';
