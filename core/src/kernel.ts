@@ -261,7 +261,11 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   async function registerPlugins(): Promise<void> {
     for (const { plugin, options } of resolved) {
       try {
-        await plugin.register(pluginContext(plugin, parts), options);
+        await withDeadline(plugin.register(pluginContext(plugin, parts), options), config.registerTimeout, () => new KernelError(
+          KernelErrors.PLUGIN_REGISTER_TIMEOUT,
+          `plugin "${plugin.name}" did not finish registering within ${config.registerTimeout} ms (ACTORWIRE_REGISTER_TIMEOUT)`,
+          plugin.name,
+        ));
       } catch (err) {
         if (isKernelError(err)) throw err;
         throw new KernelError(KernelErrors.PLUGIN_REGISTER, `plugin "${plugin.name}" failed to register: ${(err as Error).message}`, plugin.name, err);
@@ -438,4 +442,16 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     },
   };
   return kernel;
+}
+
+/** `work`, or `onLate()`'s error once `ms` pass first (0: no deadline). A hung plugin must not hang startup. */
+async function withDeadline<T>(work: T | Promise<T>, ms: number, onLate: () => Error): Promise<T> {
+  if (ms <= 0 || typeof (work as { then?: unknown } | undefined)?.then !== 'function') return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(onLate()), ms); });
+  try {
+    return await Promise.race([Promise.resolve(work), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -86,6 +86,18 @@ t.test('a register() that throws stops startup naming the plugin', async (t) => 
   await refusalAsync(t, () => createKernel({ ...quiet, plugins: [p] }).start(), KernelErrors.PLUGIN_REGISTER, /"broken".*database unreachable/);
 });
 
+t.test('a register() that never settles stops startup after registerTimeout, naming the plugin', async (t) => {
+  const hung = definePlugin({ ...base, name: 'hung', register: () => new Promise<void>(() => {}) });
+  const started = Date.now();
+  await refusalAsync(t, () => createKernel({ config: { ...quiet.config, registerTimeout: 200 }, plugins: [hung] }).start(), KernelErrors.PLUGIN_REGISTER_TIMEOUT, /"hung".*200 ms.*ACTORWIRE_REGISTER_TIMEOUT/);
+  t.ok(Date.now() - started < 5_000, 'it did not wait for ever');
+  const slow = definePlugin({ ...base, name: 'slow', register: () => new Promise<void>((r) => setTimeout(r, 50)) });
+  const k = createKernel({ config: { ...quiet.config, registerTimeout: 2_000 }, plugins: [slow] });
+  await k.start();
+  t.pass('a register that finishes in time starts');
+  await k.stop();
+});
+
 t.test('an invalid message schema is refused naming the plugin', async (t) => {
   const p = definePlugin({ ...base, name: 'schemer', register: (ctx) => ctx.messages.define('x', { schema: { type: 'nonsense' } as never, handle() {} }) });
   await refusalAsync(t, () => createKernel({ ...quiet, plugins: [p] }).start(), KernelErrors.INVALID_SCHEMA, '"schemer"');

@@ -41,6 +41,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
     allowedOrigins: envList(env, 'ALLOWED_ORIGINS'),
     shutdownTimeout: envDuration(env, 'ACTORWIRE_SHUTDOWN_TIMEOUT', { min: 1 }),
     hookTimeout: envDuration(env, 'ACTORWIRE_HOOK_TIMEOUT', { min: 0 }),
+    registerTimeout: envDuration(env, 'ACTORWIRE_REGISTER_TIMEOUT', { min: 0 }),
     defaultAuth: envEnum(env, 'ACTORWIRE_DEFAULT_AUTH', ['required', 'optional', 'none'] as const),
     defaultDialect: envString(env, 'ACTORWIRE_DIALECT'),
     maxHttpBodySize: envInt(env, 'ACTORWIRE_MAX_HTTP_BODY_SIZE', { min: 1 }),

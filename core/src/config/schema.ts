@@ -62,6 +62,8 @@ export interface ActorwireConfig {
   shutdownTimeout: number;
   /** Longest a hook may take before it counts as failed (ms; 0: no limit). */
   hookTimeout: number;
+  /** Longest a plugin's `register` may take before startup fails naming it (ms; 0: no limit). Env ACTORWIRE_REGISTER_TIMEOUT. */
+  registerTimeout: number;
   /** Default auth mode of ws routes that do not say: required when an auth plugin is loaded. */
   defaultAuth: 'required' | 'optional' | 'none';
   /** Wire dialect of routes that name none (`actorwire`: the canonical protocol). Env ACTORWIRE_DIALECT. */
@@ -97,6 +99,7 @@ export const defaultConfig: ActorwireConfig = {
   allowedOrigins: [],
   shutdownTimeout: 10_000,
   hookTimeout: 10_000,
+  registerTimeout: 30_000,
   defaultAuth: 'required',
   defaultDialect: 'actorwire',
   userTopicPrefix: 'user:',
@@ -138,6 +141,7 @@ export const configSchema = {
     allowedOrigins: { type: 'array', items: { type: 'string', minLength: 1 } },
     shutdownTimeout: positiveInt,
     hookTimeout: { type: 'integer', minimum: 0 },
+    registerTimeout: { type: 'integer', minimum: 0 },
     defaultAuth: { enum: ['required', 'optional', 'none'] },
     defaultDialect: { type: 'string', pattern: '^[a-z][a-z0-9_.-]{0,31}$' },
     userTopicPrefix: { type: 'string', minLength: 1 },
@@ -215,6 +219,7 @@ export const envNames: Record<string, string> = {
   '/allowedOrigins': 'ALLOWED_ORIGINS',
   '/shutdownTimeout': 'ACTORWIRE_SHUTDOWN_TIMEOUT',
   '/hookTimeout': 'ACTORWIRE_HOOK_TIMEOUT',
+  '/registerTimeout': 'ACTORWIRE_REGISTER_TIMEOUT',
   '/defaultAuth': 'ACTORWIRE_DEFAULT_AUTH',
   '/defaultDialect': 'ACTORWIRE_DIALECT',
   '/maxHttpBodySize': 'ACTORWIRE_MAX_HTTP_BODY_SIZE',
