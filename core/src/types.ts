@@ -370,6 +370,12 @@ export interface WsRouteOptions {
   keepCredential?: boolean;
   /** The wire dialect of this route's sessions (a registered dialect's name); `?dialect=` and subprotocols override it. */
   dialect?: string;
+  /**
+   * Rewrite each inbound frame of this route (the parsed JSON object, after the dialect's
+   * `decode`) into the canonical protocol: a route's own conventions, e.g. the entity routes'
+   * `{"action":A}` as message type A. Runs for every frame of the route's sessions, nowhere else.
+   */
+  decode?(raw: Record<string, unknown>): Record<string, unknown>;
 }
 
 /* ---------------------------------------------------------------- dialects */

@@ -70,15 +70,6 @@ t.test('every failure answers a protocol error and the session keeps working', a
   t.equal(c.closeCode, undefined, 'never closed');
 });
 
-t.test('entity dialect `action` names the message type', async (t) => {
-  const srv = await startTestServer({ plugins: [echo] });
-  t.teardown(() => srv.stop());
-  const c = await srv.connect();
-  c.send({ action: 'ping', id: 'a' });
-  const pong = await c.next('pong');
-  t.equal(pong.id, 'a');
-});
-
 t.test('oversize: soft limit answers TOO_LARGE, hard limit closes with 1009', async (t) => {
   const srv = await startTestServer({ plugins: [echo], config: { websocket: { maxMessageSize: 1000, hardMaxMessageSize: 4000 } } });
   t.teardown(() => srv.stop());
@@ -180,4 +171,31 @@ t.test('oversize frames cost rate-limit tokens like any other', async (t) => {
   t.equal(code, 4429, 'a flood of oversize frames is closed like any flood');
   t.ok(c.history.some((f) => f.code === 'TOO_LARGE'), 'the first ones were TOO_LARGE');
   t.ok(c.history.some((f) => f.code === 'RATE_LIMITED'), 'then RATE_LIMITED');
+});
+
+t.test('a route decode: its own conventions on its route only; a decode that throws fails the frame, not the server', async (t) => {
+  const routes = definePlugin({
+    name: 'route-decode',
+    version: '1.0.0',
+    kernel: '^0.1.0',
+    register(ctx) {
+      ctx.routes.ws('/ws/verbs', { decode: (raw) => (typeof raw.type !== 'string' && typeof raw.verb === 'string' ? { ...raw, type: raw.verb } : raw) });
+      ctx.routes.ws('/ws/broken', { decode: (raw) => { if (raw.explode) throw new Error('decoder bug'); return raw; } });
+    },
+  });
+  const srv = await startTestServer({ plugins: [routes] });
+  t.teardown(() => srv.stop());
+  const verbs = await srv.connect('/ws/verbs');
+  t.equal((await verbs.request({ verb: 'ping' })).type, 'pong', 'the route reads `verb` as the type');
+  t.equal((await verbs.request({ type: 'ping', verb: 'nope' })).type, 'pong', 'a frame with a type keeps it');
+  const plain = await srv.connect('/ws');
+  const refused = await plain.request({ verb: 'ping' });
+  t.equal(refused.code, 'INVALID_MESSAGE', 'not on other routes');
+  const entityStyle = await plain.request({ action: 'ping' });
+  t.match(entityStyle.error, /type is required/, "the entity routes' `action` is theirs alone: on /ws it is no type");
+  const broken = await srv.connect('/ws/broken');
+  const err = await broken.request({ type: 'ping', explode: true });
+  t.equal(err.code, 'INTERNAL_ERROR', 'a throwing decode answers INTERNAL_ERROR');
+  t.equal((await broken.request({ type: 'ping' })).type, 'pong', 'and the session goes on');
+  t.equal((await plain.request({ type: 'ping' })).type, 'pong', 'so does everyone else');
 });

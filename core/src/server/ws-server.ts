@@ -134,6 +134,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
       onSent: countDirectSend,
       joinAutoTopics: options.autoTopics?.length ? (s) => joinAutoTopics(s, options.autoTopics!) : undefined,
       dialects,
+      decode: options.decode,
     };
 
     /** The upgrade as an HTTP server span (semantic conventions), continuing the client's `traceparent`. */

@@ -176,7 +176,15 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       return fail(s, protocolError('INVALID_MESSAGE', 'message must be a JSON object'));
     }
-    const obj = s.decodeInbound(raw as Record<string, unknown>);
+    let obj: Record<string, unknown>;
+    try {
+      obj = s.decodeInbound(raw as Record<string, unknown>);
+    } catch (err) {
+      // A dialect's or route's decode is plugin code: its failure is this frame's, not the process's.
+      logger.error({ err, client_id: s.id, route: s.route }, 'inbound decode failed');
+      const rawId = idOf(raw as Record<string, unknown>);
+      return fail(s, protocolError('INTERNAL_ERROR'), rawId !== undefined && rawId.length <= MAX_ID_LENGTH ? rawId : undefined);
+    }
     const id = idOf(obj);
     // One rule for every message: the id is echoed, so only a string or number of bounded length.
     if (obj.id !== undefined && obj.id !== null && (id === undefined || id.length > MAX_ID_LENGTH)) {
@@ -184,11 +192,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
       return fail(s, protocolError('INVALID_MESSAGE', id === undefined ? 'id must be a string or a number' : `id must be at most ${MAX_ID_LENGTH} characters`));
     }
     if (id !== undefined) obj.id = id;
-    if (typeof obj.type !== 'string') {
-      // entity dialect clients name the message type `action`.
-      if (typeof obj.action === 'string') obj.type = obj.action;
-      else return fail(s, protocolError('INVALID_MESSAGE', 'type is required'), id);
-    }
+    if (typeof obj.type !== 'string') return fail(s, protocolError('INVALID_MESSAGE', 'type is required'), id);
     const resolved = messages.resolve(obj);
     if (!resolved || (resolved.compiled.routes && !resolved.compiled.routes.has(s.route))) {
       return fail(s, protocolError('UNKNOWN_TYPE'), id);

@@ -27,6 +27,8 @@ export interface SessionEnv {
   joinAutoTopics?: (session: SessionImpl) => Promise<void>;
   /** The dialect registry: a session of a dialect joins its uWS topics through it. */
   dialects: Dialects;
+  /** The route's own inbound rewrite (WsRouteOptions.decode), after the dialect's. */
+  decode: ((raw: Record<string, unknown>) => Record<string, unknown>) | undefined;
 }
 
 /** A dialect session's wire dialect and the topics it joined under the dialect's uWS names. */
@@ -258,10 +260,12 @@ export class SessionImpl implements Session {
     this.leftDialectTopic(topic);
   }
 
-  /** An inbound frame in the canonical protocol (a dialect may rewrite it). */
+  /** An inbound frame in the canonical protocol (the dialect, then the route, may rewrite it). */
   decodeInbound(raw: Record<string, unknown>): Record<string, unknown> {
     const decode = this.wire?.dialect.decode;
-    return decode === undefined ? raw : decode.call(this.wire!.dialect, raw);
+    const canonical = decode === undefined ? raw : decode.call(this.wire!.dialect, raw);
+    const route = this.env.decode;
+    return route === undefined ? canonical : route(canonical);
   }
 
   /** The uWS topic this session is on for `topic`: itself, or the dialect's name for it. */

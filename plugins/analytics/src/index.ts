@@ -7,7 +7,7 @@
  */
 import { definePlugin, packageInfo } from '@actorwire/core';
 import type {} from '@actorwire/plugin-kafka';
-import { EntityTable, SnapshotCache, UpstreamClient, UpstreamCredentials, type Scoped } from '@actorwire/plugin-snapshots/upstream';
+import { EntityTable, SnapshotCache, UpstreamClient, UpstreamCredentials, actionAsType, type Scoped } from '@actorwire/plugin-snapshots/upstream';
 import { Access, ROUTE, seatOf, upgradeCheck } from './access.js';
 import { Boards } from './boards.js';
 import { Commands } from './commands.js';
@@ -98,7 +98,7 @@ export default definePlugin<AnalyticsOptions>({
     );
 
     // Public dashboards need no token; restaurant and admin ones are refused before the upgrade without one.
-    ctx.routes.ws(ROUTE, { auth: 'optional', meta: { analytics: true }, ...(o.forwardToken ? { keepCredential: true } : {}) });
+    ctx.routes.ws(ROUTE, { auth: 'optional', meta: { analytics: true }, decode: actionAsType, ...(o.forwardToken ? { keepCredential: true } : {}) });
     const refuse = () => false;
     ctx.topics.define('analytics:*', { authorize: refuse, authorizePublish: refuse });
     ctx.hooks.on('onUpgrade', upgradeCheck(accessOptions, access));

@@ -7,6 +7,7 @@
 import { definePlugin, packageInfo, type Frame } from '@actorwire/core';
 import type {} from '@actorwire/plugin-kafka';
 import { Actions, placeOf, type ActionHandler } from './actions.js';
+import { actionAsType } from './entity-decode.js';
 import { changesRoute } from './changes-route.js';
 import { SnapshotCache } from './cache.js';
 import { EntityTable } from './entities.js';
@@ -97,7 +98,7 @@ export default definePlugin<SnapshotsOptions>({
     const meta = { lateAuth: o.lateAuth, snapshots: true };
     // Forwarding: the auth plugin keeps each session's verified credential for its own requests.
     const keep = o.forwardToken ? { keepCredential: true } : {};
-    for (const path of ROUTE_LIST) ctx.routes.ws(path, path.endsWith('/:token') ? { tokenParam: 'token', meta, ...keep } : { meta, ...keep });
+    for (const path of ROUTE_LIST) ctx.routes.ws(path, path.endsWith('/:token') ? { tokenParam: 'token', meta, decode: actionAsType, ...keep } : { meta, decode: actionAsType, ...keep });
     // Section topics are the server's to publish on: clients cannot join or publish to them.
     const refuse = () => false;
     ctx.topics.define('snapshots:*', { authorize: refuse, authorizePublish: refuse });

@@ -8,5 +8,6 @@ export { SnapshotCache, type CacheAnswer, type CacheOptions, type CacheStats, ty
 export { SnapshotError, SnapshotErrors, invalid, type SnapshotErrorCode } from './errors.js';
 export { Coalescer, type CoalescerOptions } from './coalescer.js';
 export { EntityTable, singular } from './entities.js';
+export { actionAsType } from './entity-decode.js';
 export { readField, type ChangeRecord } from './refresh.js';
 export { UpstreamCredentials, scoped, isCredentialName, refuseCredentialName, type Audience, type Credential, type Scoped } from './credentials.js';
