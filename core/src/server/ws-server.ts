@@ -180,7 +180,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
     // An upgrade finished after an await runs under another socket's cork: see CorkAnchor.
     const upgradeLater = (res: HttpResponse, fn: () => void): void => {
       const corked = () => { res.cork(fn); };
-      if (anchor === undefined || process.env.NO_ANCHOR) return corked();
+      if (anchor === undefined) return corked();
       if (anchor.cork(corked)) return;
       for (const s of sessions.all()) if (s.corkWith(corked)) return;
       corked();
