@@ -103,7 +103,6 @@ interface TransitionPlan {
   actions: PlannedAction[];
 }
 
-
 /**
  * The delay of an `after` event, as a function: XState names it xstate.after.<delay>.<state id>,
  * where <delay> is a key of the machine's `delays` (a function or a number) or a number of ms.
