@@ -181,6 +181,9 @@ function pack(root, packages, out, build, log) {
   if (build) execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
   fs.mkdirSync(out, { recursive: true });
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out, ...packages.flatMap((p) => ['-w', p.dir])], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 }).toString());
+  // npm packs in its own order; publishing goes in dependency order (the caller's).
+  const rank = new Map(packages.map((p, i) => [p.pkg.name, i]));
+  packed.sort((a, b) => (rank.get(a.name) ?? 0) - (rank.get(b.name) ?? 0));
   const sums = packed.map((p) => `${createHash('sha256').update(fs.readFileSync(path.join(out, p.filename))).digest('hex')}  ${p.filename}`);
   fs.writeFileSync(path.join(out, 'SHA256SUMS'), `${sums.join('\n')}\n`);
   for (const p of packed) log(`  packed ${path.join(path.relative(root, out), p.filename)} (${(p.size / 1024).toFixed(1)} KiB)`);

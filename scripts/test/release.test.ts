@@ -46,12 +46,15 @@ function fixture(): string {
   };
   pkg('core', { name: '@x/core', version: '0.1.0', type: 'module', files: ['index.js', 'README.md'] });
   pkg('plugins/auth', { name: '@x/plugin-auth', version: '0.1.0', type: 'module', files: ['index.js', 'README.md'], peerDependencies: { '@x/core': '^0.1.0' }, devDependencies: { '@x/core': '0.1.0', other: '^0.1.0' } });
+  // Named to come first in npm's order, but it peers on plugin-auth: it is published after it.
+  pkg('plugins/aaa-ext', { name: '@x/aaa-ext', version: '0.1.0', type: 'module', files: ['index.js', 'README.md'], peerDependencies: { '@x/plugin-auth': '^0.1.0' } });
   pkg('examples/app', { name: '@x/example', version: '0.1.0', private: true, dependencies: { '@x/core': '^0.1.0', '@x/plugin-auth': '~0.1.0' } });
   write(join(dir, 'package-lock.json'), {
     name: 'ws-root', lockfileVersion: 3, packages: {
       '': { name: 'ws-root', workspaces: ['core', 'plugins/*', 'examples/*'] },
       core: { name: '@x/core', version: '0.1.0' },
       'plugins/auth': { name: '@x/plugin-auth', version: '0.1.0', peerDependencies: { '@x/core': '^0.1.0' }, devDependencies: { '@x/core': '0.1.0', other: '^0.1.0' } },
+      'plugins/aaa-ext': { name: '@x/aaa-ext', version: '0.1.0', peerDependencies: { '@x/plugin-auth': '^0.1.0' } },
       'examples/app': { name: '@x/example', version: '0.1.0', dependencies: { '@x/core': '^0.1.0', '@x/plugin-auth': '~0.1.0' } },
       'node_modules/@x/core': { resolved: 'core', link: true },
     },
@@ -93,9 +96,12 @@ t.test('versions: bumps, pre-releases, precedence', async (t) => {
 t.test('a minor release: versions, ranges, lockfile, changelog, commit, tag, tarballs', async (t) => {
   const dir = fixture();
   const out = join(dir, 'out');
-  const { result } = quiet(['minor', '--root', dir, '--no-build', '--out', out, '--date', '2026-12-07']);
+  const { result, lines } = quiet(['minor', '--root', dir, '--no-build', '--out', out, '--date', '2026-12-07']);
   t.equal(result.version, '0.2.0');
-  t.same(result.packages, ['@x/core', '@x/plugin-auth'], 'publishable packages, dependencies first; the private example is not released');
+  t.same(result.packages, ['@x/core', '@x/plugin-auth', '@x/aaa-ext'], 'publishable packages, dependencies first; the private example is not released');
+  const publishes = lines.filter((l: string) => l.trim().startsWith('npm publish')).map((l: string) => l.trim().split('/').pop());
+  t.same(publishes, ['x-core-0.2.0.tgz', 'x-plugin-auth-0.2.0.tgz', 'x-aaa-ext-0.2.0.tgz'], 'publish commands in dependency order, not npm\'s');
+  t.same(json(join(dir, 'plugins/aaa-ext/package.json')).peerDependencies, { '@x/plugin-auth': '^0.2.0' });
   t.equal(json(join(dir, 'core/package.json')).version, '0.2.0');
   const auth = json(join(dir, 'plugins/auth/package.json'));
   t.equal(auth.version, '0.2.0');
@@ -110,7 +116,7 @@ t.test('a minor release: versions, ranges, lockfile, changelog, commit, tag, tar
   t.same(lock.packages['examples/app'].dependencies, { '@x/core': '^0.2.0', '@x/plugin-auth': '~0.2.0' });
 
   const changelog = readFileSync(join(dir, 'CHANGELOG.md'), 'utf8');
-  t.match(changelog, /## \[Unreleased\]\n\n## \[0\.2\.0\] - 2026-12-07\n\nPackages: `@x\/core` 0\.2\.0, `@x\/plugin-auth` 0\.2\.0\.\n\n### Fixed\n- The thing that was broken\.\n\n## \[0\.1\.0\] - 2026-01-01/, 'the section sits between an empty [Unreleased] and the last release');
+  t.match(changelog, /## \[Unreleased\]\n\n## \[0\.2\.0\] - 2026-12-07\n\nPackages: `@x\/core` 0\.2\.0, `@x\/plugin-auth` 0\.2\.0, `@x\/aaa-ext` 0\.2\.0\.\n\n### Fixed\n- The thing that was broken\.\n\n## \[0\.1\.0\] - 2026-01-01/, 'the section sits between an empty [Unreleased] and the last release');
 
   t.equal(git(dir, 'log', '-1', '--format=%s'), 'release 0.2.0\n');
   t.equal(git(dir, 'status', '--porcelain', '--untracked-files=no'), '', 'everything the release changed is committed');
@@ -118,7 +124,7 @@ t.test('a minor release: versions, ranges, lockfile, changelog, commit, tag, tar
   t.match(git(dir, 'tag', '-l', '--format=%(contents)', 'v0.2.0'), /Actorwire 0\.2\.0\n\n### Fixed\n- The thing that was broken\./);
 
   const sums = readFileSync(join(out, 'SHA256SUMS'), 'utf8').trim().split('\n');
-  t.equal(sums.length, 2);
+  t.equal(sums.length, 3);
   for (const line of sums) {
     const [sum, file] = line.split(/ {2}/);
     t.equal(createHash('sha256').update(readFileSync(join(out, file!))).digest('hex'), sum, `${file}: checksum`);
@@ -170,8 +176,8 @@ t.test('current: packs the packages as they are, changes nothing', async (t) => 
   const dir = fixture();
   const { result } = quiet(['current', '--root', dir, '--no-build']);
   t.equal(result.version, null);
-  t.same(result.packages, ['@x/core', '@x/plugin-auth']);
-  t.same(result.tarballs.map((f: string) => f.slice(dir.length + 1)), ['release/current/x-core-0.1.0.tgz', 'release/current/x-plugin-auth-0.1.0.tgz']);
+  t.same(result.packages, ['@x/core', '@x/plugin-auth', '@x/aaa-ext']);
+  t.same(result.tarballs.map((f: string) => f.slice(dir.length + 1)), ['release/current/x-core-0.1.0.tgz', 'release/current/x-plugin-auth-0.1.0.tgz', 'release/current/x-aaa-ext-0.1.0.tgz']);
   t.equal(git(dir, 'status', '--porcelain', '--untracked-files=no'), '', 'no file of the repository changed');
   t.equal(git(dir, 'log', '--format=%s'), 'initial\n', 'no commit');
 });
