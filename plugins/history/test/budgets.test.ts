@@ -3,10 +3,14 @@
  * is neither delivered nor numbered), a per-room budget and a total budget, the oldest messages
  * going first; a recovery from before an eviction answers `recovered: false`. And the finding
  * itself: one user flooding 400 KB messages into many rooms grows a real server process's RSS by
- * no more than the configured total + 20 %.
+ * no more than the configured total + 20 % once its garbage is collected. When V8 collects is V8's
+ * business — its memory reducer may wait long after a burst (on Node 24 it did not run at all,
+ * and under load on Node 20 not always within 25 s) — so after 10 s the test asks for the full
+ * GC the reducer would run, through the server's inspector, and measures again.
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
+import WebSocket from 'ws';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,17 +78,42 @@ t.test('total budget: many rooms together stay within it', async (t) => {
 });
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** A full GC in a process started with --inspect, through its inspector (HeapProfiler.collectGarbage). */
+async function collectGarbage(inspectorUrl: string): Promise<void> {
+  const ws = new WebSocket(inspectorUrl);
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.on('message', (d) => {
+        const m = JSON.parse(String(d)) as { id?: number; error?: { message: string } };
+        if (m.id === 1) return m.error ? reject(new Error(m.error.message)) : resolve();
+      });
+      ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+    });
+  } finally {
+    ws.close();
+  }
+}
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
 t.test('a flood of 400 KB messages into many rooms grows the server\'s RSS by at most the total budget + 20 %', async (t) => {
   const TOTAL = 48 * 1024 * 1024;
-  const child = spawn(process.execPath, ['--max-semi-space-size=8', join(repo, 'server/dist/bin.js')], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', '--inspect=127.0.0.1:0', join(repo, 'server/dist/bin.js')], {
     env: {
       ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ACTORWIRE_PLUGINS: 'rooms,history',
       HISTORY_ROOMS: '*=1000', HISTORY_STORAGE: 'memory', HISTORY_MAX_MESSAGE_SIZE: '450000', HISTORY_MAX_ROOM_BYTES: String(8 * 1024 * 1024), HISTORY_MAX_BYTES: String(TOTAL),
       ACTORWIRE_RATE_LIMIT: '0', REDIS_URL: '', KAFKA_BROKERS: '', REST_BASE_URL: '',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const inspector = new Promise<string>((resolve) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c;
+      const m = /Debugger listening on (ws:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
   });
   t.teardown(() => { child.kill('SIGKILL'); });
   const port = await new Promise<number>((resolve, reject) => {
@@ -123,10 +152,19 @@ t.test('a flood of 400 KB messages into many rooms grows the server\'s RSS by at
   // What is kept is bounded; what was evicted is garbage until V8 collects it (its memory reducer
   // runs once allocation stops). Poll, bounded, for the process to settle.
   let after = rssOf(child.pid!);
-  for (let waited = 0; after - before > TOTAL * 1.2 && waited < 25_000; waited += 500) {
-    await new Promise((r) => setTimeout(r, 500));
-    after = rssOf(child.pid!);
-  }
+  const settle = async (ms: number) => {
+    for (let waited = 0; after - before > TOTAL * 1.2 && waited < ms; waited += 500) {
+      await new Promise((r) => setTimeout(r, 500));
+      after = rssOf(child.pid!);
+    }
+  };
+  await settle(10_000);
   const mb = (n: number) => (n / 1048576).toFixed(1);
-  t.ok(after - before <= TOTAL * 1.2, `RSS grew ${mb(after - before)} MB once settled (before ${mb(before)} MB, peak ${mb(peak)} MB, after ${mb(after)} MB) ≤ ${mb(TOTAL * 1.2)} MB`);
+  let how = 'on its own';
+  if (after - before > TOTAL * 1.2) {
+    how = `after a full GC asked through the inspector (${mb(after - before)} MB before it)`;
+    await collectGarbage(await inspector);
+    await settle(10_000);
+  }
+  t.ok(after - before <= TOTAL * 1.2, `RSS grew ${mb(after - before)} MB once settled ${how} (before ${mb(before)} MB, peak ${mb(peak)} MB, after ${mb(after)} MB) ≤ ${mb(TOTAL * 1.2)} MB`);
 });
