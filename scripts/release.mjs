@@ -29,6 +29,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import semver from 'semver';
 
 export class ReleaseError extends Error {
   constructor(code, message) {
@@ -37,51 +38,22 @@ export class ReleaseError extends Error {
   }
 }
 
-const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?$/;
-
 export function parseVersion(v) {
-  const m = SEMVER.exec(v);
-  if (!m) throw new ReleaseError('RELEASE_BAD_VERSION', `not a version: ${JSON.stringify(v)}`);
-  return { major: +m[1], minor: +m[2], patch: +m[3], pre: m[4] ?? null };
+  const parsed = semver.parse(v);
+  if (parsed === null) throw new ReleaseError('RELEASE_BAD_VERSION', `not a version: ${JSON.stringify(v)}`);
+  return parsed;
 }
 
-/** Semver precedence (pre-release identifiers compared numerically where both are numbers). */
+/** Semver precedence (the `semver` package core already depends on). */
 export function compareVersions(a, b) {
-  const x = parseVersion(a);
-  const y = parseVersion(b);
-  for (const k of ['major', 'minor', 'patch']) if (x[k] !== y[k]) return x[k] - y[k];
-  if (x.pre === y.pre) return 0;
-  if (x.pre === null) return 1;
-  if (y.pre === null) return -1;
-  const xs = x.pre.split('.');
-  const ys = y.pre.split('.');
-  for (let i = 0; i < Math.max(xs.length, ys.length); i++) {
-    if (xs[i] === undefined) return -1;
-    if (ys[i] === undefined) return 1;
-    const nx = /^\d+$/.test(xs[i]);
-    const ny = /^\d+$/.test(ys[i]);
-    if (nx && ny && +xs[i] !== +ys[i]) return +xs[i] - +ys[i];
-    if (nx !== ny) return nx ? -1 : 1;
-    if (xs[i] !== ys[i]) return xs[i] < ys[i] ? -1 : 1;
-  }
-  return 0;
+  return semver.compare(parseVersion(a), parseVersion(b));
 }
 
 export function nextVersion(current, bump) {
-  const v = parseVersion(current);
-  switch (bump) {
-    case 'major':
-      return v.pre !== null && v.minor === 0 && v.patch === 0 ? `${v.major}.0.0` : `${v.major + 1}.0.0`;
-    case 'minor':
-      return v.pre !== null && v.patch === 0 ? `${v.major}.${v.minor}.0` : `${v.major}.${v.minor + 1}.0`;
-    case 'patch':
-      return v.pre !== null ? `${v.major}.${v.minor}.${v.patch}` : `${v.major}.${v.minor}.${v.patch + 1}`;
-    default: {
-      parseVersion(bump);
-      if (compareVersions(bump, current) <= 0) throw new ReleaseError('RELEASE_NOT_GREATER', `${bump} is not greater than the current ${current}`);
-      return bump;
-    }
-  }
+  if (bump === 'major' || bump === 'minor' || bump === 'patch') return semver.inc(parseVersion(current), bump);
+  parseVersion(bump);
+  if (compareVersions(bump, current) <= 0) throw new ReleaseError('RELEASE_NOT_GREATER', `${bump} is not greater than the current ${current}`);
+  return bump;
 }
 
 /** Every workspace folder of the root package.json (`dir` and `dir/*` patterns). */
