@@ -9,8 +9,10 @@
 // has no binary for this Node as "not native" and moves on. Prints what it freed.
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 
-const PACKAGES = ['@btc-vision/uwebsockets.js', '@trufflesuite/uws-js-unofficial', 'uWebSockets.js'];
+// The builds the resolver tries (core/uws/resolve.cjs): one list, kept there.
+const PACKAGES = createRequire(import.meta.url)('../core/uws/resolve.cjs').CANDIDATES;
 const keep = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
 
 function* nodeFiles(dir) {
