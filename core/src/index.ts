@@ -23,6 +23,6 @@ export {
 export { HookFailure } from './hooks.js';
 export { readJsonBody } from './server/json-body.js';
 export { compilePattern } from './topics.js';
-export { streamPositionSchema } from './stream-position.js';
+export { streamPositionSchema } from './broker/stream-position.js';
 export { createAjv, describeErrors } from './validation.js';
 export type * from './types.js';

@@ -2,8 +2,8 @@
  * The kernel: wires registries, loads plugins in dependency order, serves HTTP and WebSocket
  * routes, and shuts down in reverse. Lifecycle (see README "Lifecycle"):
  *   config → telemetry → registries → plugins.register (ordered) → routes mounted
- *   → transports started → listen → onReady … SIGTERM → draining → sessions closed (1001)
- *   → onClose (reverse) → transports stopped (reverse) → exit.
+ *   → broker started → listen → onReady … SIGTERM → draining → sessions closed (1001)
+ *   → onClose (reverse) → broker stopped → exit.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -22,8 +22,8 @@ import { pluginContext } from './plugin/context.js';
 import { HookRegistry } from './hooks.js';
 import { Messages } from './messages.js';
 import { Policies } from './policies.js';
-import { LocalBus } from './bus/local-bus.js';
-import { Transports } from './bus/transports.js';
+import { LocalBus } from './broker/local-bus.js';
+import { MemoryBroker } from './broker/memory-broker.js';
 import { Topics } from './topics.js';
 import { Routes } from './routes.js';
 import { LocalPresence } from './presence.js';
@@ -44,7 +44,7 @@ import { resolvePlugins, type ResolvedPlugin } from './plugin/resolve.js';
 import { KERNEL_VERSION } from './version.js';
 import { InputGuard, MAX_JSON_DEPTH, type InputGuardSink, type InputLimits } from './inputs.js';
 import { LogLimiter } from './log-limiter.js';
-import type { ActorwireServices, AuthMode, Clock, PluginEntry, TransportHealth, WsRouteOptions } from './types.js';
+import type { ActorwireServices, AuthMode, Broker, Clock, ComponentHealth, PluginEntry, WsRouteOptions } from './types.js';
 
 export interface KernelOptions {
   /** Complete or partial configuration; merged over defaults (and over env when `env` is given). */
@@ -84,7 +84,7 @@ export interface Kernel {
   stop(): Promise<void>;
 }
 
-type HealthCheck = () => TransportHealth | Record<string, unknown>;
+type HealthCheck = () => ComponentHealth | Record<string, unknown>;
 
 export function createKernel(opts: KernelOptions = {}): Kernel {
   const config = opts.env
@@ -100,20 +100,25 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   const hooks = new HookRegistry(seal, { timeout: config.hookTimeout, logger });
   const messages = new Messages(seal);
   const policies = new Policies(seal);
-  const transports = new Transports(seal);
   const dialects = new Dialects(seal);
   const routes = new Routes(seal);
-  const listTransports = () => transports.list();
+  const wheel = opts.clock ?? new TimerWheel(config.websocket.sweepInterval);
+  wheel.onError = (err) => logger.error({ err }, 'session timer failed');
+  const clock: Clock = wheel;
+  // The kernel's broker until a plugin provides another (`replaces: ['broker']`): known at start.
+  const memoryBroker = new MemoryBroker(clock, config.history);
+  let broker: Broker = memoryBroker;
+  const currentBroker = () => broker;
   let metrics!: KernelMetrics;
-  const bus = new LocalBus(instanceId, listTransports, {
+  const bus = new LocalBus(instanceId, currentBroker, {
     onPublished: (_topic, receivers) => {
       metrics.published++;
       metrics.delivered += receivers;
       metrics.fanout.observe(receivers);
     },
   }, dialects);
-  const sessions = new Sessions((topic, frame) => topics.publish(null, topic, frame), hooks, config.userTopicPrefix, listTransports);
-  const topics = new Topics(policies, hooks, bus, listTransports, seal);
+  const sessions = new Sessions((topic, frame) => topics.publish(null, topic, frame), hooks, config.userTopicPrefix, currentBroker);
+  const topics = new Topics(policies, hooks, bus, currentBroker, seal, config.websocket.maxBackpressure, config.userTopicPrefix);
   metrics = new KernelMetrics(config.otel.serviceName, instanceId, {
     connections: () => sessions.count(),
     topics: () => topics.topicCount(),
@@ -122,9 +127,6 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   const tracing: Tracing = createTracing(config.otel, instanceId);
   if (tracing.enabled) bus.traceWith(tracing.tracer);
   const health = new Map<string, { owner: string; check: HealthCheck }>();
-  const wheel = opts.clock ?? new TimerWheel(config.websocket.sweepInterval);
-  wheel.onError = (err) => logger.error({ err }, 'session timer failed');
-  const clock: Clock = wheel;
   // One machine and one actor runtime for every session; the host finds sessions by id.
   const sessionHost: SessionHost = {
     now: () => wheel.now(),
@@ -154,6 +156,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   services.kernel('topics', topics);
   services.kernel('policies', policies);
   services.kernel('presence', new LocalPresence(topics, sessions));
+  services.kernel('broker', memoryBroker);
   services.kernel('clock', clock);
   services.kernel('instanceId', instanceId);
 
@@ -208,16 +211,15 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   function healthBody(): Record<string, unknown> {
     const components: Record<string, unknown> = {};
     let degraded = false;
-    for (const t of transports.list()) {
-      const h = t.health();
-      components[t.name] = h;
+    for (const [name, h] of Object.entries(broker.health())) {
+      components[name] = h;
       if (h.status !== 'up') degraded = true;
     }
     for (const [name, { check }] of health) {
       try {
         const h = check();
         components[name] = h;
-        if ((h as TransportHealth).status && (h as TransportHealth).status !== 'up') degraded = true;
+        if ((h as ComponentHealth).status && (h as ComponentHealth).status !== 'up') degraded = true;
       } catch (err) {
         components[name] = { status: 'down', detail: (err as Error).message };
         degraded = true;
@@ -242,7 +244,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   // Every plugin's input guards count into one metric and log through one limiter.
   const inputSink: InputGuardSink = { refused: (source, reason) => metrics.countInputRefused(source, reason), log: new LogLimiter(logger) };
   const parts = {
-    config, logger, container, services, messages, topics, policies, transports, dialects, routes, hooks, sessions, bus,
+    config, logger, services, messages, topics, policies, dialects, routes, hooks, sessions, bus,
     tracer: tracing.tracer,
     meter: metrics.meter,
     meterFor: (name: string, version: string) => metrics.meterFor(name, version),
@@ -285,6 +287,14 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       }
     }
     seal.close();
+    broker = services.get('broker');
+    if (topics.keepsHistory) {
+      metrics.meter
+        .createObservableCounter('actorwire_history_events', { description: 'History: messages appended, joins recovered / not recovered, messages resent to recovering sessions, publishes refused (too large, storage unavailable), messages evicted' })
+        .addCallback((r) => {
+          for (const [kind, n] of Object.entries({ ...broker.historyStats, ...topics.recoveries })) r.observe(n, { kind });
+        });
+    }
   }
 
   /** Authentication is on when some plugin provides the `authenticator` service. */
@@ -327,7 +337,6 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         config: config.websocket,
         messages,
         hooks,
-        container,
         logger,
         roots: tracing.roots,
         clock,
@@ -351,17 +360,15 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         mountHttpRoutes(opsApp, routes.httpRoutes.filter((r) => isOperatorRoute(r.path) || r.path === '/health'), logger, httpTelemetry);
       }
 
-      for (const t of transports.list()) {
-        try {
-          await t.start((msg) => bus.deliver(msg));
-          // Every session is on the broadcast topic, and sessions join it without the topic
-          // registry: it is active for as long as the transport runs.
-          t.topicActive?.(bus.broadcastTopic);
-          logger.info({ transport: t.name }, 'transport started');
-        } catch (err) {
-          // Local delivery works without transports; the transport reports itself degraded.
-          logger.error({ err, transport: t.name }, 'transport failed to start; continuing with local delivery');
-        }
+      try {
+        await broker.start((topic, payload, frame) => bus.fanOut(topic, payload, frame), { history: topics.keepsHistory });
+        // Every session is on the broadcast topic, and sessions join it without the topic
+        // registry: it is active for as long as the broker runs.
+        broker.topicActive?.(bus.broadcastTopic, undefined);
+        logger.info({ broker: broker.name }, 'broker started');
+      } catch (err) {
+        // Local delivery works without the broker; it reports itself degraded.
+        logger.error({ err, broker: broker.name }, 'broker failed to start; continuing with local delivery');
       }
 
       try {
@@ -433,7 +440,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
           }
         };
         await step('onClose hooks', () => hooks.runAllReverse('onClose'));
-        for (const t of [...transports.list()].reverse()) await step(`transport ${t.name}`, () => t.stop());
+        await step(`broker ${broker.name}`, () => broker.stop());
         await step('telemetry', async () => { await tracing.shutdown(); await metrics.shutdown(); });
         state = 'stopped';
         logger.info('actorwire stopped');

@@ -1,15 +1,18 @@
 /**
- * Topics: who may use them (patterns → authorizers) and who is in them on this instance.
- * Subscribing goes through one path: phase, limit, authorization, onSubscribe hooks,
- * uWS topic, membership, transports — so every plugin gets the same guarantees.
+ * Topics: who may use them (patterns → authorizers), which keep history, and who is in them on
+ * this instance. Subscribing goes through one path: phase, limit, authorization, onSubscribe
+ * hooks, then — synchronously — limits again, recovery, uWS topic, membership, broker interest;
+ * publishing through another: authorization, onPublish hooks, the bus or the broker's history.
  */
 import { KernelError, KernelErrors, isActorwireError, protocolError } from './errors.js';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import type { HookRegistry } from './hooks.js';
 import type { SessionImpl } from './sessions/session.js';
 import type { Policies } from './policies.js';
+import type { LocalBus } from './broker/local-bus.js';
 import type {
-  AuthorizeInput, AuthorizeResult, Bus, Frame, Session, SubscribeOptions, TopicAction, TopicDefinition, TopicRegistry, TopicRouter, Transport,
+  AuthorizeInput, AuthorizeResult, Broker, Frame, HistoryJoin, HistoryOptions, HistoryPage, HistoryQuery, KeptHistory, Session, StreamPosition,
+  SubscribeOptions, Subscribed, TopicAction, TopicDefinition, TopicRegistry,
 } from './types.js';
 
 interface CompiledTopic {
@@ -18,20 +21,26 @@ interface CompiledTopic {
   regex: RegExp;
   specificity: number;
   def: TopicDefinition;
+  /** A definition that only gives history takes no part in authorization. */
+  authorizes: boolean;
+  history: KeptHistory | undefined;
   order: number;
 }
 
-interface CompiledRoute {
-  pattern: string;
-  owner: string;
-  regex: RegExp;
-  specificity: number;
-  router: TopicRouter;
-}
-
 const EMPTY: ReadonlySet<Session> = new Set();
-/** Topics whose route was looked up, remembered (null: none) up to this many, then forgotten at once. */
-const ROUTE_CACHE_MAX = 10_000;
+/** Topics whose history rule was looked up, remembered (null: none) up to this many, then forgotten at once. */
+const HISTORY_CACHE_MAX = 10_000;
+const HISTORY_DEFAULTS = { ttl: 0, maxBytes: 4 * 1024 * 1024, maxMessageBytes: 64 * 1024 };
+
+/** Counts of the recoveries the kernel made (`actorwire_history_events`). */
+export interface RecoveryStats {
+  /** Joins with a position whose missed messages were all sent. */
+  recovered: number;
+  /** Joins with a position the history no longer covered, or too large to send at once. */
+  unrecovered: number;
+  /** Messages sent to recovering sessions. */
+  resent: number;
+}
 
 export function compilePattern(pattern: string): { regex: RegExp; specificity: number } {
   let src = '';
@@ -54,56 +63,60 @@ export function compilePattern(pattern: string): { regex: RegExp; specificity: n
 export class Topics implements TopicRegistry {
   private readonly defs: CompiledTopic[] = [];
   private readonly members = new Map<string, Set<SessionImpl>>();
-  private readonly routes: CompiledRoute[] = [];
-  private readonly routeOf = new Map<string, TopicRouter | null>();
+  private readonly historyCache = new Map<string, KeptHistory | null>();
+  private historyPatterns = 0;
+  readonly recoveries: RecoveryStats = { recovered: 0, unrecovered: 0, resent: 0 };
 
   constructor(
     private readonly policies: Policies,
     private readonly hooks: HookRegistry,
-    private readonly bus: Bus,
-    private readonly transports: () => readonly Transport[],
+    private readonly bus: LocalBus,
+    private readonly broker: () => Broker,
     private readonly seal: Seal,
+    /** The sockets' send-buffer limit: a recovery sends at most half of it at once. */
+    private readonly maxBackpressure: number,
+    /** Topics that never keep history: the kernel's own (`$…`) and user topics. */
+    private readonly userTopicPrefix: string,
   ) {}
 
   define(pattern: string, def: TopicDefinition, owner: string = KERNEL_OWNER): void {
     this.seal.check(owner, `topic pattern "${pattern}"`);
-    const existing = this.defs.find((d) => d.pattern === pattern);
+    const authorizes = Object.keys(def).some((k) => k !== 'history');
+    const history = def.history === undefined ? undefined : keptHistory(pattern, def.history, owner);
+    // One pattern may be defined twice when the definitions do not overlap (one authorizes, the other keeps history).
+    const existing = this.defs.find((d) => d.pattern === pattern && ((d.authorizes && authorizes) || (d.history && history)));
     if (existing) {
       throw new KernelError(KernelErrors.DUPLICATE_TOPIC, `${who(owner)} defines topic pattern "${pattern}", already defined by ${who(existing.owner)}`, owner);
     }
     const { regex, specificity } = compilePattern(pattern);
-    this.defs.push({ pattern, owner, regex, specificity, def, order: this.defs.length });
+    this.defs.push({ pattern, owner, regex, specificity, def, authorizes, history, order: this.defs.length });
     // Most literal characters first; later definitions win ties so plugins can refine.
     this.defs.sort((a, b) => b.specificity - a.specificity || b.order - a.order);
+    if (history) this.historyPatterns++;
+    this.historyCache.clear();
   }
 
-  route(pattern: string, router: TopicRouter, owner: string = KERNEL_OWNER): void {
-    this.seal.check(owner, `topic route "${pattern}"`);
-    const existing = this.routes.find((r) => r.pattern === pattern);
-    if (existing) {
-      throw new KernelError(KernelErrors.DUPLICATE_TOPIC, `${who(owner)} routes topic pattern "${pattern}", already routed by ${who(existing.owner)}`, owner);
-    }
-    if (typeof router?.publish !== 'function') throw new KernelError(KernelErrors.PLUGIN_REGISTER, `${who(owner)}: the router of "${pattern}" needs a publish function`, owner);
-    const { regex, specificity } = compilePattern(pattern);
-    this.routes.push({ pattern, owner, regex, specificity, router });
-    this.routes.sort((a, b) => b.specificity - a.specificity);
-    this.routeOf.clear();
+  /** True when some pattern keeps history. */
+  get keepsHistory(): boolean {
+    return this.historyPatterns > 0;
   }
 
-  /** The router of a topic, if any: one Map lookup once known; nothing at all while no route exists. */
-  private routerOf(topic: string): TopicRouter | undefined {
-    if (this.routes.length === 0) return undefined;
-    let r = this.routeOf.get(topic);
-    if (r === undefined) {
-      r = this.routes.find((x) => x.regex.test(topic))?.router ?? null;
-      if (this.routeOf.size >= ROUTE_CACHE_MAX) this.routeOf.clear();
-      this.routeOf.set(topic, r);
+  /** The history of a topic, if any: nothing to look up while no pattern keeps history, one Map lookup once known. */
+  historyOf(topic: string): KeptHistory | undefined {
+    if (this.historyPatterns === 0) return undefined;
+    let h = this.historyCache.get(topic);
+    if (h === undefined) {
+      const kept = topic.charCodeAt(0) !== 36 /* $ */ && !topic.startsWith(this.userTopicPrefix);
+      h = (kept ? this.defs.find((d) => d.history !== undefined && d.regex.test(topic))?.history : undefined) ?? null;
+      if (this.historyCache.size >= HISTORY_CACHE_MAX) this.historyCache.clear();
+      this.historyCache.set(topic, h);
     }
-    return r ?? undefined;
+    return h ?? undefined;
   }
 
   private match(topic: string): { def: TopicDefinition; params: Record<string, string> } | undefined {
     for (const d of this.defs) {
+      if (!d.authorizes) continue;
       const m = d.regex.exec(topic);
       if (m) return { def: d.def, params: { ...(m.groups ?? {}) } };
     }
@@ -148,30 +161,64 @@ export class Topics implements TopicRegistry {
     await this.authorizeNow(session, topic, action);
   }
 
-  async subscribe(session: Session, topic: string, opts: SubscribeOptions = {}): Promise<number> {
+  async subscribe(session: Session, topic: string, opts: SubscribeOptions = {}): Promise<Subscribed> {
     const s = session as SessionImpl;
     if (s.phase !== 'ready') throw protocolError('UNAUTHORIZED');
-    if (s.topics.has(topic)) return this.localCount(topic);
+    if (s.topics.has(topic)) return { members: this.localCount(topic) };
     if (s.subscriptionsFull) throw protocolError('TOO_MANY_SUBSCRIPTIONS');
     if (!opts.skipAuthorization) await this.authorizeNow(s, topic, 'subscribe');
     if (this.hooks.has('onSubscribe') && !(await this.hooks.runVetoable('onSubscribe', s, topic))) {
       throw protocolError('FORBIDDEN');
     }
-    // Authorization and hooks were awaited: the session may have closed, joined this topic, or
-    // filled up with concurrent subscribes meanwhile. Check again; from here to the join is synchronous.
-    if (s.phase !== 'ready') throw protocolError('UNAUTHORIZED', 'session is closed');
-    if (s.topics.has(topic)) return this.localCount(topic);
-    if (s.subscriptionsFull) throw protocolError('TOO_MANY_SUBSCRIPTIONS');
-    opts.beforeJoin?.();
-    if (!s.joinTopic(topic)) throw protocolError('UNAUTHORIZED', 'session is closed');
-    let set = this.members.get(topic);
-    if (!set) {
-      this.members.set(topic, (set = new Set()));
-      for (const t of this.transports()) t.topicActive?.(topic);
+    const history = this.historyOf(topic);
+    // Prepared before the last checks: a broker may await (listen, read); what is published
+    // meanwhile it holds for `take`.
+    const join: HistoryJoin | undefined = history === undefined ? undefined : await this.broker().join(topic, history, opts.since);
+    try {
+      // Authorization, hooks and the broker were awaited: the session may have closed, joined this
+      // topic, or filled up with concurrent subscribes meanwhile. From here to the join is synchronous.
+      if (s.phase !== 'ready') throw protocolError('UNAUTHORIZED', 'session is closed');
+      if (s.topics.has(topic)) return { members: this.localCount(topic) };
+      const limits = opts.limits;
+      if (s.subscriptionsFull || (limits?.sessionTopics !== undefined && s.topics.size >= limits.sessionTopics)) throw protocolError('TOO_MANY_SUBSCRIPTIONS');
+      if (limits?.members !== undefined && this.localCount(topic) >= limits.members) throw protocolError('ROOM_FULL');
+      const out: Subscribed = join === undefined ? { members: 0 } : this.recover(s, join.take(), opts.since);
+      if (join === undefined && opts.since !== undefined) out.recovered = false;
+      if (!s.joinTopic(topic)) throw protocolError('UNAUTHORIZED', 'session is closed');
+      let set = this.members.get(topic);
+      if (!set) {
+        this.members.set(topic, (set = new Set()));
+        this.broker().topicActive?.(topic, history);
+      }
+      set.add(s);
+      s.subscriptionsChanged();
+      out.members = set.size;
+      return out;
+    } finally {
+      join?.release();
     }
-    set.add(s);
-    s.subscriptionsChanged();
-    return set.size;
+  }
+
+  /**
+   * Send what the session missed since its position, all or nothing: a recovery larger than half
+   * the socket's send buffer (less what it holds) would drop what follows it, so it answers
+   * `recovered: false` instead and the client pages through the history.
+   */
+  private recover(s: SessionImpl, page: HistoryPage, since: StreamPosition | undefined): Subscribed {
+    const out: Subscribed = { members: 0, position: { epoch: page.epoch, offset: page.offset } };
+    if (since === undefined) return out;
+    let bytes = 0;
+    for (const p of page.messages) bytes += p.length;
+    if (!page.complete || bytes > Math.max(0, Math.floor(this.maxBackpressure / 2) - s.bufferedAmount())) {
+      this.recoveries.unrecovered++;
+      out.recovered = false;
+      return out;
+    }
+    for (const p of page.messages) s.sendRaw(p);
+    this.recoveries.recovered++;
+    this.recoveries.resent += page.messages.length;
+    out.recovered = true;
+    return out;
   }
 
   async unsubscribe(session: Session, topic: string): Promise<boolean> {
@@ -183,16 +230,11 @@ export class Topics implements TopicRegistry {
     return true;
   }
 
-  /** Authorize and publish a frame to a topic (onPublish hooks may veto or transform). */
-  async publish(session: Session | null, topic: string, frame: Frame): Promise<boolean> {
-    return this.publishNow(session, topic, frame);
-  }
-
   /**
-   * `publish` without a promise when nothing on the way awaits (a cached or synchronous
-   * authorization, no onPublish hook): the common publish costs no microtask.
+   * Authorize and publish a frame to a topic (onPublish hooks may veto or transform), without a
+   * promise when nothing on the way awaits: the common publish costs no microtask.
    */
-  publishNow(session: Session | null, topic: string, frame: Frame): boolean | Promise<boolean> {
+  publish(session: Session | null, topic: string, frame: Frame): boolean | Promise<boolean> {
     const pending = session ? this.authorizeNow(session, topic, 'publish') : undefined;
     if (pending !== undefined) return pending.then(() => this.publishAuthorized(session, topic, frame));
     return this.publishAuthorized(session, topic, frame);
@@ -206,13 +248,19 @@ export class Topics implements TopicRegistry {
   }
 
   private send(topic: string, frame: Frame): boolean | Promise<boolean> {
-    const router = this.routerOf(topic);
-    if (router === undefined) {
+    const history = this.historyOf(topic);
+    if (history === undefined) {
       this.bus.publish(topic, frame);
       return true;
     }
-    const done = router.publish(topic, frame);
+    const done = this.broker().append(topic, frame, history);
     return done === undefined ? true : done.then(() => true);
+  }
+
+  history(topic: string, query: HistoryQuery): Promise<HistoryPage> {
+    const history = this.historyOf(topic);
+    if (history === undefined) return Promise.reject(protocolError('INVALID_MESSAGE', `room "${topic}" keeps no history`));
+    return this.broker().read(topic, history, { ...query, limit: Math.min(query.limit, history.size) });
   }
 
   /** Disconnect: drop every membership of the session. Returns the topics it left. */
@@ -228,7 +276,7 @@ export class Topics implements TopicRegistry {
     set.delete(s);
     if (set.size === 0) {
       this.members.delete(topic);
-      for (const t of this.transports()) t.topicInactive?.(topic);
+      this.broker().topicInactive?.(topic, this.historyOf(topic));
     }
   }
 
@@ -249,4 +297,16 @@ export class Topics implements TopicRegistry {
   topicCount(): number {
     return this.members.size;
   }
+}
+
+/** A pattern's history with its defaults, checked: a bad one fails the plugin that defines it. */
+function keptHistory(pattern: string, h: HistoryOptions, owner: string): KeptHistory {
+  const kept: KeptHistory = { ...HISTORY_DEFAULTS, ...h } as KeptHistory;
+  const int = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+  const bad = (why: string) => new KernelError(KernelErrors.PLUGIN_OPTIONS, `${who(owner)}: the history of topic pattern "${pattern}" ${why}`, owner);
+  if (!int(kept.size, 1, 100_000)) throw bad(`needs a size from 1 to 100000 (got ${String(h.size)})`);
+  if (!int(kept.ttl, 0)) throw bad('needs a ttl ≥ 0 (ms)');
+  if (!int(kept.maxMessageBytes, 256)) throw bad('needs maxMessageBytes ≥ 256');
+  if (!int(kept.maxBytes, kept.maxMessageBytes)) throw bad(`needs maxBytes ≥ maxMessageBytes (${kept.maxMessageBytes})`);
+  return Object.freeze(kept);
 }

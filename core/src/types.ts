@@ -2,7 +2,6 @@
  * The public types of the kernel: what a plugin sees through `ctx`.
  * Kept in one file so the contract can be read in one sitting.
  */
-import type { AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import type { Tracer, Meter } from '@opentelemetry/api';
 import type { JSONSchemaType, AnySchema } from 'ajv';
@@ -89,8 +88,6 @@ export interface MessageContext<M extends InboundMessage = InboundMessage> {
   message: M;
   /** Reply to the sender; echoes the request `id` and adds `timestamp`. */
   reply(frame: Frame): void;
-  /** The kernel's container, for services the handler needs. */
-  container: AwilixContainer;
   logger: Logger;
 }
 
@@ -145,59 +142,90 @@ export interface TopicDefinition {
    * while nothing about the session does (a database read each time, a clock).
    */
   cachePublishGrants?: boolean;
+  /**
+   * Topics matching the pattern keep their newest messages: each publish is numbered (`offset`,
+   * `epoch` on the frame) by the broker, a subscribe with `since` first receives what the
+   * session missed, and `topics.history` pages through them. The kernel's own topics (`$…`) and
+   * user topics never keep history.
+   */
+  history?: HistoryOptions;
 }
 
-/**
- * Takes over the publishes of topics matching a pattern (`topics.route`): called instead of the
- * bus once a publish is authorized and through the onPublish hooks — e.g. to append it to a
- * history and number it before delivering. It delivers itself (`ctx.bus`). The frame is the
- * publish's own: a router may add fields to it, as the bus adds `timestamp` (a caller sending one
- * frame to several places passes a copy to each).
- */
-export interface TopicRouter {
-  /** undefined: published. A promise: published when it resolves; a rejection reaches the publisher. */
-  publish(topic: string, frame: Frame): void | Promise<void>;
+/** How much a topic with history keeps. */
+export interface HistoryOptions {
+  /** Messages kept per topic (the newest). */
+  size: number;
+  /** Keep messages at most this long (ms); 0 or absent: only `size` limits. */
+  ttl?: number;
+  /** Characters kept per topic at most (the oldest go first); default 4 MiB. */
+  maxBytes?: number;
+  /** Largest message the topic takes (serialized frame, characters): larger publishes answer TOO_LARGE. Default 64 KiB. */
+  maxMessageBytes?: number;
 }
+
+/** `HistoryOptions` with every default filled in: what a broker is given. */
+export type KeptHistory = Required<HistoryOptions>;
 
 export interface SubscribeOptions {
   skipAuthorization?: boolean;
   /**
-   * Called synchronously right before the session joins — after authorization, hooks and every
-   * check, with nothing able to run in between: frames it sends reach the session before any
-   * live delivery of the topic. Throwing refuses the subscribe (the session does not join).
+   * For a topic with history: the last position the session received. What it missed since is
+   * sent to it before any live message of the topic (`recovered: true`), or, when the history no
+   * longer covers it or it is more than the session may be sent at once, nothing
+   * (`recovered: false`: the application reloads its state).
    */
-  beforeJoin?: () => void;
+  since?: StreamPosition;
+  /**
+   * Limits checked again in the synchronous step right before the join (everything before it may
+   * await, and concurrent subscribes may have filled them meanwhile).
+   */
+  limits?: {
+    /** TOO_MANY_SUBSCRIPTIONS when the session already has this many topics. */
+    sessionTopics?: number;
+    /** ROOM_FULL when the topic already has this many members on this instance. */
+    members?: number;
+  };
+}
+
+/** What a subscribe answers. */
+export interface Subscribed {
+  /** Local members of the topic once joined (this instance). */
+  members: number;
+  /** For a topic with history: where the session now is (what it remembers to recover from). */
+  position?: StreamPosition;
+  /** Only when `since` was given: true when every missed message was sent, in order. */
+  recovered?: boolean;
 }
 
 export interface TopicRegistry {
   /**
-   * Define who may use topics matching `pattern`. Patterns: literal text, `{name}` captures a
-   * segment of `[^:/]+`, and a trailing `*` matches the rest. The most specific pattern wins
-   * (most literal characters), so plugins can refine others' rules.
+   * Define who may use topics matching `pattern` and whether they keep history. Patterns:
+   * literal text, `{name}` captures a segment of `[^:/]+`, and a trailing `*` matches the rest.
+   * Each property is taken from the most specific pattern that sets it (most literal
+   * characters), so plugins can refine others' rules, and one plugin can give history to
+   * topics another authorizes.
    */
   define(pattern: string, def: TopicDefinition): void;
-  /**
-   * Route the publishes of topics matching `pattern` (same pattern syntax; the most specific
-   * route wins) to `router` instead of the bus. Separate from `define`: routing a topic does not
-   * change who may use it. Topics without a route cost nothing more.
-   */
-  route(pattern: string, router: TopicRouter): void;
   /** Decide whether `session` may `action` on `topic`. Throws a ActorwireError when not. */
   authorize(session: Session, topic: string, action: TopicAction): Promise<void>;
-  /** Subscribe (authorization, limits, onSubscribe hooks, uWS topic, transports). Returns the local member count. */
-  subscribe(session: Session, topic: string, opts?: SubscribeOptions): Promise<number>;
+  /**
+   * Subscribe: authorization, onSubscribe hooks, then — with nothing able to run in between —
+   * the limits, the recovery of what the session missed (`since`) and the join.
+   */
+  subscribe(session: Session, topic: string, opts?: SubscribeOptions): Promise<Subscribed>;
   unsubscribe(session: Session, topic: string): Promise<boolean>;
   /**
-   * Publish a frame to a topic: authorization (`publish` action) when a session publishes,
-   * then `onPublish` hooks (veto/transform), then the bus. Returns false when a hook vetoed.
+   * Publish a frame to a topic: authorization (`publish` action) when a session publishes, then
+   * `onPublish` hooks (veto/transform), then the broker. Answers false when a hook vetoed. It
+   * answers without a promise when nothing on the way awaits (a synchronous or already granted
+   * authorization, no onPublish hook, a topic without history on the memory broker), throwing a
+   * refusal synchronously then: `await` it, or test for a promise on a hot path.
    */
-  publish(session: Session | null, topic: string, frame: Frame): Promise<boolean>;
-  /**
-   * `publish`, answering without a promise when nothing on the way awaits (a synchronous or
-   * already granted authorization, no onPublish hook) — for message handlers on the hot path.
-   * A refusal is thrown synchronously in that case.
-   */
-  publishNow(session: Session | null, topic: string, frame: Frame): boolean | Promise<boolean>;
+  publish(session: Session | null, topic: string, frame: Frame): boolean | Promise<boolean>;
+  /** The history a topic keeps, or undefined. */
+  historyOf(topic: string): KeptHistory | undefined;
+  /** A page of a topic's history (INVALID_MESSAGE when it keeps none). Authorization is the caller's. */
+  history(topic: string, query: HistoryQuery): Promise<HistoryPage>;
   /** Local subscriber count of a topic (this instance). */
   localCount(topic: string): number;
   /** Local sessions subscribed to a topic (this instance). */
@@ -216,60 +244,98 @@ export interface PolicyRegistry {
   check(name: string, input: AuthorizeInput): Promise<AuthorizeResult>;
 }
 
-/* -------------------------------------------------------- bus & transports */
+/* ------------------------------------------------------------ the broker */
 
 /** One publish as it travels between instances: serialized once, tagged with its origin. */
 export interface BusMessage {
   topic: string;
   /** The JSON frame exactly as subscribers receive it. */
   payload: string;
-  /** Instance id of the publisher, so a transport never re-delivers an instance's own messages. */
+  /** Instance id of the publisher, so a broker never re-delivers an instance's own messages. */
   origin: string;
   /** W3C traceparent of the publish, when traced. */
   traceparent?: string;
 }
 
-export interface TransportHealth {
+/** What `/health` shows of a component (the broker, a plugin's `ctx.health`). */
+export interface ComponentHealth {
   status: 'up' | 'degraded' | 'down';
   detail?: string;
+  /** Figures of the component (e.g. `rooms`, `bytes`). */
+  [figure: string]: unknown;
 }
 
-/** Cross-instance delivery (Redis, Kafka, …). One file per driver; the shared contract test runs against each. */
-export interface Transport {
+/** Local fan-out: hands a message to this instance's sessions of `topic`. `frame` when the broker has it (dialects use it). */
+export type Deliver = (topic: string, payload: string, frame?: Frame) => void;
+
+/**
+ * Where publishes go between instances, and where topics with history keep it — one per server.
+ * The kernel's is in memory (one instance); a cluster plugin provides another as the `broker`
+ * service (`replaces: ['broker']`), e.g. Redis pub/sub with Streams. The kernel serializes each
+ * publish once and delivers it locally itself; the broker carries it to the other instances.
+ */
+export interface Broker {
   readonly name: string;
-  start(deliver: (msg: BusMessage) => void): Promise<void>;
-  /** Send a local publish to the other instances. Must not throw; must not block local delivery. */
-  publish(msg: BusMessage): void;
   /**
-   * First local subscriber of `topic` arrived / last one left: (un)subscribe remotely if the
-   * driver filters. The bus's broadcast topic is made active once, right after `start`, and stays so.
+   * Connect; `deliver` fans out what arrives from other instances (and, for history, from this
+   * one). `history`: some topic pattern keeps history (a broker may skip its history machinery otherwise).
    */
-  topicActive?(topic: string): void;
-  topicInactive?(topic: string): void;
-  health(): TransportHealth;
+  start(deliver: Deliver, opts: { history: boolean }): Promise<void>;
+  /**
+   * A publish of a topic without history, already delivered here: carry it to the other
+   * instances. Must not throw. Absent: nothing to carry (one instance).
+   */
+  publish?(msg: BusMessage): void;
+  /**
+   * A publish of a topic with history: number it (set `offset` and `epoch` on the frame), keep
+   * it, and deliver it here (through `deliver`) and on every instance, in offset order. A
+   * refusal (TOO_LARGE, UNAVAILABLE) is thrown, or rejected when the answer is a promise.
+   */
+  append(topic: string, frame: Frame, history: KeptHistory, traceparent?: string): void | Promise<void>;
+  /** A page of a topic's history. */
+  read(topic: string, history: KeptHistory, query: HistoryQuery): Promise<HistoryPage>;
+  /**
+   * Prepare a session's join of a topic with history: from the returned join's `take()` (called
+   * synchronously right before the session joins) to the join, no live message may be missed
+   * or sent twice.
+   */
+  join(topic: string, history: KeptHistory, since: StreamPosition | undefined): HistoryJoin | Promise<HistoryJoin>;
+  /** The first local member of `topic` arrived / the last one left (the broadcast topic is active from start to stop). */
+  topicActive?(topic: string, history: KeptHistory | undefined): void;
+  topicInactive?(topic: string, history: KeptHistory | undefined): void;
+  /** The components it reports on `/health`, by name (e.g. `redis`, `history`). */
+  health(): Record<string, ComponentHealth>;
+  /** Counts for `actorwire_history_events` (appended, failed, refused, evicted, …). */
+  readonly historyStats?: Readonly<Record<string, number>>;
   stop(): Promise<void>;
 }
 
+/** A join being prepared (`Broker.join`). */
+export interface HistoryJoin {
+  /**
+   * Synchronously, right before the join: what was published since the position (in order, when
+   * one was given; `complete: false` when no longer covered) and the topic's position after it.
+   */
+  take(): HistoryPage;
+  /** Always, once the join is done or abandoned. */
+  release(): void;
+}
+
+/**
+ * The kernel's bus: serialize once, fan out on this instance through uWS topics, hand the same
+ * bytes to the broker. Privileged (no authorization, no onPublish hooks): for brokers, presence
+ * and diagnostics. Applications publish through `topics.publish`.
+ */
 export interface Bus {
   readonly instanceId: string;
-  /** Serialize once, deliver locally through uWS topics and hand the same bytes to every transport. */
+  /** Serialize once, deliver locally and to the broker. Returns the payload. */
   publish(topic: string, frame: Frame): string;
-  /**
-   * Publish pre-serialized JSON. `frame`, when given, is the frame `payload` was serialized from
-   * (dialect encoders use it instead of parsing the payload again).
-   */
+  /** Publish pre-serialized JSON (`frame`, when given, is what it was serialized from). */
   publishRaw(topic: string, payload: string, frame?: Frame): void;
   /** The topic every session joins at open: publishing to it reaches every connection (on every instance). */
   readonly broadcastTopic: string;
-  /** Deliver a message that arrived from a transport (local fan-out only). */
-  deliver(msg: BusMessage): void;
   /** Local subscribers of a topic on this instance (uWS native count). */
   localSubscribers(topic: string): number;
-}
-
-export interface TransportRegistry {
-  add(transport: Transport): void;
-  list(): readonly Transport[];
 }
 
 /* ---------------------------------------------------------------- history */
@@ -280,30 +346,10 @@ export interface StreamPosition {
   epoch: string;
 }
 
-/** What the `subscribed` answer says about a topic with history. */
-export interface HistoryJoinResult {
-  epoch: string;
-  /** The last offset the session has once joined (what it remembers to recover from). */
-  offset: number;
-  /** Only when a position was given: true when every missed message was sent, in order. */
-  recovered?: boolean;
-}
-
-/** A join in preparation (`TopicHistory.join`): messages published meanwhile are held for it. */
-export interface HistoryJoin {
-  /**
-   * Synchronously, right before the session joins (`SubscribeOptions.beforeJoin`): send the
-   * session what it missed since its position, in order, and say so.
-   */
-  commit(): HistoryJoinResult;
-  /** Always, once the join is done or abandoned: stop holding messages for it. */
-  release(): void;
-}
-
 export interface HistoryQuery {
   /** Messages after this position (its epoch must be the history's); absent: from the oldest kept. */
   since?: StreamPosition;
-  /** At most this many (the history's own cap applies too). */
+  /** At most this many (the history's own size applies too). */
   limit: number;
   /** Newest first, ending at the newest (`since` ignored). */
   reverse?: boolean;
@@ -317,18 +363,6 @@ export interface HistoryPage {
   messages: string[];
   /** false when `since` is no longer covered (trimmed, expired, or another epoch): messages is empty. */
   complete: boolean;
-}
-
-/**
- * Per-topic history (`@actorwire/plugin-history` provides it as `history`): numbered messages
- * and recovery of what a session missed.
- */
-export interface TopicHistory {
-  /** True when `topic` keeps history. */
-  keeps(topic: string): boolean;
-  /** Prepare a session's join of `topic`, recovering from `since` when given. */
-  join(session: Session, topic: string, since?: StreamPosition): Promise<HistoryJoin>;
-  read(topic: string, query: HistoryQuery): Promise<HistoryPage>;
 }
 
 /* --------------------------------------------------------------- presence */
@@ -583,8 +617,8 @@ export interface ActorwireServices {
   instanceId: string;
   /** Provided by an auth plugin (`provides: ['authenticator']`); absent in open mode. */
   authenticator: Authenticator;
-  /** Provided by a history plugin (`provides: ['history']`); absent when no topic keeps history. */
-  history: TopicHistory;
+  /** Replaceable (`replaces: ['broker']`) by a cluster plugin; the kernel's is in memory. */
+  broker: Broker;
 }
 
 export type ServiceName = Extract<keyof ActorwireServices, string>;
@@ -614,8 +648,8 @@ export type ServiceReader = Pick<ServiceRegistry, 'get' | 'find' | 'has'>;
  * plugin as the owner of everything it registers. Registries are sealed once the server
  * starts: registering later throws WS_ERR_LATE_REGISTRATION.
  *
- * Privileged members (they bypass topic authorization and `onPublish`; for transports,
- * presence and diagnostics, not for application pushes): `bus`, `container`.
+ * Privileged member (it bypasses topic authorization and `onPublish`; for brokers, presence
+ * and diagnostics, not for application pushes): `bus`.
  */
 export interface PluginContext {
   readonly name: string;
@@ -623,12 +657,9 @@ export interface PluginContext {
   readonly logger: Logger;
   /** Typed services: provide what the manifest declares, read the rest. */
   readonly services: ServiceRegistry;
-  /** The Awilix container itself (privileged: registering here skips ownership checks). */
-  readonly container: AwilixContainer<ActorwireServices>;
   readonly messages: MessageRegistry;
   readonly topics: TopicRegistry;
   readonly policies: PolicyRegistry;
-  readonly transports: TransportRegistry;
   /** Wire dialects other than the canonical protocol. */
   readonly dialects: DialectRegistry;
   readonly routes: RouteRegistry;
@@ -639,7 +670,7 @@ export interface PluginContext {
   readonly tracer: Tracer;
   readonly meter: Meter;
   /** Report a named health component on `/health` (e.g. redis: degraded). */
-  health(name: string, check: () => TransportHealth | Record<string, unknown>): void;
+  health(name: string, check: () => ComponentHealth | Record<string, unknown>): void;
   /**
    * The input guard for a source outside any session (`redis`, `kafka`, `upstream`, …): size
    * (default `websocket.hardMaxMessageSize`), JSON depth (64) and shape checked before anything

@@ -88,6 +88,13 @@ export interface ActorwireConfig {
    * they are not mounted. Env ACTORWIRE_ADMIN_TOKEN.
    */
   admin: { token?: string; topRooms: number };
+  /**
+   * The kernel's broker (one instance, in memory) keeps the history of topics that have one
+   * (`topics.define(pattern, { history })`) within these limits: characters over every topic
+   * (the least recently used topics' oldest go first) and topics at most (the least recently
+   * used is forgotten, its epoch with it). Env HISTORY_MAX_BYTES, HISTORY_MAX_ROOMS.
+   */
+  history: { maxBytes: number; maxTopics: number };
   /** Options per plugin name (from a config file), merged over `optionsFromEnv`. */
   plugins: Record<string, Record<string, unknown>>;
 }
@@ -124,6 +131,7 @@ export const defaultConfig: ActorwireConfig = {
   otel: { serviceName: 'actorwire', protocol: 'http/protobuf', sampler: 'parentbased_always_on', enabled: true },
   metrics: { host: '127.0.0.1' },
   admin: { topRooms: 20 },
+  history: { maxBytes: 128 * 1024 * 1024, maxTopics: 10_000 },
   plugins: {},
 };
 
@@ -197,6 +205,11 @@ export const configSchema = {
       additionalProperties: false,
       properties: { token: { type: 'string', minLength: 16 }, topRooms: { type: 'integer', minimum: 1, maximum: 1000 } },
     },
+    history: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { maxBytes: { type: 'integer', minimum: 1024 }, maxTopics: positiveInt },
+    },
     metrics: {
       type: 'object',
       additionalProperties: false,
@@ -250,4 +263,6 @@ export const envNames: Record<string, string> = {
   '/metrics/host': 'ACTORWIRE_METRICS_HOST',
   '/metrics/token': 'ACTORWIRE_METRICS_TOKEN',
   '/admin/token': 'ACTORWIRE_ADMIN_TOKEN',
+  '/history/maxBytes': 'HISTORY_MAX_BYTES',
+  '/history/maxTopics': 'HISTORY_MAX_ROOMS',
 };

@@ -1,10 +1,9 @@
 /**
  * The `ctx` a plugin's `register` gets: the kernel's registries seen through a facade that
  * records the plugin as the owner of every message type, topic, policy, hook, route,
- * transport, health check and service it registers. Duplicates name both owners; everything
+ * health check and service it registers. Duplicates name both owners; everything
  * is sealed once the server starts (the registries check the shared Seal).
  */
-import type { AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import type { ActorwireConfig } from '../config/schema.js';
@@ -14,22 +13,19 @@ import type { Policies } from '../policies.js';
 import type { Routes } from '../routes.js';
 import type { Services } from '../services.js';
 import type { Topics } from '../topics.js';
-import type { Transports } from '../bus/transports.js';
 import type { Dialects } from '../dialects.js';
 import type { InputGuard, InputLimits } from '../inputs.js';
 import type {
-  ActorwireServices, Bus, Plugin, PluginContext, SessionRegistry, TopicRegistry, TransportHealth,
+  Bus, ComponentHealth, Plugin, PluginContext, SessionRegistry, TopicRegistry,
 } from '../types.js';
 
 export interface KernelParts {
   config: ActorwireConfig;
   logger: Logger;
-  container: AwilixContainer<ActorwireServices>;
   services: Services;
   messages: Messages;
   topics: Topics;
   policies: Policies;
-  transports: Transports;
   dialects: Dialects;
   routes: Routes;
   hooks: HookRegistry;
@@ -40,22 +36,22 @@ export interface KernelParts {
   /** A meter of its own for a plugin: its instruments carry its name as the instrumentation scope. */
   meterFor(name: string, version: string): Meter;
   tracerFor(name: string, version: string): Tracer;
-  health(owner: string, component: string, check: () => TransportHealth | Record<string, unknown>): void;
+  health(owner: string, component: string, check: () => ComponentHealth | Record<string, unknown>): void;
   inputs(source: string, limits?: Partial<InputLimits>): InputGuard;
 }
 
 export function pluginContext(plugin: Plugin, k: KernelParts): PluginContext {
   const owner = plugin.name;
-  const { messages, topics, policies, transports, routes, hooks } = k;
+  const { messages, topics, policies, routes, hooks } = k;
   // Every TopicRegistry method but `define` works on the shared registry as it is.
   const topicView: TopicRegistry = {
     define: (pattern, def) => topics.define(pattern, def, owner),
-    route: (pattern, router) => topics.route(pattern, router, owner),
     authorize: (session, topic, action) => topics.authorize(session, topic, action),
     subscribe: (session, topic, opts) => topics.subscribe(session, topic, opts),
     unsubscribe: (session, topic) => topics.unsubscribe(session, topic),
     publish: (session, topic, frame) => topics.publish(session, topic, frame),
-    publishNow: (session, topic, frame) => topics.publishNow(session, topic, frame),
+    historyOf: (topic) => topics.historyOf(topic),
+    history: (topic, query) => topics.history(topic, query),
     localCount: (topic) => topics.localCount(topic),
     localMembers: (topic) => topics.localMembers(topic),
     localTopics: () => topics.localTopics(),
@@ -65,7 +61,6 @@ export function pluginContext(plugin: Plugin, k: KernelParts): PluginContext {
     config: k.config,
     logger: k.logger.child({ plugin: owner }),
     services: k.services.forPlugin(plugin),
-    container: k.container,
     messages: {
       define: (type, def) => messages.define(type, def, owner),
       has: (type) => messages.has(type),
@@ -77,10 +72,6 @@ export function pluginContext(plugin: Plugin, k: KernelParts): PluginContext {
       override: (name, fn) => policies.override(name, fn, owner),
       get: (name) => policies.get(name),
       check: (name, input) => policies.check(name, input),
-    },
-    transports: {
-      add: (transport) => transports.add(transport, owner),
-      list: () => transports.list(),
     },
     dialects: {
       define: (dialect) => k.dialects.define(dialect, owner),

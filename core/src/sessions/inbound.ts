@@ -7,7 +7,6 @@
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, trace } from '@opentelemetry/api';
 import type { RootSpans } from '../telemetry/tracing.js';
-import type { AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import { CloseCodes, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
 import type { HookRegistry } from '../hooks.js';
@@ -23,7 +22,6 @@ export interface InboundDeps {
   config: WebSocketConfig;
   messages: Messages;
   hooks: HookRegistry;
-  container: AwilixContainer;
   logger: Logger;
   /** Set when spans are exported: a message span only for a sampled message (none at all otherwise). */
   roots?: RootSpans | undefined;
@@ -46,7 +44,7 @@ function idOf(raw: Record<string, unknown>): string | undefined {
 }
 
 export function createInboundPipeline(deps: InboundDeps): InboundHandler {
-  const { config, messages, hooks, container, logger, stats, clock, roots } = deps;
+  const { config, messages, hooks, logger, stats, clock, roots } = deps;
   const rl = config.rateLimit;
   const ratePerMs = rl.messagesPerSecond / 1000;
 
@@ -86,7 +84,6 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
     const ctx: MessageContext = {
       session: s,
       message,
-      container,
       logger,
       reply(frame: Frame) {
         if (id !== undefined && frame.id === undefined) frame.id = id;

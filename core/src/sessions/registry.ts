@@ -1,5 +1,5 @@
 /** Every live session of this instance, indexed by id and by user. */
-import type { Frame, Identity, Session, SessionRegistry, Transport } from '../types.js';
+import type { Broker, Frame, Identity, Session, SessionRegistry } from '../types.js';
 import { protocolError } from '../errors.js';
 import type { HookRegistry } from '../hooks.js';
 import type { SessionImpl } from './session.js';
@@ -18,10 +18,11 @@ export class Sessions implements SessionRegistry {
 
   constructor(
     /** Server-side publish (authorization skipped, `onPublish` hooks applied): the topic registry's. */
-    private readonly publish: (topic: string, frame: Frame) => Promise<boolean>,
+    private readonly publish: (topic: string, frame: Frame) => boolean | Promise<boolean>,
     private readonly hooks: HookRegistry,
     private readonly userTopicPrefix: string,
-    private readonly transports: () => readonly Transport[],
+    /** The server's broker: told when a user's first session arrives / last one leaves. */
+    private readonly broker: () => Broker,
   ) {}
 
   add(s: SessionImpl): void {
@@ -46,7 +47,7 @@ export class Sessions implements SessionRegistry {
     }
     if (entry !== s) return;
     this.byUser.delete(uid);
-    for (const t of this.transports()) t.topicInactive?.(this.userTopic(uid));
+    this.broker().topicInactive?.(this.userTopic(uid), undefined);
   }
 
   /** Sessions that must authenticate and have not yet. */
@@ -115,7 +116,7 @@ export class Sessions implements SessionRegistry {
     if (s.identity) s.joinSystemTopic(this.userTopic(s.identity.userId));
   }
 
-  sendToUser(userId: string, frame: Frame): Promise<boolean> {
+  async sendToUser(userId: string, frame: Frame): Promise<boolean> {
     return this.publish(this.userTopic(userId), frame);
   }
 
@@ -123,7 +124,7 @@ export class Sessions implements SessionRegistry {
     const entry = this.byUser.get(userId);
     if (entry === undefined) {
       this.byUser.set(userId, s);
-      for (const t of this.transports()) t.topicActive?.(this.userTopic(userId));
+      this.broker().topicActive?.(this.userTopic(userId), undefined);
     } else if (entry instanceof Set) entry.add(s);
     else if (entry !== s) this.byUser.set(userId, new Set([entry, s]));
   }

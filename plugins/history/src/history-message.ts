@@ -6,9 +6,8 @@
  * user channels, policies; the session need not be subscribed). Without the rooms plugin, by the
  * topic's own rules.
  */
-import { protocolError, streamPositionSchema, type MessageContext, type MessageDefinition, type PluginContext, type StreamPosition } from '@actorwire/core';
+import { protocolError, streamPositionSchema, type HistoryPage, type MessageContext, type MessageDefinition, type PluginContext, type Session, type StreamPosition } from '@actorwire/core';
 import type {} from '@actorwire/plugin-rooms';
-import type { History } from './history.js';
 
 export const historySchema = {
   type: 'object',
@@ -24,7 +23,8 @@ export const historySchema = {
   required: ['type'],
 } as const;
 
-export function historyMessage(ctx: PluginContext, history: History, pageLimit: number): MessageDefinition {
+export function historyMessage(ctx: PluginContext, pageLimit: number): MessageDefinition {
+  const { maxBackpressure } = ctx.config.websocket;
   return {
     schema: historySchema,
     async handle({ session, message, reply }: MessageContext) {
@@ -38,12 +38,12 @@ export function historyMessage(ctx: PluginContext, history: History, pageLimit: 
         topic = room;
         await ctx.topics.authorize(session, topic, 'subscribe');
       }
-      if (!history.keeps(topic)) throw protocolError('INVALID_MESSAGE', `room "${room}" keeps no history`);
+      if (ctx.topics.historyOf(topic) === undefined) throw protocolError('INVALID_MESSAGE', `room "${room}" keeps no history`);
       // The schema has checked `since`, `limit` and `reverse`.
       const m = message as typeof message & { limit?: number; reverse?: boolean; since?: StreamPosition };
       const limit = Math.min(m.limit ?? pageLimit, pageLimit);
       const since = m.since;
-      const page = await history.page(session, topic, { limit, ...(since ? { since } : {}), ...(m.reverse ? { reverse: true } : {}) });
+      const page = fitToSession(session, await ctx.topics.history(topic, { limit, ...(since ? { since } : {}), ...(m.reverse ? { reverse: true } : {}) }), maxBackpressure);
       reply({
         type: 'history',
         room,
@@ -51,4 +51,22 @@ export function historyMessage(ctx: PluginContext, history: History, pageLimit: 
       });
     },
   };
+}
+
+/**
+ * A page goes out in one go: past the socket's send-buffer limit what follows would be dropped
+ * (live messages, a pong). So it ends early rather than past half the limit, less what the socket
+ * holds (at least one message): the client asks for the next from the last offset it got.
+ */
+function fitToSession(session: Session, page: HistoryPage, maxBackpressure: number): HistoryPage {
+  const budget = Math.max(0, Math.floor(maxBackpressure / 2) - session.bufferedAmount());
+  let bytes = 0;
+  for (let i = 0; i < page.messages.length; i++) {
+    bytes += page.messages[i]!.length;
+    if (bytes > budget && i > 0) {
+      page.messages.length = i;
+      break;
+    }
+  }
+  return page;
 }

@@ -1,8 +1,8 @@
 /**
- * Options of the history plugin: which rooms keep history and how much, where it is kept.
+ * Options of the history plugin: which rooms keep history and how much.
  * From the environment: HISTORY_ROOMS="chat-*=100/10m,orders:*=50" (pattern=size[/age]).
  */
-import { KernelError, KernelErrors, compilePattern, envDuration, envEnum, envInt, envString, parseDuration } from '@actorwire/core';
+import { KernelError, KernelErrors, compilePattern, envEnum, envInt, envString, parseDuration } from '@actorwire/core';
 
 export interface HistoryRule {
   /** Room pattern (kernel topic pattern syntax: `{name}` segments, a trailing `*`). */
@@ -13,37 +13,23 @@ export interface HistoryRule {
   ttl?: number;
 }
 
-/** A rule with its defaults filled in: what the stores work with. */
-export interface KeptRule {
-  pattern: string;
-  size: number;
-  ttl: number;
-}
-
 export type HistoryStorage = 'auto' | 'memory' | 'redis';
 
 export interface HistoryOptions {
   /** Rooms that keep history. Empty: the plugin keeps nothing (and costs nothing). */
   rooms: HistoryRule[];
-  /** `auto`: Redis Streams when redis-pubsub is loaded (every instance sees one history), else memory. */
+  /**
+   * Where history is kept is the server's broker's business: in memory on the kernel's, in
+   * Redis Streams with @actorwire/plugin-redis-pubsub. `auto` takes that; `memory` / `redis`
+   * only assert it (startup fails when the broker is another).
+   */
   storage: HistoryStorage;
-  /** Memory storage: rooms kept at most (the least recently used is forgotten, its epoch with it). */
-  maxRooms: number;
   /** Largest message a room with history takes (serialized frame, characters); larger publishes answer TOO_LARGE. Env HISTORY_MAX_MESSAGE_SIZE. */
   maxMessageBytes: number;
-  /** Memory storage: characters kept per room at most (the oldest go first). Env HISTORY_MAX_ROOM_BYTES. */
+  /** Characters kept per room at most (the oldest go first; memory broker). Env HISTORY_MAX_ROOM_BYTES. */
   maxRoomBytes: number;
-  /** Memory storage: characters kept over every room at most (the least recently used rooms' oldest go first). Env HISTORY_MAX_BYTES. */
-  maxBytes: number;
-  /** Redis storage: appends awaiting Redis at most (characters); beyond, publishes to history rooms answer UNAVAILABLE. Env HISTORY_MAX_PENDING_BYTES. */
-  maxPendingBytes: number;
   /** Most messages one `history` request returns. */
   pageLimit: number;
-  /**
-   * Redis storage: how long a room's epoch and offset outlive its last publish (ms). After it the
-   * room starts a new epoch, so clients that were away longer are told `recovered: false`.
-   */
-  metaTtl: number;
 }
 
 export const optionsSchema = {
@@ -65,13 +51,9 @@ export const optionsSchema = {
       },
     },
     storage: { enum: ['auto', 'memory', 'redis'], default: 'auto' },
-    maxRooms: { type: 'integer', minimum: 1, default: 10_000 },
     maxMessageBytes: { type: 'integer', minimum: 256, default: 64 * 1024 },
     maxRoomBytes: { type: 'integer', minimum: 1024, default: 4 * 1024 * 1024 },
-    maxBytes: { type: 'integer', minimum: 1024, default: 128 * 1024 * 1024 },
-    maxPendingBytes: { type: 'integer', minimum: 1024, default: 1024 * 1024 },
     pageLimit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
-    metaTtl: { type: 'integer', minimum: 1000, default: 30 * 24 * 3600 * 1000 },
   },
 } as const;
 
@@ -79,13 +61,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<HistoryOptions> 
   return {
     rooms: parseRooms(env, 'HISTORY_ROOMS'),
     storage: envEnum(env, 'HISTORY_STORAGE', ['auto', 'memory', 'redis'] as const),
-    maxRooms: envInt(env, 'HISTORY_MAX_ROOMS', { min: 1 }),
     maxMessageBytes: envInt(env, 'HISTORY_MAX_MESSAGE_SIZE', { min: 256 }),
     maxRoomBytes: envInt(env, 'HISTORY_MAX_ROOM_BYTES', { min: 1024 }),
-    maxBytes: envInt(env, 'HISTORY_MAX_BYTES', { min: 1024 }),
-    maxPendingBytes: envInt(env, 'HISTORY_MAX_PENDING_BYTES', { min: 1024 }),
     pageLimit: envInt(env, 'HISTORY_PAGE_LIMIT', { min: 1, max: 10_000 }),
-    metaTtl: envDuration(env, 'HISTORY_META_TTL', { min: 1000 }),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * @actorwire/plugin-redis-pubsub — N Actorwire instances behave as one through Redis: a kernel
- * transport (rooms, user channels and broadcasts reach every instance exactly once) and a
+ * @actorwire/plugin-redis-pubsub — N Actorwire instances behave as one through Redis: the
+ * server's broker (rooms, user channels and broadcasts reach every instance exactly once over
+ * pub/sub; rooms with history are numbered, kept and recovered from Redis Streams) and a
  * cluster-wide `presence` (room counts, capacity, members, /admin/clients). See README.md.
  */
 import { definePlugin, packageInfo } from '@actorwire/core';
@@ -11,9 +12,12 @@ import { describeTarget } from './connection.js';
 import { optionsFromEnv, optionsSchema, type RedisPubSubOptions } from './options.js';
 import { RedisPresence } from './presence.js';
 import { RedisTransport } from './transport.js';
+import { RedisBroker } from './broker.js';
+import { RedisHistory } from './history.js';
 
 export type { RedisPubSubOptions } from './options.js';
 export { RedisTransport } from './transport.js';
+export { RedisBroker } from './broker.js';
 export { RedisPresence } from './presence.js';
 export { Channels } from './channels.js';
 export { encode, decode } from './envelope.js';
@@ -42,8 +46,8 @@ export default definePlugin<RedisPubSubOptions>({
   name: 'redis-pubsub',
   version: packageInfo(import.meta.url).version,
   kernel: '^0.1.0',
-  // Cluster-wide presence instead of the kernel's per-instance one.
-  replaces: ['presence'],
+  // The server's broker and cluster-wide presence instead of the kernel's per-instance ones.
+  replaces: ['broker', 'presence'],
   provides: ['redis'],
   options: optionsSchema,
   optionsFromEnv,
@@ -62,7 +66,14 @@ export default definePlugin<RedisPubSubOptions>({
       )
       : undefined;
     const transport = new RedisTransport(o, channels, ctx.bus.instanceId, ctx.logger, ctx.tracer, ctx.inputs('redis', { maxBytes: o.maxMessageSize }), interop);
-    ctx.transports.add(transport);
+    const redis: RedisConnection = { client: transport.pub, keyPrefix: o.keyPrefix, cluster: o.clusterNodes.length > 0, target: describeTarget(o) };
+    const history = () => new RedisHistory(
+      redis, ctx.services.get('clock'), o.historyMetaTtl, ctx.logger, ctx.tracer, o.historyMaxPendingBytes,
+      // What comes back from Redis (channel messages, stream entries) passes it: anyone who can write to Redis can put anything there.
+      historyGuard,
+    );
+    const historyGuard = ctx.inputs('redis-history', { maxBytes: o.maxMessageSize });
+    ctx.services.provide('broker', new RedisBroker(transport, history));
 
     const presence = new RedisPresence({
       client: transport.pub,
@@ -75,7 +86,7 @@ export default definePlugin<RedisPubSubOptions>({
       logger: ctx.logger,
     });
     ctx.services.provide('presence', presence);
-    ctx.services.provide('redis', { client: transport.pub, keyPrefix: o.keyPrefix, cluster: o.clusterNodes.length > 0, target: describeTarget(o) });
+    ctx.services.provide('redis', redis);
     transport.onReconnect = () => void presence.resync();
     ctx.hooks.on('onSubscribe', (_session, topic) => presence.touch(topic));
     ctx.hooks.on('onUnsubscribe', (_session, topic) => presence.touch(topic));

@@ -47,6 +47,14 @@ export interface RedisPubSubOptions {
   interopUserPrefix: string;
   /** Interop: the broadcast channel. Env REDIS_INTEROP_BROADCAST_CHANNEL. */
   interopBroadcastChannel: string;
+  /**
+   * History in Redis Streams (rooms given history, e.g. by @actorwire/plugin-history): how long a
+   * room's epoch and last offset outlive its last publish (ms; at least every room's `ttl`). After
+   * it the room starts a new epoch, so clients away longer are told `recovered: false`. Env HISTORY_META_TTL.
+   */
+  historyMetaTtl: number;
+  /** History: characters of appends awaiting Redis at most; beyond, publishes to history rooms answer UNAVAILABLE. Env HISTORY_MAX_PENDING_BYTES. */
+  historyMaxPendingBytes: number;
 }
 
 export const optionsSchema = {
@@ -72,6 +80,8 @@ export const optionsSchema = {
     interopEventsPrefix: { type: 'string', minLength: 1, default: 'events:' },
     interopUserPrefix: { type: 'string', minLength: 1, default: 'notifications:' },
     interopBroadcastChannel: { type: 'string', minLength: 1, default: 'system:broadcast' },
+    historyMetaTtl: { type: 'integer', minimum: 1000, default: 30 * 24 * 3600 * 1000 },
+    historyMaxPendingBytes: { type: 'integer', minimum: 1024, default: 1024 * 1024 },
   },
 } as const;
 
@@ -104,5 +114,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<RedisPubSubOptio
     interopEventsPrefix: envString(env, 'REDIS_INTEROP_EVENTS_PREFIX'),
     interopUserPrefix: envString(env, 'REDIS_INTEROP_USER_PREFIX'),
     interopBroadcastChannel: envString(env, 'REDIS_INTEROP_BROADCAST_CHANNEL'),
+    historyMetaTtl: envDuration(env, 'HISTORY_META_TTL', { min: 1000 }),
+    historyMaxPendingBytes: envInt(env, 'HISTORY_MAX_PENDING_BYTES', { min: 1024 }),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The kernel transport over Redis pub/sub. Every local publish goes to Redis once (PUBLISH, or
+ * The broker's pub/sub half: publishes of topics without history over Redis pub/sub. Every local publish goes to Redis once (PUBLISH, or
  * SPUBLISH in cluster mode); what arrives is handed to the bus for local fan-out once, unless
  * it is our own (origin instance id). Subscriptions follow local interest: the kernel calls
  * topicActive / topicInactive on the first / last local member, so an instance receives only
@@ -10,7 +10,7 @@
  * backoff + jitter and every wanted channel is subscribed again on `ready`.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
-import type { BusMessage, InputGuard, PluginContext, Transport, TransportHealth } from '@actorwire/core';
+import type { BusMessage, ComponentHealth, Deliver, InputGuard, PluginContext } from '@actorwire/core';
 import { Cluster } from 'ioredis';
 import { Channels } from './channels.js';
 import { createClient, describeTarget, type Client } from './connection.js';
@@ -33,14 +33,13 @@ export interface TransportStats {
   converted: number;
 }
 
-export class RedisTransport implements Transport {
-  readonly name = 'redis';
+export class RedisTransport {
   readonly pub: Client;
   readonly sub: Client;
   readonly stats: TransportStats = { published: 0, received: 0, echoes: 0, dropped: 0, malformed: 0, converted: 0 };
   private readonly wanted = new Set<string>();
   private readonly sharded: boolean;
-  private deliver: ((msg: BusMessage) => void) | undefined;
+  private deliver: Deliver | undefined;
   private lastError: string | undefined;
   private lastDropLog = 0;
   private droppedSinceLog = 0;
@@ -101,7 +100,7 @@ export class RedisTransport implements Transport {
     });
   }
 
-  async start(deliver: (msg: BusMessage) => void): Promise<void> {
+  async start(deliver: Deliver): Promise<void> {
     this.deliver = deliver;
     // Never fail startup on Redis: the server runs degraded and reconnects in the background.
     await Promise.all(
@@ -226,8 +225,7 @@ export class RedisTransport implements Transport {
       return;
     }
     this.stats.received++;
-    const msg: BusMessage = { topic, payload: env.payload, origin: env.origin, ...(env.traceparent ? { traceparent: env.traceparent } : {}) };
-    if (!env.traceparent) return this.deliver?.(msg);
+    if (!env.traceparent) return this.deliver?.(topic, env.payload);
     // The delivery span is a child of the publish on the other instance.
     const parent = propagation.extract(ROOT_CONTEXT, { traceparent: env.traceparent });
     const span = this.tracer.startSpan(`process ${channel}`, {
@@ -242,7 +240,7 @@ export class RedisTransport implements Transport {
       },
     }, parent);
     try {
-      otelContext.with(trace.setSpan(parent, span), () => this.deliver?.(msg));
+      otelContext.with(trace.setSpan(parent, span), () => this.deliver?.(topic, env.payload));
     } finally {
       span.end();
     }
@@ -266,10 +264,10 @@ export class RedisTransport implements Transport {
     const payload = frameFromInterop(at.kind, at.topic, userId, raw);
     if (payload !== raw) this.stats.converted++;
     this.stats.received++;
-    this.deliver?.({ topic: at.topic, payload, origin: `redis:${channel}` });
+    this.deliver?.(at.topic, payload);
   }
 
-  health(): TransportHealth {
+  health(): ComponentHealth {
     const up = this.pub.status === 'ready' && this.sub.status === 'ready';
     const stalled = Date.now() - this.lastStallAt < STALL_HEALTH_MS;
     if (up && stalled) {

@@ -1,5 +1,5 @@
 /** Builders of the frames this plugin sends (docs/protocol.md "Server → client"). */
-import type { Frame, HistoryJoinResult, Session } from '@actorwire/core';
+import type { Frame, Session, Subscribed } from '@actorwire/core';
 import { messageId } from './runtime.js';
 
 /** `{type:'message', room, data, client_id, user_id?, message_id, timestamp}` — built once per publish. */
@@ -20,8 +20,11 @@ export function notificationFrame(event: string, data: unknown): Frame {
 }
 
 /** With a history position: `epoch`, `offset` (the last message before live ones) and, when asked to recover, `recovered`. */
-export function subscribedFrame(room: string, clientCount: number, position?: Partial<HistoryJoinResult>): Frame {
-  return { type: 'subscribed', room, data: position === undefined ? { room, client_count: clientCount } : { room, client_count: clientCount, ...position }, timestamp: Date.now() };
+export function subscribedFrame(room: string, clientCount: number, sub?: Subscribed): Frame {
+  const data: Record<string, unknown> = { room, client_count: clientCount };
+  if (sub?.position !== undefined) Object.assign(data, sub.position);
+  if (sub?.recovered !== undefined) data.recovered = sub.recovered;
+  return { type: 'subscribed', room, data, timestamp: Date.now() };
 }
 
 export function unsubscribedFrame(room: string): Frame {

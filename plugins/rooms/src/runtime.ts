@@ -4,7 +4,7 @@
  * registered or replaced by plugins that register after this one).
  */
 import { randomUUID } from 'node:crypto';
-import { hasAnyRole, type Authenticator, type HttpHandler, type Identity, type PluginContext, type Presence, type Session, type TopicHistory } from '@actorwire/core';
+import { hasAnyRole, type Authenticator, type HttpHandler, type Identity, type PluginContext, type Presence, type Session } from '@actorwire/core';
 
 /** Moved to core; still importable from here. */
 export { hasAnyRole };
@@ -29,11 +29,6 @@ export class Rooms {
   /** The presence service, resolved at call time (a cluster plugin may replace it). */
   presence(): Presence {
     return this.ctx.services.get('presence');
-  }
-
-  /** The history plugin's service, when one is loaded. */
-  history(): TopicHistory | undefined {
-    return this.ctx.services.find('history');
   }
 
   authenticator(): Authenticator | undefined {

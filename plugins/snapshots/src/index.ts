@@ -138,9 +138,9 @@ export default definePlugin<SnapshotsOptions>({
 
     const service: SnapshotsService = {
       defineAction: (entity, action, handler) => actions.define(entity, action, handler),
-      publish: (entity, section, kind, payload) => {
+      publish: async (entity, section, kind, payload) => {
         const e = entities.normalize(entity);
-        if (e === undefined) return Promise.reject(new Error(`unknown entity ${JSON.stringify(entity)}`));
+        if (e === undefined) throw new Error(`unknown entity ${JSON.stringify(entity)}`);
         const topic = `${e}.${kind}`;
         const frame: Frame & Record<string, unknown> = { type: topic, topic, entity: e, section, payload, metadata: null, timestamp: Date.now() };
         return ctx.topics.publish(null, sectionTopic(e, section, kind), frame);

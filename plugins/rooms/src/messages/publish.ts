@@ -21,7 +21,7 @@ export function publishHandler(r: Rooms): (mctx: MessageContext) => void | Promi
     if (room === undefined || room === '') throw protocolError('ROOM_REQUIRED');
     // Hot path: a member's room name was validated when it joined.
     if (!session.topics.has(room)) throw r.names.problem(room) ?? protocolError('NOT_SUBSCRIBED');
-    const ok = topics.publishNow(session, room, messageFrame(session, room, message.data));
+    const ok = topics.publish(session, room, messageFrame(session, room, message.data));
     if (ok === true) return undefined;
     if (ok === false) return refused(ok);
     return ok.then(refused);

@@ -2,12 +2,12 @@
  * `subscribe` (aliases: realtime-service dialect `join`, gateway dialect `data.channel`):
  *   room name rules → own user channel (no-op) → already a member (idempotent)
  *   → rooms-per-connection limit → authorization policies → room capacity (ROOM_FULL,
- *   cluster-wide through `presence`) → [history: prepare the join] → join → `subscribed`
- *   with the member count (and, for a room with history, its epoch and offset).
- * With `since: {offset, epoch}` and a history plugin keeping the room, what the session missed
- * is sent right before it joins — after every check, so nothing is sent for a refused subscribe.
+ *   cluster-wide through `presence`) → `topics.subscribe` (the join) → `subscribed` with the
+ *   member count (and, for a room with history, its epoch and offset).
+ * With `since: {offset, epoch}` and a room that keeps history, the kernel sends what the session
+ * missed right before it joins — after every check, so nothing is sent for a refused subscribe.
  */
-import { protocolError, type HistoryJoin, type HistoryJoinResult, type MessageContext, type MessageDefinition, type StreamPosition } from '@actorwire/core';
+import { protocolError, type MessageContext, type MessageDefinition, type StreamPosition } from '@actorwire/core';
 import { subscribedFrame } from '../frames.js';
 import type { PresenceEvents } from '../presence-events.js';
 import type { Rooms } from '../runtime.js';
@@ -43,27 +43,17 @@ export function subscribeMessage(r: Rooms, presenceEvents: PresenceEvents): Mess
       if (cluster + (ctx.topics.localCount(topic) - localBefore) >= max) throw protocolError('ROOM_FULL');
     }
     const since = (message as { since?: StreamPosition }).since;
-    const history = r.history();
-    const join: HistoryJoin | undefined = history?.keeps(topic) ? await history.join(session, topic, since) : undefined;
-    let position: Partial<HistoryJoinResult> | undefined;
-    try {
-      await ctx.topics.subscribe(session, topic, {
-        skipAuthorization: true,
-        // Synchronous, right before the join: the last checks, then what the session missed.
-        beforeJoin: () => {
-          // Concurrent subscribes of this session passed the check above while we awaited.
-          if (opts.maxRoomsPerConnection > 0 && session.topics.size >= opts.maxRoomsPerConnection) throw protocolError('TOO_MANY_SUBSCRIPTIONS');
-          // A concurrent join on this instance while an onSubscribe hook awaited.
-          if (max > 0 && ctx.topics.localCount(topic) >= max) throw protocolError('ROOM_FULL');
-          position = join?.commit();
-        },
-      });
-    } finally {
-      join?.release();
-    }
-    // A position on a room without history cannot be recovered: the app must reload its state.
-    if (position === undefined && since !== undefined) position = { recovered: false };
-    reply(subscribedFrame(room, await memberCount(topic), position));
+    // The kernel checks the limits again right before the join (concurrent subscribes of this
+    // session, joins while a hook awaited) and, for a room with history, sends what was missed.
+    const sub = await ctx.topics.subscribe(session, topic, {
+      skipAuthorization: true,
+      ...(since !== undefined ? { since } : {}),
+      limits: {
+        ...(opts.maxRoomsPerConnection > 0 ? { sessionTopics: opts.maxRoomsPerConnection } : {}),
+        ...(max > 0 ? { members: max } : {}),
+      },
+    });
+    reply(subscribedFrame(room, await memberCount(topic), sub));
     if (presenceEvents.enabled(topic)) await presenceEvents.join(session, topic);
   }
 

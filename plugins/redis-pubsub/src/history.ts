@@ -1,21 +1,19 @@
 /**
- * History in Redis Streams, shared by every instance on the same Redis (or Redis Cluster).
+ * The broker's history: Redis Streams, shared by every instance on the same Redis (or Cluster).
  * A publish is one script (APPEND): number, keep and publish on the room's history channel, in
  * one atomic step; every instance — the publishing one included — delivers what its channel
  * brings, so each sees a room's messages in offset order. A join subscribes to the channel
- * first, reads what was missed, holds what arrives meanwhile (tails.ts), and hands both to the
- * session right before it joins.
+ * first, reads what was missed, holds what arrives meanwhile (history-tails.ts), and hands both
+ * to the kernel right before the session joins.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { protocolError, type InputGuard, type BusMessage, type Clock, type Frame, type HistoryJoin, type HistoryPage, type HistoryQuery, type PluginContext, type Session, type StreamPosition, type Transport, type TransportHealth } from '@actorwire/core';
-import type { RedisConnection } from '@actorwire/plugin-redis-pubsub';
+import { randomBytes } from 'node:crypto';
+import { protocolError, type ActorwireError, type Clock, type ComponentHealth, type Deliver, type Frame, type HistoryJoin, type HistoryPage, type HistoryQuery, type InputGuard, type KeptHistory, type PluginContext, type StreamPosition } from '@actorwire/core';
 import type { Cluster, Redis } from 'ioredis';
-import { Interest } from './interest.js';
-import { newEpoch } from './memory-store.js';
-import type { KeptRule } from './options.js';
-import { APPEND, READ } from './scripts.js';
-import { fitsBudget, newStats, offsetOf, sendBudget, tooLarge, type HistoryStore } from './store.js';
-import { Tails } from './tails.js';
+import { Interest } from './history-interest.js';
+import { APPEND, READ } from './history-scripts.js';
+import { Tails } from './history-tails.js';
+import type { RedisConnection } from './index.js';
 
 type Logger = PluginContext['logger'];
 type Client = Redis | Cluster;
@@ -32,15 +30,27 @@ const CATCH_UP_MS = 5000;
 const unavailable = (err: unknown): Error =>
   protocolError('UNAVAILABLE', `history is unavailable (Redis: ${(err as Error)?.message ?? err}); try again`, { cause: err });
 
-export class RedisStore implements HistoryStore {
-  readonly kind = 'redis';
-  readonly stats = newStats();
+const newEpoch = (): string => randomBytes(6).toString('hex');
+
+function tooLarge(max: number): ActorwireError {
+  return protocolError('TOO_LARGE', `a message in a room with history is at most ${max} bytes`);
+}
+
+/** The offset the APPEND script writes at the end of every kept payload: `…,"offset":N,"epoch":"E"}`. */
+function offsetOf(payload: string): number {
+  const i = payload.lastIndexOf(',"offset":');
+  return i < 0 ? 0 : Number.parseInt(payload.slice(i + 10), 10) || 0;
+}
+
+export class RedisHistory {
+  readonly stats = { appended: 0, failed: 0, refused: 0 };
   private readonly cmd: Client & Scripts;
   readonly sub: Client;
   private readonly tails = new Tails();
   private readonly interest: Interest;
   private readonly prefix: string;
-  private deliver: ((msg: BusMessage) => void) | undefined;
+  private deliver: Deliver | undefined;
+  private started = false;
   private stopped = false;
   /** Join markers awaited on the channels (`~<instance>:<n>`, never JSON, never delivered). */
   private readonly markers = new Map<string, () => void>();
@@ -53,10 +63,6 @@ export class RedisStore implements HistoryStore {
     private readonly metaTtl: number,
     private readonly logger: Logger,
     private readonly tracer: Tracer,
-    /** The sockets' send-buffer limit (websocket.maxBackpressure): a recovery takes at most half. */
-    private readonly maxBackpressure: number,
-    /** Largest message a history room takes (TOO_LARGE beyond): with `size`, what bounds a room's stream. */
-    private readonly maxMessageBytes: number,
     /** Appends awaiting Redis at most (characters): a frozen Redis makes history rooms refuse (UNAVAILABLE), not pile up. */
     private readonly maxPendingBytes: number,
     /** What comes back from Redis (channel messages, stream entries) passes it: anyone who can write to Redis can put anything there. */
@@ -129,7 +135,7 @@ export class RedisStore implements HistoryStore {
     if (!this.guard.text(payload, { topic })) return;
     if (payload.charCodeAt(payload.length - 1) !== 125 /* } */) return this.guard.refuse('bad_shape', 'not a frame', { topic });
     this.tails.feed(topic, payload);
-    this.deliver?.({ topic, payload, origin: 'history' });
+    this.deliver?.(topic, payload);
   }
 
   /** A producer span for a publish inside a sampled trace (none otherwise: no cost untraced). */
@@ -146,13 +152,18 @@ export class RedisStore implements HistoryStore {
   /** When an append was last refused because Redis did not keep up (health is degraded for 10 s after). */
   private lastStallAt = 0;
 
-  publish(topic: string, rule: KeptRule, frame: Frame): Promise<void> {
+  /** The room's epoch and offset outlive its last publish this long: at least as long as its messages. */
+  private metaTtlOf(h: KeptHistory): number {
+    return Math.max(this.metaTtl, h.ttl);
+  }
+
+  append(topic: string, frame: Frame, h: KeptHistory): Promise<void> {
     const channel = this.channelOf(topic);
     if (frame.timestamp === undefined) frame.timestamp = Date.now();
     const json = JSON.stringify(frame);
-    if (json.length > this.maxMessageBytes) {
+    if (json.length > h.maxMessageBytes) {
       this.stats.refused++;
-      return Promise.reject(tooLarge(this.maxMessageBytes));
+      return Promise.reject(tooLarge(h.maxMessageBytes));
     }
     if (this.pendingBytes + json.length > this.maxPendingBytes) {
       this.stats.failed++;
@@ -163,7 +174,7 @@ export class RedisStore implements HistoryStore {
     const span = this.producerSpan(channel);
     const traceparent = span === undefined ? '' : traceparentOf(span);
     return this.cmd
-      .awHistoryAppend(`${channel}:s`, `${channel}:m`, json, channel, rule.size, rule.ttl, this.metaTtl, newEpoch(), this.clock.now(), this.redis.cluster ? '1' : '0', traceparent)
+      .awHistoryAppend(`${channel}:s`, `${channel}:m`, json, channel, h.size, h.ttl, this.metaTtlOf(h), newEpoch(), this.clock.now(), this.redis.cluster ? '1' : '0', traceparent)
       .then(
         (offset) => {
           this.pendingBytes -= json.length;
@@ -181,18 +192,18 @@ export class RedisStore implements HistoryStore {
       );
   }
 
-  read(topic: string, rule: KeptRule, q: HistoryQuery): Promise<HistoryPage> {
-    return this.readPage(topic, rule, q, '');
+  read(topic: string, h: KeptHistory, q: HistoryQuery): Promise<HistoryPage> {
+    return this.readPage(topic, h, q, '');
   }
 
-  private async readPage(topic: string, rule: KeptRule, q: HistoryQuery, marker: string): Promise<HistoryPage> {
+  private async readPage(topic: string, h: KeptHistory, q: HistoryQuery, marker: string): Promise<HistoryPage> {
     const channel = this.channelOf(topic);
     let out: Array<string | number>;
     try {
       out = await this.cmd.awHistoryRead(
         `${channel}:s`, `${channel}:m`,
-        q.since === undefined ? '' : q.since.offset, q.since?.epoch ?? '', Math.min(q.limit, rule.size), q.reverse ? '1' : '0',
-        rule.size, rule.ttl, this.clock.now(), newEpoch(), this.metaTtl, channel, marker, this.redis.cluster ? '1' : '0',
+        q.since === undefined ? '' : q.since.offset, q.since?.epoch ?? '', Math.min(q.limit, h.size), q.reverse ? '1' : '0',
+        h.size, h.ttl, this.clock.now(), newEpoch(), this.metaTtlOf(h), channel, marker, this.redis.cluster ? '1' : '0',
       );
     } catch (err) {
       throw unavailable(err);
@@ -208,8 +219,8 @@ export class RedisStore implements HistoryStore {
     return { epoch: String(out[0]), offset: Number(out[1]), complete: Number(out[2]) === 1, messages };
   }
 
-  async join(session: Session, topic: string, rule: KeptRule, since: StreamPosition | undefined): Promise<HistoryJoin> {
-    const tail = this.tails.open(topic, rule.size + TAIL_SLACK);
+  async join(topic: string, h: KeptHistory, since: StreamPosition | undefined): Promise<HistoryJoin> {
+    const tail = this.tails.open(topic, h.size + TAIL_SLACK);
     let page: HistoryPage;
     try {
       // Listening first: whatever the read does not see yet, the channel brings into the tail.
@@ -230,7 +241,7 @@ export class RedisStore implements HistoryStore {
     });
     caughtUp.catch(() => {});
     try {
-      page = await this.readPage(topic, rule, since === undefined ? { limit: 0 } : { since, limit: rule.size }, marker);
+      page = await this.readPage(topic, h, since === undefined ? { limit: 0 } : { since, limit: h.size }, marker);
       await caughtUp.catch((err: unknown) => { throw unavailable(err); });
     } catch (err) {
       this.tails.close(tail);
@@ -242,20 +253,13 @@ export class RedisStore implements HistoryStore {
     }
     let released = false;
     return {
-      commit: () => {
+      take: () => {
         // Messages after the read came live into the tail, in offset order.
         const later = tail.payloads.filter((p) => offsetOf(p) > page.offset);
-        const last = later.length > 0 ? offsetOf(later[later.length - 1]!) : page.offset;
-        if (since === undefined) return { epoch: page.epoch, offset: last };
-        if (!page.complete || tail.overflowed || !fitsBudget(sendBudget(session, this.maxBackpressure), page.messages, later)) {
-          this.stats.unrecovered++;
-          return { epoch: page.epoch, offset: last, recovered: false };
-        }
-        for (const p of page.messages) session.sendRaw(p);
-        for (const p of later) session.sendRaw(p);
-        this.stats.recovered++;
-        this.stats.resent += page.messages.length + later.length;
-        return { epoch: page.epoch, offset: last, recovered: true };
+        const offset = later.length > 0 ? offsetOf(later[later.length - 1]!) : page.offset;
+        if (since === undefined) return { epoch: page.epoch, offset, messages: [], complete: true };
+        if (!page.complete || tail.overflowed) return { epoch: page.epoch, offset, messages: [], complete: false };
+        return { epoch: page.epoch, offset, messages: later.length === 0 ? page.messages : page.messages.concat(later), complete: true };
       },
       release: () => {
         if (released) return;
@@ -266,33 +270,31 @@ export class RedisStore implements HistoryStore {
     };
   }
 
-  /** The kernel's view: local interest in rooms, and where live messages go. */
-  transport(isHistoryTopic: (topic: string) => boolean): Transport {
-    return {
-      name: 'history',
-      start: async (deliver) => {
-        this.deliver = deliver;
-        await this.sub.connect().catch((err: Error) => {
-          this.logger.error({ target: this.redis.target, err: err.message }, 'history: Redis unavailable at startup, retrying');
-        });
-      },
-      // Publishes of history rooms never reach the bus (the route takes them); others are not ours.
-      publish: () => {},
-      topicActive: (topic) => {
-        if (isHistoryTopic(topic)) this.interest.acquire(topic).catch(() => {});
-      },
-      topicInactive: (topic) => {
-        if (isHistoryTopic(topic)) this.interest.release(topic);
-      },
-      health: () => this.health(),
-      stop: async () => {
-        this.stopped = true;
-        await this.sub.quit().catch(() => this.sub.disconnect());
-      },
-    };
+  /** A history room got its first local member / lost its last: listen to its channel, or stop. */
+  topicActive(topic: string): void {
+    this.interest.acquire(topic).catch(() => {});
   }
 
-  health(): TransportHealth & Record<string, unknown> {
+  topicInactive(topic: string): void {
+    this.interest.release(topic);
+  }
+
+  /** Connect the channel subscriber; live messages of history rooms go to `deliver`. */
+  async start(deliver: Deliver): Promise<void> {
+    this.deliver = deliver;
+    this.started = true;
+    await this.sub.connect().catch((err: Error) => {
+      this.logger.error({ target: this.redis.target, err: err.message }, 'history: Redis unavailable at startup, retrying');
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.started) await this.sub.quit().catch(() => this.sub.disconnect());
+    else this.sub.disconnect();
+  }
+
+  health(): ComponentHealth {
     const up = this.cmd.status === 'ready' && this.sub.status === 'ready';
     const base = { storage: 'redis', target: this.redis.target, rooms: this.interest.size };
     if (up && Date.now() - this.lastStallAt < 10_000) {

@@ -1,11 +1,11 @@
 /**
  * The bus: serialize once, fan out locally through uWS native topics, hand the same bytes to
- * every transport. Local delivery never waits on a transport (the hot-path rule in core/README.md).
+ * the broker. Local delivery never waits on the broker (the hot-path rule in core/README.md).
  */
 import { propagation, context as otelContext, trace, type Tracer } from '@opentelemetry/api';
 import type { TemplatedApp } from '#uws';
 import type { Dialects } from '../dialects.js';
-import type { Bus, BusMessage, Frame, Transport } from '../types.js';
+import type { Broker, Bus, BusMessage, Frame } from '../types.js';
 
 export interface BusStats {
   onPublished(topic: string, receivers: number): void;
@@ -18,7 +18,8 @@ export class LocalBus implements Bus {
 
   constructor(
     readonly instanceId: string,
-    private readonly transports: () => readonly Transport[],
+    /** The server's broker (the kernel's, or the one a plugin provides: known once plugins registered). */
+    private readonly broker: () => Broker,
     private readonly stats: BusStats,
     /** Sessions of other dialects get their own encoding, once per dialect present (dialects.ts). */
     private readonly dialects?: Dialects,
@@ -48,28 +49,24 @@ export class LocalBus implements Bus {
 
   private send(topic: string, payload: string, frame: Frame | undefined): void {
     this.fanOut(topic, payload, frame);
-    const ts = this.transports();
-    if (ts.length === 0) return;
+    const broker = this.broker();
+    if (broker.publish === undefined) return;
     const msg: BusMessage = { topic, payload, origin: this.instanceId };
-    if (this.tracer !== undefined) {
-      // The publish's trace context travels with it; transports make their producer span under it.
-      const carrier: Record<string, string> = {};
-      propagation.inject(otelContext.active(), carrier);
-      if (carrier.traceparent) msg.traceparent = carrier.traceparent;
-    }
-    for (const t of ts) {
-      try {
-        t.publish(msg);
-      } catch {
-        // A transport must not throw; if one does, local delivery has already happened.
-      }
+    const traceparent = this.traceparent();
+    if (traceparent !== undefined) msg.traceparent = traceparent;
+    try {
+      broker.publish(msg);
+    } catch {
+      // A broker must not throw; if one does, local delivery has already happened.
     }
   }
 
-  deliver(msg: BusMessage): void {
-    // Never re-deliver our own publishes that came back through a transport.
-    if (msg.origin === this.instanceId) return;
-    this.fanOut(msg.topic, msg.payload, undefined);
+  /** The active trace context of a publish, when spans are exported: brokers make their producer span under it. */
+  traceparent(): string | undefined {
+    if (this.tracer === undefined) return undefined;
+    const carrier: Record<string, string> = {};
+    propagation.inject(otelContext.active(), carrier);
+    return carrier.traceparent;
   }
 
   localSubscribers(topic: string): number {
@@ -78,7 +75,8 @@ export class LocalBus implements Bus {
     return app.numSubscribers(topic) + (this.dialects !== undefined && this.dialects.size > 0 ? this.dialects.subscribers(app, topic) : 0);
   }
 
-  private fanOut(topic: string, payload: string, frame: Frame | undefined): void {
+  /** Local fan-out only: what the broker delivers (`Deliver`). */
+  fanOut(topic: string, payload: string, frame?: Frame): void {
     const app = this.app;
     if (!app) return;
     if (this.tracer !== undefined && trace.getSpan(otelContext.active())?.isRecording()) return this.tracedFanOut(app, topic, payload, frame);
