@@ -9,7 +9,7 @@ import { definePlugin, isKernelError, type Dialect, type Frame, type PluginConte
 import { startTestServer } from '../src/testing/index.js';
 import { Dialects } from '../src/dialects.js';
 import { Seal } from '../src/registration.js';
-import { miniRooms } from './fixtures/plugins.js';
+import { TestBroker, brokerPlugin, miniRooms } from './fixtures/plugins.js';
 
 function upper(calls: { encode: number }): Dialect {
   return {
@@ -64,7 +64,8 @@ function raw(url: string, protocols: string[] = []): Promise<{ ws: WebSocket; fr
 t.test('one encoding per dialect per publish, decode on the way in, canonical sessions untouched', async (t) => {
   const calls = { encode: 0 };
   const hold: { ctx?: PluginContext } = {};
-  const srv = await startTestServer({ plugins: [miniRooms, withDialect(calls, hold)] });
+  const broker = new TestBroker();
+  const srv = await startTestServer({ plugins: [brokerPlugin(broker), miniRooms, withDialect(calls, hold)] });
   t.teardown(() => srv.stop());
   const dialected = await Promise.all([0, 1, 2].map(() => raw(`${srv.wsBase}/ws?dialect=upper`)));
   for (const c of dialected) t.match(await c.next(), /^CONNECTED\|-\|\{"client_id":/, 'direct frames are encoded for the session');
@@ -88,9 +89,9 @@ t.test('one encoding per dialect per publish, decode on the way in, canonical se
   const m = await canonical.next('message');
   t.same(m.data, { n: 1 }, 'the canonical session got the canonical frame');
 
-  // A frame from another instance (a transport's delivery) is encoded once too.
+  // A frame from another instance (the broker's delivery) is encoded once too.
   calls.encode = 0;
-  hold.ctx!.bus.deliver({ topic: 'lobby', payload: JSON.stringify({ type: 'message', room: 'lobby', data: 'remote', timestamp: 1 }), origin: 'elsewhere' });
+  broker.deliverRemote!('lobby', JSON.stringify({ type: 'message', room: 'lobby', data: 'remote', timestamp: 1 }));
   t.same(await Promise.all(dialected.map((c) => c.next())), Array(3).fill('MESSAGE|lobby|"remote"'));
   t.equal(calls.encode, 1);
   t.equal((await canonical.next('message')).data, 'remote');

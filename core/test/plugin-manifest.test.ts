@@ -148,10 +148,7 @@ const kinds: Record<string, { code: string; register(ctx: PluginContext): void }
   route: { code: KernelErrors.DUPLICATE_ROUTE, register: (ctx) => ctx.routes.http('get', '/dup', () => ({})) },
   'ws route': { code: KernelErrors.DUPLICATE_ROUTE, register: (ctx) => ctx.routes.ws('/dup-ws') },
   'health component': { code: KernelErrors.DUPLICATE_HEALTH, register: (ctx) => ctx.health('dup', () => ({ status: 'up' })) },
-  transport: {
-    code: KernelErrors.DUPLICATE_TRANSPORT,
-    register: (ctx) => ctx.transports.add({ name: 'dup', start: async () => {}, publish() {}, health: () => ({ status: 'up' }), stop: async () => {} }),
-  },
+  'topic history': { code: KernelErrors.DUPLICATE_TOPIC, register: (ctx) => ctx.topics.define('dup-kept', { history: { size: 10 } }) },
 };
 
 t.test('a duplicate of any kind names both owners', async (t) => {

@@ -18,8 +18,12 @@ import { connect, startTestServer, type TestServer } from '@actorwire/core/testi
 import rooms from '@actorwire/plugin-rooms';
 import history, { type HistoryOptions } from '../src/index.js';
 
-async function server(t: { teardown(fn: () => unknown): void }, opts: Partial<HistoryOptions>): Promise<TestServer> {
-  const srv = await startTestServer({ config: { websocket: { rateLimit: { messagesPerSecond: 0 } } }, plugins: [[rooms, {}], [history, { rooms: [{ pattern: '*', size: 1000 }], ...opts }]] });
+/** `maxBytes`: the kernel's broker's total (`history.maxBytes`, env HISTORY_MAX_BYTES). */
+async function server(t: { teardown(fn: () => unknown): void }, opts: Partial<HistoryOptions>, maxBytes?: number): Promise<TestServer> {
+  const srv = await startTestServer({
+    config: { websocket: { rateLimit: { messagesPerSecond: 0 } }, ...(maxBytes ? { history: { maxBytes } } : {}) },
+    plugins: [[rooms, {}], [history, { rooms: [{ pattern: '*', size: 1000 }], ...opts }]],
+  });
   t.teardown(() => srv.stop());
   return srv;
 }
@@ -41,7 +45,7 @@ t.test('a message over the cap answers TOO_LARGE, is not delivered and takes no 
 });
 
 t.test('per-room budget: the oldest go first; recovering from before them answers recovered:false', async (t) => {
-  const srv = await server(t, { maxMessageBytes: 2048, maxRoomBytes: 10 * 1024, maxBytes: 1024 * 1024 });
+  const srv = await server(t, { maxMessageBytes: 2048, maxRoomBytes: 10 * 1024 }, 1024 * 1024);
   const a = await srv.connect();
   const sub = await a.request({ type: 'subscribe', room: 'r' });
   for (let i = 0; i < 20; i++) a.send({ type: 'publish', room: 'r', data: { i, pad: 'x'.repeat(1000) } });
@@ -60,7 +64,7 @@ t.test('per-room budget: the oldest go first; recovering from before them answer
 });
 
 t.test('total budget: many rooms together stay within it', async (t) => {
-  const srv = await server(t, { maxMessageBytes: 4096, maxRoomBytes: 64 * 1024, maxBytes: 100 * 1024 });
+  const srv = await server(t, { maxMessageBytes: 4096, maxRoomBytes: 64 * 1024 }, 100 * 1024);
   const a = await srv.connect();
   for (let r = 0; r < 20; r++) {
     await a.request({ type: 'subscribe', room: `room-${r}` });

@@ -6,10 +6,10 @@ import rooms from '@actorwire/plugin-rooms';
 import dialects from '@actorwire/plugin-dialects';
 import history, { type HistoryOptions } from '../src/index.js';
 
-async function server(t: { teardown(fn: () => unknown): void }, opts: Partial<HistoryOptions> = {}, clock?: ManualClock, maxBackpressure?: number): Promise<TestServer> {
+async function server(t: { teardown(fn: () => unknown): void }, opts: Partial<HistoryOptions> = {}, clock?: ManualClock, maxBackpressure?: number, maxTopics?: number): Promise<TestServer> {
   const srv = await startTestServer({
     ...(clock ? { clock } : {}),
-    ...(maxBackpressure ? { config: { websocket: { maxBackpressure } } } : {}),
+    config: { ...(maxBackpressure ? { websocket: { maxBackpressure } } : {}), ...(maxTopics ? { history: { maxTopics } } : {}) },
     plugins: [[rooms, {}], [history, { rooms: [{ pattern: 'chat-*', size: 100 }, { pattern: 'small-*', size: 20 }], ...opts }]],
   });
   t.teardown(() => srv.stop());
@@ -157,8 +157,8 @@ t.test('messages older than the age limit are not recovered (simulated clock)', 
   t.same(page.data.messages.map((m: any) => m.offset), [4, 5], 'history shows only what is young enough');
 });
 
-t.test('memory storage keeps at most maxRooms rooms; a forgotten room starts a new epoch', async (t) => {
-  const srv = await server(t, { maxRooms: 2 });
+t.test('memory storage keeps at most HISTORY_MAX_ROOMS rooms; a forgotten room starts a new epoch', async (t) => {
+  const srv = await server(t, {}, undefined, undefined, 2);
   const c = await srv.connect();
   for (const room of ['chat-a', 'chat-b', 'chat-c']) {
     await c.request({ type: 'subscribe', room });

@@ -1,7 +1,7 @@
 /** KAFKA_BROKERS: at-least-once processing — retries, the dead-letter topic, no stuck partition. */
 import t from 'tap';
 import { definePlugin } from '@actorwire/core';
-import type { KafkaHandlers } from '../src/index.js';
+import type {} from '../src/index.js';
 import { consuming, createTopics, produce, readTopic, server, unique, user } from './support.js';
 
 t.test('a handler that fails twice then succeeds is retried; the record reaches sockets once', async (t) => {
@@ -14,7 +14,7 @@ t.test('a handler that fails twice then succeeds is retried; the record reaches 
     kernel: '^0.1.0',
     dependsOn: ['kafka'],
     register(ctx) {
-      ctx.container.resolve<KafkaHandlers>('kafkaHandlers').register(topic, async (rec, { notifier, attempt }) => {
+      ctx.services.get('kafkaHandlers').register(topic, async (rec, { notifier, attempt }) => {
         attempts.push(attempt);
         if (attempt <= 2) throw new Error(`transient failure ${attempt}`);
         await notifier!.toUser('ana', 'stock.changed', rec.value);

@@ -1,7 +1,7 @@
 /** KAFKA_BROKERS: a restarted server resumes from the committed offset — nothing lost, nothing twice. */
 import t from 'tap';
 import { definePlugin } from '@actorwire/core';
-import type { KafkaHandlers } from '../src/index.js';
+import type {} from '../src/index.js';
 import { consuming, createTopics, produce, server, unique, until } from './support.js';
 
 t.test('records produced while Actorwire was down are processed after it comes back', async (t) => {
@@ -15,7 +15,7 @@ t.test('records produced while Actorwire was down are processed after it comes b
     kernel: '^0.1.0',
     dependsOn: ['kafka'],
     register(ctx) {
-      ctx.container.resolve<KafkaHandlers>('kafkaHandlers').register(topic, (rec) => {
+      ctx.services.get('kafkaHandlers').register(topic, (rec) => {
         processed.push((rec.value as { n: string }).n);
       });
     },

@@ -1,7 +1,7 @@
 /** KAFKA_BROKERS: records on mapped topics reach the right room and user; plugin handlers are called. */
 import t from 'tap';
 import { definePlugin } from '@actorwire/core';
-import type { KafkaHandlers, KafkaRecord } from '../src/index.js';
+import type { KafkaRecord } from '../src/index.js';
 import { consuming, createTopics, produce, server, unique, until, user } from './support.js';
 
 t.test('WS_ENTITY_TOPICS route: room from a template, user from a header; registered handler gets the decoded record', async (t) => {
@@ -15,7 +15,7 @@ t.test('WS_ENTITY_TOPICS route: room from a template, user from a header; regist
     kernel: '^0.1.0',
     dependsOn: ['kafka'],
     register(ctx) {
-      ctx.container.resolve<KafkaHandlers>('kafkaHandlers').register(audit, (rec) => {
+      ctx.services.get('kafkaHandlers').register(audit, (rec) => {
         seen.push(rec);
       });
     },
