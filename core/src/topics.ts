@@ -81,7 +81,8 @@ export class Topics implements TopicRegistry {
 
   define(pattern: string, def: TopicDefinition, owner: string = KERNEL_OWNER): void {
     this.seal.check(owner, `topic pattern "${pattern}"`);
-    const authorizes = Object.keys(def).some((k) => k !== 'history');
+    // `{}` authorizes too: it opens the pattern to everyone.
+    const authorizes = def.history === undefined || Object.keys(def).some((k) => k !== 'history');
     const history = def.history === undefined ? undefined : keptHistory(pattern, def.history, owner);
     // One pattern may be defined twice when the definitions do not overlap (one authorizes, the other keeps history).
     const existing = this.defs.find((d) => d.pattern === pattern && ((d.authorizes && authorizes) || (d.history && history)));
