@@ -71,7 +71,7 @@ t.test('server restart: reconnects, resubscribes, delivers what was published me
   const other = client({ url: `${srv.wsBase}/ws`, token: await jwt('dave') });
   t.teardown(() => other.close());
   await other.connect();
-  await until(() => srv.kernel.container.resolve('topics').localCount('news') === 1);
+  await until(() => srv.kernel.services.get('topics').localCount('news') === 1);
   t.pass('resubscribed to news by itself');
   await other.subscribe('news', () => undefined).ready;
   other.publish('news', { after: 'restart' });
@@ -112,12 +112,12 @@ t.test('terminal closes: a refused static token (4401, no callback) and 4403 do 
   const g = client({ url: `${srv.wsBase}/ws`, token: () => jwt('grace') });
   await g.connect();
   const gone = next(g, 'disconnected');
-  const session = srv.kernel.container.resolve('sessions').ofUser('grace');
+  const session = srv.kernel.services.get('sessions').ofUser('grace');
   for (const s of session) s.close(4403, 'banned');
   t.match(await gone, { code: 4403, willReconnect: false });
   await new Promise((r) => setTimeout(r, 300));
   t.equal(g.state, 'closed', 'no reconnect after 4403');
-  t.equal(srv.kernel.container.resolve('sessions').count(), 0);
+  t.equal(srv.kernel.services.get('sessions').count(), 0);
 });
 
 t.test('heartbeat: a connection that dies silently is noticed and replaced', async (t) => {

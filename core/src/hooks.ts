@@ -16,7 +16,8 @@
 import type { Logger } from 'pino';
 import { ActorwireError, KernelError, KernelErrors, isActorwireError } from './errors.js';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
-import type { HookMap, HookName, Hooks } from './types.js';
+import { compilePattern } from './topics.js';
+import type { HookMap, HookName, HookScope, InboundMessage, Session, UpgradeRequest } from './types.js';
 
 export const HOOK_NAMES: readonly HookName[] = [
   'onReady', 'onClose', 'onUpgrade', 'onOpen', 'onAuthenticated', 'onMessage',
@@ -26,7 +27,12 @@ export const HOOK_NAMES: readonly HookName[] = [
 interface HookEntry {
   fn: (...args: any[]) => unknown;
   owner: string;
+  /** Absent: runs for everything. */
+  applies?: (args: readonly unknown[]) => boolean;
 }
+
+const TOPIC_HOOKS: ReadonlySet<HookName> = new Set(['onSubscribe', 'onUnsubscribe', 'onPublish']);
+const ROUTE_HOOKS: ReadonlySet<HookName> = new Set(['onUpgrade', 'onOpen', 'onAuthenticated', 'onDisconnect']);
 
 /** A hook that failed with something other than an ActorwireError, or ran out of time. Clients see INTERNAL_ERROR. */
 export class HookFailure extends ActorwireError {
@@ -47,20 +53,62 @@ export interface HookOptions {
   logger: Logger;
 }
 
-export class HookRegistry implements Hooks {
+export class HookRegistry {
   private readonly lists = new Map<HookName, HookEntry[]>(HOOK_NAMES.map((n) => [n, []]));
+  /** Hooks with at least one scoped function: their runs filter. */
+  private readonly scoped = new Set<HookName>();
 
   constructor(
     private readonly seal: Seal,
     private readonly opts: HookOptions,
+    /** The plugin that defined a message type (the default scope of `onMessage`). */
+    private readonly messageOwner: (type: string) => string | undefined,
   ) {}
 
-  on<K extends HookName>(name: K, fn: HookMap[K], owner: string = KERNEL_OWNER): void {
+  on<K extends HookName>(name: K, fn: HookMap[K], owner: string = KERNEL_OWNER, scope?: HookScope): void {
     const list = this.lists.get(name);
     if (!list) throw new KernelError(KernelErrors.UNKNOWN_HOOK, `${who(owner)} registered unknown hook "${String(name)}" (known: ${HOOK_NAMES.join(', ')})`, owner);
     if (typeof fn !== 'function') throw new KernelError(KernelErrors.UNKNOWN_HOOK, `${who(owner)}: hook "${name}" needs a function`, owner);
     this.seal.check(owner, `hook "${name}"`);
-    list.push({ fn: fn as HookEntry['fn'], owner });
+    const applies = this.scopeOf(name, owner, scope ?? {});
+    if (applies !== undefined) this.scoped.add(name);
+    list.push({ fn: fn as HookEntry['fn'], owner, ...(applies ? { applies } : {}) });
+  }
+
+  /** The test a scope makes of a hook's arguments (undefined: everything). */
+  private scopeOf(name: HookName, owner: string, scope: HookScope): HookEntry['applies'] {
+    const misplaced = (key: string, where: string) => new KernelError(KernelErrors.UNKNOWN_HOOK, `${who(owner)}: hook "${name}" cannot be scoped by ${key} (only ${where})`, owner);
+    if (scope.types !== undefined && name !== 'onMessage') throw misplaced('types', 'onMessage');
+    if (scope.topics !== undefined && !TOPIC_HOOKS.has(name)) throw misplaced('topics', [...TOPIC_HOOKS].join(', '));
+    if (scope.routes !== undefined && !ROUTE_HOOKS.has(name)) throw misplaced('routes', [...ROUTE_HOOKS].join(', '));
+    if (name === 'onMessage') {
+      if (scope.types === '*') return undefined;
+      if (scope.types !== undefined) {
+        const types = new Set(scope.types);
+        return (args) => types.has((args[1] as InboundMessage).type);
+      }
+      return (args) => this.messageOwner((args[1] as InboundMessage).type) === owner;
+    }
+    if (scope.topics !== undefined) {
+      const { regex } = compilePattern(scope.topics);
+      return (args) => regex.test(args[1] as string);
+    }
+    if (scope.routes !== undefined) {
+      const routes = new Set(scope.routes);
+      return (args) => routes.has((args[0] as Session | UpgradeRequest).route);
+    }
+    return undefined;
+  }
+
+  /** The functions of a hook that apply to these arguments. */
+  private listFor(name: HookName, args: readonly unknown[]): HookEntry[] {
+    const list = this.lists.get(name)!;
+    return this.scoped.has(name) ? list.filter((e) => e.applies === undefined || e.applies(args)) : list;
+  }
+
+  /** True when some `onMessage` function runs for messages of `type` (fixed once registries are sealed). */
+  hasForMessage(type: string): boolean {
+    return this.lists.get('onMessage')!.some((e) => e.applies === undefined || e.applies([undefined, { type }]));
   }
 
   /** True when at least one function is registered — lets hot paths skip the hook machinery. */
@@ -75,7 +123,7 @@ export class HookRegistry implements Hooks {
 
   /** Stop at the first failure, which is thrown as an ActorwireError (see `failure`). */
   async run<K extends HookName>(name: K, ...args: Parameters<HookMap[K]>): Promise<void> {
-    for (const entry of this.lists.get(name)!) {
+    for (const entry of this.listFor(name, args)) {
       try {
         await this.call(name, entry, args);
       } catch (err) {
@@ -90,7 +138,7 @@ export class HookRegistry implements Hooks {
    * that returned one. Lets the upgrade finish in the tick it arrived in (see ws-server.ts).
    */
   runSyncFirst<K extends HookName>(name: K, ...args: Parameters<HookMap[K]>): Promise<void> | undefined {
-    const list = this.lists.get(name)!;
+    const list = this.listFor(name, args);
     for (let i = 0; i < list.length; i++) {
       const entry = list[i]!;
       let out: unknown;
@@ -121,7 +169,7 @@ export class HookRegistry implements Hooks {
 
   /** Stop at the first `false` (returns false) or failure (thrown). */
   async runVetoable<K extends HookName>(name: K, ...args: Parameters<HookMap[K]>): Promise<boolean> {
-    for (const entry of this.lists.get(name)!) {
+    for (const entry of this.listFor(name, args)) {
       let out: unknown;
       try {
         out = await this.call(name, entry, args);
@@ -141,7 +189,7 @@ export class HookRegistry implements Hooks {
     frame: Parameters<HookMap['onPublish']>[2],
   ): Promise<Parameters<HookMap['onPublish']>[2] | false> {
     let current = frame;
-    for (const entry of this.lists.get(name)!) {
+    for (const entry of this.listFor(name, [session, topic])) {
       let out: unknown;
       try {
         out = await this.call(name, entry, [session, topic, current]);
@@ -156,7 +204,7 @@ export class HookRegistry implements Hooks {
 
   /** Run every function even when some fail; failures are logged, never thrown. */
   async runAll<K extends HookName>(name: K, ...args: Parameters<HookMap[K]>): Promise<void> {
-    for (const entry of this.lists.get(name)!) await this.settle(name, entry, args);
+    for (const entry of this.listFor(name, args)) await this.settle(name, entry, args);
   }
 
   /** `runAll` in reverse registration order (shutdown). */

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { bearerCheck } from './server/bearer.js';
 import { AdminFeed } from './admin/admin-routes.js';
-import { createContainer, InjectionMode, type AwilixContainer } from 'awilix';
+import { createContainer, InjectionMode } from 'awilix';
 import type { Logger } from 'pino';
 import type HyperExpress from '#hyper-express';
 import uws, { type TemplatedApp } from '#uws';
@@ -68,8 +68,7 @@ export function isOperatorRoute(path: string): boolean {
 
 export interface Kernel {
   readonly config: ActorwireConfig;
-  readonly container: AwilixContainer<ActorwireServices>;
-  /** Typed reads of the container. */
+  /** Typed reads of the services (the kernel's and the plugins'). */
   readonly services: Pick<Services, 'get' | 'find' | 'has'>;
   readonly logger: Logger;
   readonly instanceId: string;
@@ -97,8 +96,8 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
 
   // One seal for every registry: closed when the server starts.
   const seal = new Seal();
-  const hooks = new HookRegistry(seal, { timeout: config.hookTimeout, logger });
   const messages = new Messages(seal);
+  const hooks = new HookRegistry(seal, { timeout: config.hookTimeout, logger }, (type) => messages.ownerOf(type));
   const policies = new Policies(seal);
   const dialects = new Dialects(seal);
   const routes = new Routes(seal);
@@ -305,7 +304,6 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
 
   const kernel: Kernel = {
     config,
-    container,
     services,
     logger,
     instanceId,

@@ -17,6 +17,8 @@ export interface CompiledMessage {
   routes?: Set<string>;
   /** Its handling-time histogram, found on first use. */
   handling?: FastHistogram;
+  /** Whether some onMessage hook runs for it: known once registries are sealed, found on first use. */
+  hooked?: boolean;
 }
 
 interface AliasEntry {
@@ -69,6 +71,11 @@ export class Messages implements MessageRegistry {
 
   has(type: string): boolean {
     return this.byType.has(type) || this.aliases.has(type);
+  }
+
+  /** The plugin that defined a (canonical) message type. */
+  ownerOf(type: string): string | undefined {
+    return this.byType.get(type)?.owner;
   }
 
   types(): string[] {

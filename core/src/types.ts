@@ -447,8 +447,12 @@ export interface HttpRequest {
   readonly path: string;
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly path_parameters: Readonly<Record<string, string>>;
-  readonly query_parameters: Readonly<Record<string, string>>;
+  /** Path parameters of the route (`/notify/:room` → `params.room`). */
+  readonly params: Readonly<Record<string, string>>;
+  /** Query string parameters (the first value of each). */
+  readonly query: Readonly<Record<string, string>>;
+  /** The peer's address. */
+  readonly ip: string;
   /**
    * This request's id: the caller's `x-request-id` when it is a plain token (≤ 128 characters),
    * otherwise a new UUID. Echoed in the response's `x-request-id` and in the kernel's log lines;
@@ -527,8 +531,21 @@ export interface HookMap {
 
 export type HookName = keyof HookMap;
 
+/**
+ * Where a hook runs. `onMessage` runs by default only for the message types its own plugin
+ * defines (as a Fastify hook applies to its own plugin's routes): `types` names others, `'*'`
+ * every type. The topic hooks (`onSubscribe`, `onUnsubscribe`, `onPublish`) run for every topic
+ * unless `topics` gives a pattern; the connection hooks (`onUpgrade`, `onOpen`,
+ * `onAuthenticated`, `onDisconnect`) for every ws route unless `routes` lists some.
+ */
+export interface HookScope {
+  types?: readonly string[] | '*';
+  topics?: string;
+  routes?: readonly string[];
+}
+
 export interface Hooks {
-  on<K extends HookName>(name: K, fn: HookMap[K]): void;
+  on<K extends HookName>(name: K, fn: HookMap[K], scope?: HookScope): void;
 }
 
 /* --------------------------------------------------------------- sessions */
@@ -561,7 +578,7 @@ export interface Clock {
 /** The HTTP request shape an authenticator reads a token from (an `HttpRequest` fits). */
 export interface HttpLikeRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly query_parameters?: Readonly<Record<string, string | undefined>>;
+  readonly query?: Readonly<Record<string, string | undefined>>;
   readonly path?: string;
   readonly ip?: string;
 }

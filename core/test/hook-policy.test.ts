@@ -16,7 +16,7 @@ const plugin = (name: string, register: (ctx: PluginContext) => void) => defineP
 async function serverWith(hooks: Partial<{ [K in keyof HookMap]: HookMap[K] }>, opts: { hookTimeout?: number; extra?: ReturnType<typeof plugin>[] } = {}) {
   const log = captureLogger();
   const faulty = plugin('faulty', (ctx) => {
-    for (const [name, fn] of Object.entries(hooks)) ctx.hooks.on(name as keyof HookMap, fn as never);
+    for (const [name, fn] of Object.entries(hooks)) ctx.hooks.on(name as keyof HookMap, fn as never, name === 'onMessage' ? { types: '*' } : undefined);
   });
   const srv = await startTestServer({ plugins: [miniRooms, faulty, ...(opts.extra ?? [])], logger: log.logger, config: { hookTimeout: opts.hookTimeout ?? 10_000 } });
   return { srv, log };

@@ -9,7 +9,7 @@ t.test('hooks run in registration order, awaited one by one, across plugins', as
     name, version: '1.0.0', kernel: '^0.1.0',
     register(ctx) {
       ctx.hooks.on('onOpen', async () => { await new Promise((r) => setTimeout(r, delay)); log.push(`${name}:open`); });
-      ctx.hooks.on('onMessage', () => { log.push(`${name}:message`); });
+      ctx.hooks.on('onMessage', () => { log.push(`${name}:message`); }, { types: '*' });
       ctx.hooks.on('onDisconnect', (_s, code) => { log.push(`${name}:disconnect:${code}`); });
       ctx.hooks.on('onReady', () => { log.push(`${name}:ready`); });
       ctx.hooks.on('onClose', () => { log.push(`${name}:close`); });
@@ -37,7 +37,7 @@ t.test('onMessage can veto (false → FORBIDDEN) or throw a typed error', async 
       ctx.hooks.on('onMessage', (_s, m) => {
         if (m.id === 'veto') return false;
         if (m.id === 'throw') throw protocolError('RATE_LIMITED', 'slow down');
-      });
+      }, { types: ['ping'] });
     },
   });
   const srv = await startTestServer({ plugins: [gate] });
@@ -104,4 +104,37 @@ t.test('onUpgrade may answer an HTTP status instead of upgrading', async (t) => 
   const c = await srv.connect('/ws?key=k');
   const hello = await c.next('hello');
   t.same(hello.data, { key: 'k' }, 'upgrade data reaches the session');
+});
+
+t.test('scoped hooks: onMessage runs for its own plugin\'s types unless it names others; topic and route scopes', async (t) => {
+  const seen: string[] = [];
+  const scoped = definePlugin({
+    name: 'scoped', version: '1.0.0', kernel: '^0.1.0', dependsOn: ['mini-rooms'],
+    register(ctx) {
+      ctx.messages.define('mine', { handle: ({ reply }) => reply({ type: 'mine-done' }) });
+      ctx.hooks.on('onMessage', (_s, m) => { seen.push(`own:${m.type}`); });
+      ctx.hooks.on('onMessage', (_s, m) => { seen.push(`join-only:${m.type}`); }, { types: ['join'] });
+      ctx.hooks.on('onSubscribe', (_s, topic) => { seen.push(`sub:${topic}`); }, { topics: 'game-{id}' });
+      ctx.hooks.on('onPublish', (_s, topic) => { seen.push(`pub:${topic}`); }, { topics: 'game-*' });
+      ctx.hooks.on('onOpen', (s) => { seen.push(`open:${s.route}`); }, { routes: ['/other'] });
+      ctx.routes.ws('/other', {});
+    },
+  });
+  const srv = await startTestServer({ plugins: [miniRooms, scoped] });
+  t.teardown(() => srv.stop());
+  const c = await srv.connect();
+  await c.request({ type: 'ping' });
+  await c.request({ type: 'mine' });
+  await c.request({ type: 'join', room: 'lobby' });
+  await c.request({ type: 'join', room: 'game-1' });
+  c.send({ type: 'say', room: 'lobby', data: 1 });
+  c.send({ type: 'say', room: 'game-1', data: 2 });
+  await c.request({ type: 'ping' });
+  const other = await srv.connect('/other');
+  await other.request({ type: 'ping' });
+  t.same(seen, ['own:mine', 'join-only:join', 'join-only:join', 'sub:game-1', 'pub:game-1', 'open:/other'],
+    "another plugin's ping and say pass its onMessage by; the topic and route scopes hold");
+
+  const misplaced = definePlugin({ name: 'misplaced', version: '1.0.0', kernel: '^0.1.0', register: (ctx) => ctx.hooks.on('onReady', () => {}, { topics: 'x' }) });
+  await t.rejects(startTestServer({ plugins: [misplaced] }), { code: 'WS_ERR_UNKNOWN_HOOK', message: /cannot be scoped by topics/ });
 });

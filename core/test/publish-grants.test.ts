@@ -34,8 +34,8 @@ t.test('a publish grant is asked once, kept while subscribed, asked again after 
   for (let i = 0; i < 5; i++) t.equal((await c.next('message')).data, i);
   t.equal(count(asked, 'cached-1'), 1, 'five publishes, one question');
 
-  const session = [...(srv.kernel.container.resolve('sessions') as unknown as { all(): Iterable<import('../src/index.js').Session> }).all()][0]!;
-  await srv.kernel.container.resolve('topics').unsubscribe(session, 'cached-1');
+  const session = [...(srv.kernel.services.get('sessions') as unknown as { all(): Iterable<import('../src/index.js').Session> }).all()][0]!;
+  await srv.kernel.services.get('topics').unsubscribe(session, 'cached-1');
   await c.request({ type: 'join', room: 'cached-1' });
   c.send({ type: 'say', room: 'cached-1', data: 'again' });
   await c.next('message');

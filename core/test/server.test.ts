@@ -50,7 +50,7 @@ t.test('max connections: SERVER_FULL then close 1013', async (t) => {
   t.equal(err.code, 'SERVER_FULL');
   t.equal(err.error, 'server is at maximum capacity');
   t.equal((await third.closed).code, 1013);
-  t.equal(srv.kernel.container.resolve('sessions').count(), 2);
+  t.equal(srv.kernel.services.get('sessions').count(), 2);
 });
 
 t.test('allowed origins: others are refused with 403 before the upgrade', async (t) => {

@@ -8,7 +8,7 @@ import type { Sessions } from '../src/sessions/registry.js';
 import { headerAuth, miniRooms } from './fixtures/plugins.js';
 
 /** The kernel's own session registry (with the actor of each session), not the plugin-facing interface. */
-const sessionsOf = (srv: TestServer): Sessions => srv.kernel.container.resolve('sessions') as unknown as Sessions;
+const sessionsOf = (srv: TestServer): Sessions => srv.kernel.services.get('sessions') as unknown as Sessions;
 
 t.test('auth required: no identity → authenticating; only auth-exempt messages pass; deadline closes 4408', async (t) => {
   const clock = new ManualClock();
@@ -123,7 +123,7 @@ t.test('subscription limit per connection is owned by the actor', async (t) => {
   const s = [...sessionsOf(srv).all()][0]!;
   t.ok(s.actor.getSnapshot().matches({ ready: { subscriptions: 'full' } }));
   t.equal((await c.request({ type: 'join', room: 'a' })).type, 'joined', 'rejoining is idempotent');
-  await srv.kernel.container.resolve('topics').unsubscribe(s, 'a');
+  await srv.kernel.services.get('topics').unsubscribe(s, 'a');
   t.ok(s.actor.getSnapshot().matches({ ready: { subscriptions: 'open' } }));
   t.equal((await c.request({ type: 'join', room: 'c' })).type, 'joined');
 });
@@ -140,5 +140,5 @@ t.test('close from the server side walks closing → closed and cleans up', asyn
   t.equal(closed.reason, 'bye');
   t.equal(s.phase, 'closed');
   t.equal(s.actor.getSnapshot().status, 'done');
-  t.equal(srv.kernel.container.resolve('topics').localTopics().size, 0);
+  t.equal(srv.kernel.services.get('topics').localTopics().size, 0);
 });

@@ -24,7 +24,7 @@ export function servePage(ctx: PluginContext, path: string, file: URL): void {
 /** GET `<prefix>/<file>.js` → @actorwire/client's built modules (the page imports `<prefix>/index.js`). */
 export function serveClient(ctx: PluginContext, prefix: string): void {
   ctx.routes.http('get', `${prefix}/:file`, async (req, res) => {
-    const file = req.path_parameters.file ?? '';
+    const file = req.params.file ?? '';
     if (!CLIENT_FILE.test(file)) return res.status(404).json({ error: 'not found', code: 'NOT_FOUND' });
     const body = await readFile(join(CLIENT_DIST, file)).catch(() => undefined);
     if (!body) return res.status(404).json({ error: 'not found (is @actorwire/client built? npm run build)', code: 'NOT_FOUND' });
@@ -51,7 +51,7 @@ export function demoTokenRoute(ctx: PluginContext, path: string, vars: { flag: s
   const ttl = Number(process.env[vars.ttl] ?? 300);
   ctx.logger.warn({ path, ttl }, `${path} hands a token to anyone who asks (${vars.flag}=1) — for trying the example only`);
   ctx.routes.http('get', path, async (req, res) => {
-    const user = (req.query_parameters.user ?? '').trim();
+    const user = (req.query.user ?? '').trim();
     if (!/^[A-Za-z0-9_.-]{1,32}$/.test(user)) return res.status(400).json({ error: 'user: 1–32 of A-Z a-z 0-9 _ . -', code: 'INVALID_MESSAGE' });
     res.header('cache-control', 'no-store').json({ token: demoToken(secret, user, ttl, claims), expires_in: ttl });
   });

@@ -83,7 +83,7 @@ export function pluginContext(plugin: Plugin, k: KernelParts): PluginContext {
       http: (method, path, handler) => routes.http(method, path, handler, owner),
       wsRoutes: () => routes.wsRoutes(),
     },
-    hooks: { on: (name, fn) => hooks.on(name, fn, owner) },
+    hooks: { on: (name, fn, scope) => hooks.on(name, fn, owner, scope) },
     sessions: k.sessions,
     bus: k.bus,
     tracer: k.tracerFor(plugin.name, plugin.version),

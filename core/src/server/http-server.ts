@@ -25,6 +25,21 @@ function startRouteSpan(roots: RootSpans, r: HttpRoute, req: HyperExpress.Reques
   }));
 }
 
+/** What a route handler sees of hyper-express's request: the project's own names, nothing of the layer's. */
+function httpRequest(req: HyperExpress.Request, requestId: string): HttpRequest {
+  return {
+    method: req.method,
+    path: req.path,
+    headers: req.headers,
+    params: req.path_parameters,
+    query: req.query_parameters,
+    ip: req.ip,
+    requestId,
+    buffer: () => req.buffer(),
+    text: () => req.text(),
+  };
+}
+
 export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Server {
   // fast_abort off: a body over the limit is answered 413 (after it is read and discarded, never
   // kept), not cut off with a reset the client cannot tell from a crash.
@@ -55,8 +70,7 @@ export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], l
       const remote = req.ip;
       const given = req.headers['x-request-id'];
       const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
-      const request = req as unknown as HttpRequest & { requestId: string };
-      request.requestId = requestId;
+      const request = httpRequest(req, requestId);
       res.header('x-request-id', requestId);
       const span = telemetry?.roots !== undefined && !quiet ? startRouteSpan(telemetry.roots, r, req) : undefined;
       let failure: unknown;

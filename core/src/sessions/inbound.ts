@@ -202,7 +202,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
       return fail(s, protocolError('UNAUTHORIZED'), id);
     }
     stats.received(compiled.type);
-    if (!hooks.has('onMessage')) return run(s, compiled, message, t0);
+    if (!(compiled.hooked ??= hooks.hasForMessage(compiled.type))) return run(s, compiled, message, t0);
     hooks.runVetoable('onMessage', s, message).then(
       (ok) => (ok ? run(s, compiled, message, t0) : fail(s, protocolError('FORBIDDEN', 'message refused'), id)),
       (err) => fail(s, isActorwireError(err) ? err : protocolError('INTERNAL_ERROR'), id),

@@ -77,7 +77,7 @@ export function tokenFromUpgrade(req: UpgradeRequest, opts: SourceOptions): Foun
 /** The shape of an HTTP request the helpers need (hyper-express's Request has it). */
 export interface HttpLikeRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly query_parameters?: Readonly<Record<string, string | undefined>>;
+  readonly query?: Readonly<Record<string, string | undefined>>;
   readonly path?: string;
   readonly ip?: string;
 }
@@ -89,7 +89,7 @@ export function tokenFromHttp(req: HttpLikeRequest, opts: SourceOptions): { toke
       const token = bearerToken(Array.isArray(h) ? h[0] : h);
       if (token) return { token, source };
     } else if (source === 'query') {
-      const token = req.query_parameters?.[opts.queryParam];
+      const token = req.query?.[opts.queryParam];
       if (token) return { token, source };
     }
   }

@@ -67,7 +67,7 @@ t.test('a token without exp has no expiry; algorithm allow-list can narrow HS', 
 t.test('authenticator is registered and verifies tokens', async (t) => {
   const srv = await startAuth({ secret: SECRET });
   t.teardown(() => srv.stop());
-  const auth = srv.kernel.container.resolve<{ verify(t: string): Promise<{ userId: string }>; algorithms: string[] }>('authenticator');
+  const auth = srv.kernel.services.get('authenticator');
   t.same(auth.algorithms, ['HS256', 'HS384', 'HS512']);
   t.equal((await auth.verify(await hs({ sub: 'z' }))).userId, 'z');
   await t.rejects(auth.verify('nope'), { code: 'UNAUTHORIZED', reason: 'malformed', status: 401 });

@@ -84,7 +84,7 @@ export function installForwarder(ctx: PluginContext, o: KafkaOptions, producer: 
     ctx.hooks.on('onMessage', (session: Session, message: InboundMessage) => {
       if (!others.has(message.type) || !roomAllowed(message.room ?? '')) return;
       send(session, message.type, message.room, { ...message, user_id: session.userId ?? null, client_id: session.id, timestamp: Date.now() });
-    });
+    }, { types: [...others] });
   }
   return stats;
 }

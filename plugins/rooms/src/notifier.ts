@@ -2,7 +2,7 @@
  * The programmatic notification API, registered in the container as `notifier` so other
  * plugins (kafka handlers, REST hooks, …) can push without HTTP:
  *
- *   const notifier = ctx.container.resolve('notifier');
+ *   const notifier = ctx.services.get('notifier');
  *   await notifier.toUser('42', 'order_created', { id: 7 });
  *   await notifier.toRoom('order-7', 'order_updated', { status: 'shipped' });
  *   await notifier.broadcast('maintenance', { in: '5m' });

@@ -6,9 +6,9 @@ import { server, until } from './support/helpers.js';
 t.test('1,000 connect → subscribe → close cycles leave the room registry and presence empty', async (t) => {
   const srv = await server({ auth: true, config: { websocket: { rateLimit: { messagesPerSecond: 0, burst: 200, maxViolations: 50 } } } });
   t.teardown(() => srv.stop());
-  const topics = srv.kernel.container.resolve<TopicRegistry>('topics');
-  const presence = srv.kernel.container.resolve<Presence>('presence');
-  const sessions = srv.kernel.container.resolve<SessionRegistry>('sessions');
+  const topics = srv.kernel.services.get('topics');
+  const presence = srv.kernel.services.get('presence');
+  const sessions = srv.kernel.services.get('sessions');
   const watcher = await srv.as({ sub: 'watcher' });
   await watcher.request({ type: 'subscribe', room: 'room-0' });
 

@@ -151,7 +151,7 @@ t.test('notifier in the container: toUser, toRoom, broadcast', async (t) => {
   const u = await srv.as({ sub: 'u1' });
   const v = await srv.as({ sub: 'u2' });
   await v.request({ type: 'subscribe', room: 'lobby' });
-  const notifier = srv.kernel.container.resolve<Notifier>('notifier');
+  const notifier = srv.kernel.services.get('notifier');
 
   const a = await notifier.toUser('u1', 'direct', { x: 1 });
   t.same((await u.next('notification')), { type: 'notification', event: 'direct', data: { x: 1 }, message_id: a.message_id, timestamp: (u.history.at(-1) as any).timestamp });

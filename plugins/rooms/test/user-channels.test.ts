@@ -9,7 +9,7 @@ t.test('sendToUser reaches both connections of a user, nobody else', async (t) =
   const tab1 = await srv.as({ sub: 'alice' });
   const tab2 = await srv.as({ sub: 'alice' });
   const bob = await srv.as({ sub: 'bob' });
-  const sessions = srv.kernel.container.resolve<SessionRegistry>('sessions');
+  const sessions = srv.kernel.services.get('sessions');
   t.equal(sessions.ofUser('alice').size, 2);
 
   sessions.sendToUser('alice', { type: 'notification', event: 'ping', data: { n: 1 } });
@@ -28,11 +28,11 @@ t.test('subscribing to the own channel is a no-op; leaving it is refused', async
   t.equal(leave.code, 'FORBIDDEN');
   t.equal(leave.error, 'your user channel cannot be left');
   // Still delivered exactly once (no double membership).
-  srv.kernel.container.resolve<SessionRegistry>('sessions').sendToUser('7', { type: 'notification', event: 'e', data: null });
+  srv.kernel.services.get('sessions').sendToUser('7', { type: 'notification', event: 'e', data: null });
   await a.next('notification');
   await a2.next('notification');
   t.ok(await a.expectNone('notification'), 'no duplicate');
-  t.equal(srv.kernel.container.resolve<{ localTopics(): Map<string, number> }>('topics').localTopics().size, 0, 'not a room');
+  t.equal(srv.kernel.services.get('topics').localTopics().size, 0, 'not a room');
 });
 
 t.test("another user's channel: forbidden, except to admins (who then receive it)", async (t) => {
@@ -44,7 +44,7 @@ t.test("another user's channel: forbidden, except to admins (who then receive it
   const denied = await b.request({ type: 'subscribe', room: 'user:1' });
   t.same({ code: denied.code, error: denied.error }, { code: 'FORBIDDEN', error: "not allowed to join another user's channel" });
   t.equal((await admin.request({ type: 'subscribe', room: 'user:1' })).type, 'subscribed');
-  srv.kernel.container.resolve<SessionRegistry>('sessions').sendToUser('1', { type: 'notification', event: 'e', data: 1 });
+  srv.kernel.services.get('sessions').sendToUser('1', { type: 'notification', event: 'e', data: 1 });
   await a.next('notification');
   await admin.next('notification');
   t.ok(await b.expectNone('notification'));
