@@ -33,7 +33,7 @@ t.test('async upgrades: working sockets, whatever Connection header spelling car
 t.test('Connection without the upgrade token → 400 before any hook, and the server lives on', async (t) => {
   let hookRuns = 0;
   const counting = definePlugin({
-    name: 'counting', version: '1.0.0', kernel: '^0.1.0',
+    name: 'counting', version: '1.0.0', kernel: '^0.2.0',
     register(ctx) { ctx.hooks.on('onUpgrade', async () => { hookRuns++; }); },
   });
   const srv = await startTestServer({ plugins: [counting] });
@@ -68,7 +68,7 @@ t.test('upgrade headers named like Object.prototype members are plain names to h
   const spy = definePlugin({
     name: 'header-spy',
     version: '1.0.0',
-    kernel: '^0.1.0',
+    kernel: '^0.2.0',
     register(ctx) {
       ctx.hooks.on('onUpgrade', (req) => {
         seen.push({ proto: Object.getPrototypeOf(req.headers), ctor: req.headers.constructor, valueOf: req.headers.valueOf, x: req.headers['x-test'] });

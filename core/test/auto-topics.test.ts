@@ -7,7 +7,7 @@ import { headerAuth } from './fixtures/plugins.js';
 const orders = definePlugin({
   name: 'orders-route',
   version: '1.0.0',
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   dependsOn: ['header-auth'],
   register(ctx) {
     ctx.routes.ws('/ws/orders/:id', { autoTopics: ['order-{id}'] });

@@ -29,7 +29,7 @@ function upper(calls: { encode: number }): Dialect {
 
 function withDialect(calls: { encode: number }, hold?: { ctx?: PluginContext }) {
   return definePlugin({
-    name: 'upper-dialect', version: '1.0.0', kernel: '^0.1.0',
+    name: 'upper-dialect', version: '1.0.0', kernel: '^0.2.0',
     register(ctx) {
       ctx.dialects.define(upper(calls));
       if (hold) hold.ctx = ctx;
@@ -134,7 +134,7 @@ t.test('dialect topics are remembered while subscribed and forgotten once empty;
 t.test('route dialects; unknown and duplicate dialects fail clearly', async (t) => {
   const calls = { encode: 0 };
   const routed = definePlugin({
-    name: 'routed', version: '1.0.0', kernel: '^0.1.0', dependsOn: ['upper-dialect'],
+    name: 'routed', version: '1.0.0', kernel: '^0.2.0', dependsOn: ['upper-dialect'],
     register(ctx) { ctx.routes.ws('/legacy', { dialect: 'upper', auth: 'none' }); },
   });
   const srv = await startTestServer({ plugins: [miniRooms, withDialect(calls), routed] });
@@ -147,14 +147,14 @@ t.test('route dialects; unknown and duplicate dialects fail clearly', async (t) 
   await srv.stop();
 
   const badRoute = definePlugin({
-    name: 'bad-route', version: '1.0.0', kernel: '^0.1.0',
+    name: 'bad-route', version: '1.0.0', kernel: '^0.2.0',
     register(ctx) { ctx.routes.ws('/old', { dialect: 'nope' }); },
   });
   const err = await startTestServer({ plugins: [badRoute] }).then(() => undefined, (e: unknown) => e);
   t.ok(isKernelError(err), 'a KernelError');
   t.match((err as Error).message, /route \/old names dialect "nope", which no plugin defines/);
 
-  const twice = definePlugin({ name: 'twice', version: '1.0.0', kernel: '^0.1.0', register(ctx) { ctx.dialects.define(upper(calls)); } });
+  const twice = definePlugin({ name: 'twice', version: '1.0.0', kernel: '^0.2.0', register(ctx) { ctx.dialects.define(upper(calls)); } });
   const dup = await startTestServer({ plugins: [withDialect(calls), twice] }).then(() => undefined, (e: unknown) => e);
   t.match((dup as Error).message, /plugin "twice" defines dialect "upper", already defined by plugin "upper-dialect"/);
 });

@@ -10,7 +10,7 @@ import { captureLogger } from './fixtures/log.js';
 import { miniRooms } from './fixtures/plugins.js';
 
 const never = () => new Promise<never>(() => {});
-const plugin = (name: string, register: (ctx: PluginContext) => void) => definePlugin({ name, version: '1.0.0', kernel: '^0.1.0', register });
+const plugin = (name: string, register: (ctx: PluginContext) => void) => definePlugin({ name, version: '1.0.0', kernel: '^0.2.0', register });
 
 /** A server whose plugin "faulty" registers `hooks`; its log lines are kept. */
 async function serverWith(hooks: Partial<{ [K in keyof HookMap]: HookMap[K] }>, opts: { hookTimeout?: number; extra?: ReturnType<typeof plugin>[] } = {}) {

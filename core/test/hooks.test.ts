@@ -6,7 +6,7 @@ import { miniRooms } from './fixtures/plugins.js';
 t.test('hooks run in registration order, awaited one by one, across plugins', async (t) => {
   const log: string[] = [];
   const mk = (name: string, delay: number) => definePlugin({
-    name, version: '1.0.0', kernel: '^0.1.0',
+    name, version: '1.0.0', kernel: '^0.2.0',
     register(ctx) {
       ctx.hooks.on('onOpen', async () => { await new Promise((r) => setTimeout(r, delay)); log.push(`${name}:open`); });
       ctx.hooks.on('onMessage', () => { log.push(`${name}:message`); }, { types: '*' });
@@ -32,7 +32,7 @@ t.test('hooks run in registration order, awaited one by one, across plugins', as
 
 t.test('onMessage can veto (false → FORBIDDEN) or throw a typed error', async (t) => {
   const gate = definePlugin({
-    name: 'gate', version: '1.0.0', kernel: '^0.1.0',
+    name: 'gate', version: '1.0.0', kernel: '^0.2.0',
     register(ctx) {
       ctx.hooks.on('onMessage', (_s, m) => {
         if (m.id === 'veto') return false;
@@ -53,7 +53,7 @@ t.test('onMessage can veto (false → FORBIDDEN) or throw a typed error', async 
 
 t.test('onSubscribe veto, onPublish transform and veto, topic authorization via policies', async (t) => {
   const rules = definePlugin({
-    name: 'rules', version: '1.0.0', kernel: '^0.1.0', dependsOn: ['mini-rooms'],
+    name: 'rules', version: '1.0.0', kernel: '^0.2.0', dependsOn: ['mini-rooms'],
     register(ctx) {
       ctx.hooks.on('onSubscribe', (_s, topic) => topic !== 'vetoed');
       ctx.hooks.on('onPublish', (_s, _topic, frame) => {
@@ -86,7 +86,7 @@ t.test('onSubscribe veto, onPublish transform and veto, topic authorization via 
 
 t.test('onUpgrade may answer an HTTP status instead of upgrading', async (t) => {
   const bouncer = definePlugin({
-    name: 'bouncer', version: '1.0.0', kernel: '^0.1.0',
+    name: 'bouncer', version: '1.0.0', kernel: '^0.2.0',
     register(ctx) {
       ctx.hooks.on('onUpgrade', async (req) => {
         await new Promise((r) => setTimeout(r, 5));
@@ -109,7 +109,7 @@ t.test('onUpgrade may answer an HTTP status instead of upgrading', async (t) => 
 t.test('scoped hooks: onMessage runs for its own plugin\'s types unless it names others; topic and route scopes', async (t) => {
   const seen: string[] = [];
   const scoped = definePlugin({
-    name: 'scoped', version: '1.0.0', kernel: '^0.1.0', dependsOn: ['mini-rooms'],
+    name: 'scoped', version: '1.0.0', kernel: '^0.2.0', dependsOn: ['mini-rooms'],
     register(ctx) {
       ctx.messages.define('mine', { handle: ({ reply }) => reply({ type: 'mine-done' }) });
       ctx.hooks.on('onMessage', (_s, m) => { seen.push(`own:${m.type}`); });
@@ -135,6 +135,6 @@ t.test('scoped hooks: onMessage runs for its own plugin\'s types unless it names
   t.same(seen, ['own:mine', 'join-only:join', 'join-only:join', 'sub:game-1', 'pub:game-1', 'open:/other'],
     "another plugin's ping and say pass its onMessage by; the topic and route scopes hold");
 
-  const misplaced = definePlugin({ name: 'misplaced', version: '1.0.0', kernel: '^0.1.0', register: (ctx) => ctx.hooks.on('onReady', () => {}, { topics: 'x' }) });
+  const misplaced = definePlugin({ name: 'misplaced', version: '1.0.0', kernel: '^0.2.0', register: (ctx) => ctx.hooks.on('onReady', () => {}, { topics: 'x' }) });
   await t.rejects(startTestServer({ plugins: [misplaced] }), { code: 'WS_ERR_UNKNOWN_HOOK', message: /cannot be scoped by topics/ });
 });

@@ -6,7 +6,7 @@ import { startTestServer } from '../src/testing/index.js';
 const echo = definePlugin({
   name: 'echo',
   version: '1.0.0',
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   register(ctx) {
     ctx.messages.define<{ type: 'echo'; text: string; times?: number }>('echo', {
       schema: {
@@ -177,7 +177,7 @@ t.test('a route decode: its own conventions on its route only; a decode that thr
   const routes = definePlugin({
     name: 'route-decode',
     version: '1.0.0',
-    kernel: '^0.1.0',
+    kernel: '^0.2.0',
     register(ctx) {
       ctx.routes.ws('/ws/verbs', { decode: (raw) => (typeof raw.type !== 'string' && typeof raw.verb === 'string' ? { ...raw, type: raw.verb } : raw) });
       ctx.routes.ws('/ws/broken', { decode: (raw) => { if (raw.explode) throw new Error('decoder bug'); return raw; } });

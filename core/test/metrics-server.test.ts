@@ -13,7 +13,7 @@ const TOKEN = 'scrape-token-0123456789abcdef';
 const admin = definePlugin({
   name: 'admin-thing',
   version: '1.0.0',
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   register(ctx) {
     ctx.routes.http('get', '/admin/thing', () => ({ ok: true }));
     ctx.routes.http('get', '/public/thing', () => ({ ok: true }));

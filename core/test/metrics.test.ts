@@ -11,7 +11,7 @@ import { startTestServer } from '../src/testing/index.js';
 const counting = definePlugin({
   name: 'counting',
   version: '2.1.0',
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   register(ctx) {
     let n = 0;
     ctx.meter.createObservableCounter('counting_things', { description: 'Things counted by a plugin' }).addCallback((r) => r.observe(++n));

@@ -3,7 +3,7 @@ import t from 'tap';
 type T = { ok(...a: any[]): unknown; equal(...a: any[]): unknown; match(...a: any[]): unknown; fail(...a: any[]): unknown };
 import { createKernel, definePlugin, KernelError, KernelErrors, KERNEL_VERSION } from '../src/index.js';
 
-const base = { name: 'p', version: '1.0.0', kernel: '^0.1.0', register() {} };
+const base = { name: 'p', version: '1.0.0', kernel: '^0.2.0', register() {} };
 const quiet = { config: { logLevel: 'silent' as const, port: 0, host: '127.0.0.1' } };
 
 function refusal(t: T, fn: () => unknown, code: string, mentions: string | RegExp) {

@@ -8,7 +8,7 @@ import { createKernel, definePlugin, isKernelError, KernelErrors, type PluginCon
 
 const quiet = { config: { logLevel: 'silent' as const, port: 0, host: '127.0.0.1' } };
 const plugin = (def: Partial<PluginDefinition> & { name: string }) =>
-  definePlugin({ version: '1.0.0', kernel: '^0.1.0', register() {}, ...def });
+  definePlugin({ version: '1.0.0', kernel: '^0.2.0', register() {}, ...def });
 
 type T = { ok(...a: any[]): unknown; equal(...a: any[]): unknown; match(...a: any[]): unknown; fail(...a: any[]): unknown };
 

@@ -12,7 +12,7 @@ function rulesPlugin(asked: AuthorizeInput[]) {
   return definePlugin({
     name: 'rules',
     version: '1.0.0',
-    kernel: '^0.1.0',
+    kernel: '^0.2.0',
     register(ctx) {
       ctx.topics.define('cached-{id}', { authorizePublish: (input) => (asked.push(input), input.session.userId !== 'mallory') });
       ctx.topics.define('fresh-{id}', { authorizePublish: (input) => (asked.push(input), true), cachePublishGrants: false });

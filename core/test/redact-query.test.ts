@@ -6,7 +6,7 @@ t.test('redactQueryParam: an onUpgrade hook removes a parameter from what the se
   const plugin = definePlugin({
     name: 'redactor',
     version: '1.0.0',
-    kernel: '^0.1.0',
+    kernel: '^0.2.0',
     register(ctx) {
       ctx.hooks.on('onUpgrade', (req) => {
         if (req.query.get('secret') === 's3cr3t') req.redactQueryParam('secret');

@@ -12,7 +12,7 @@ import { startTestServer } from '../src/testing/index.js';
 const echo = definePlugin({
   name: 'echo-route',
   version: '1.0.0',
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   register(ctx) {
     ctx.routes.http('post', '/api/echo', async (req) => ({ id: req.requestId, body: JSON.parse(await req.text()) }));
     ctx.routes.http('get', '/api/fail', () => { throw new Error('boom'); });

@@ -34,7 +34,7 @@ function upgrade(port: number, path: string, protocols?: string): Promise<{ stat
 }
 
 const withDialect = definePlugin({
-  name: 'one-dialect', version: '1.0.0', kernel: '^0.1.0',
+  name: 'one-dialect', version: '1.0.0', kernel: '^0.2.0',
   register(ctx) {
     ctx.dialects.define({ name: 'upper', subprotocols: ['actorwire.upper'], encode: (f) => JSON.stringify(f) });
   },

@@ -14,7 +14,7 @@ function keeper(grab: (ctx: PluginContext) => void = () => {}) {
   return definePlugin({
     name: 'keeper',
     version: '1.0.0',
-    kernel: '^0.1.0',
+    kernel: '^0.2.0',
     register(ctx) {
       grab(ctx);
       ctx.topics.define('kept-*', { history: { size: 3 } });
@@ -27,7 +27,7 @@ function keeper(grab: (ctx: PluginContext) => void = () => {}) {
 const guard = definePlugin({
   name: 'guard',
   version: '1.0.0',
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   // The same pattern as the keeper's, for authorization only: the two definitions do not overlap.
   register: (ctx) => ctx.topics.define('kept-*', { authorizePublish: ({ topic }) => (topic === 'kept-locked' ? protocolError('FORBIDDEN', 'read only') : true) }),
 });
@@ -129,10 +129,10 @@ t.test('history definitions are registered like the rest', async (t) => {
   let saved: PluginContext | undefined;
   const srv = await server(t, new TestBroker(), (c) => { saved = c; });
   t.throws(() => saved!.topics.define('late-*', { history: { size: 1 } }), { code: 'WS_ERR_LATE_REGISTRATION' });
-  const twice = definePlugin({ name: 'twice', version: '1.0.0', kernel: '^0.1.0', register: (ctx) => ctx.topics.define('kept-*', { history: { size: 9 } }) });
+  const twice = definePlugin({ name: 'twice', version: '1.0.0', kernel: '^0.2.0', register: (ctx) => ctx.topics.define('kept-*', { history: { size: 9 } }) });
   await t.rejects(startTestServer({ plugins: [keeper(), twice] }), /defines topic pattern "kept-\*", already defined by plugin "keeper"/);
   for (const [history, why] of [[{ size: 0 }, /size from 1 to 100000/], [{ size: 5, maxBytes: 300, maxMessageBytes: 400 }, /maxBytes ≥ maxMessageBytes/], [{ size: 5, ttl: -1 }, /ttl ≥ 0/]] as const) {
-    const bad = definePlugin({ name: 'bad', version: '1.0.0', kernel: '^0.1.0', register: (ctx) => ctx.topics.define('x-*', { history }) });
+    const bad = definePlugin({ name: 'bad', version: '1.0.0', kernel: '^0.2.0', register: (ctx) => ctx.topics.define('x-*', { history }) });
     await t.rejects(startTestServer({ plugins: [bad] }), { code: 'WS_ERR_PLUGIN_OPTIONS', message: why });
   }
   void srv;

@@ -12,7 +12,7 @@ import { demoTokenRoute, serveClient, servePage } from '@actorwire/example-suppo
 export const chatPage = definePlugin({
   name: 'example-chat',
   version: '0.2.0',
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   dependsOn: ['rooms'],
   register(ctx) {
     servePage(ctx, '/chat', new URL('./public/index.html', import.meta.url));

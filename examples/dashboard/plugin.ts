@@ -10,7 +10,7 @@ import { demoTokenRoute, serveClient, servePage } from '@actorwire/example-suppo
 export const dashboardPage = definePlugin({
   name: 'example-dashboard',
   version: '0.1.0',
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   dependsOn: ['snapshots', 'analytics'],
   register(ctx) {
     servePage(ctx, '/dashboard', new URL('./public/index.html', import.meta.url));

@@ -10,7 +10,7 @@ import { demoTokenRoute, serveClient, servePage } from '@actorwire/example-suppo
 export const notificationsPage = definePlugin({
   name: 'example-notifications',
   version: '0.1.0',
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   dependsOn: ['rooms'],
   register(ctx) {
     servePage(ctx, '/notifications', new URL('./public/index.html', import.meta.url));

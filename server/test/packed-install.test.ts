@@ -108,7 +108,7 @@ await kernel.start();
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
   const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json()) as { uws: { native: boolean }; plugins: Record<string, string> };
   t.equal(health.uws.native, true, '/health: native uWebSockets.js');
-  t.same(health.plugins, { auth: '0.1.0', rooms: '0.1.0', dice: '1.0.0' }, 'versions come from each package.json');
+  t.same(health.plugins, { auth: '0.2.0', rooms: '0.2.0', dice: '1.0.0' }, 'versions come from each package.json');
   const c = await connect(`ws://127.0.0.1:${port}/ws`);
   const pong = await c.request({ type: 'ping' });
   t.equal(pong.type, 'pong');
@@ -142,7 +142,7 @@ import dice, { type DiceOptions } from '@acme/actorwire-plugin-dice';
 const opts: DiceOptions = { sides: 6, maxTimes: 2 };
 const authOpts: Partial<AuthOptions> = {};
 const mine = definePlugin<{ greeting: string }>({
-  name: 'hello', version: '1.0.0', kernel: '^0.1.0',
+  name: 'hello', version: '1.0.0', kernel: '^0.2.0',
   register(ctx: PluginContext, o) {
     ctx.routes.http('get', '/hello', (req: HttpRequest) => ({ greeting: o.greeting, path: req.path }));
   },

@@ -79,7 +79,7 @@ export default definePlugin<DiceOptions>({
   // The plugin's name is what other plugins depend on and what config sections are keyed by.
   name: 'dice',
   version,
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   // Declared, so no other plugin can provide `diceRoller` too (and ours cannot override theirs).
   provides: ['diceRoller'],
   options: {

@@ -40,7 +40,7 @@ const internalTopic = (scope: string, entity: string, kind: string) => `analytic
 export default definePlugin<AnalyticsOptions>({
   name: 'analytics',
   version: packageInfo(import.meta.url).version,
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   provides: ['analytics'],
   // The authenticator verifies tokens before the upgrade; Kafka records re-query dashboards. Both optional.
   uses: ['authenticator', 'kafkaHandlers'],

@@ -115,7 +115,7 @@ function register(ctx: PluginContext, options: AuthOptions): void {
 const authPlugin = definePlugin<AuthOptions>({
   name: 'auth',
   version: PLUGIN_VERSION,
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   // Provided only when a key is configured: in open mode there is no authenticator.
   provides: ['authenticator'],
   options: optionsSchema,

@@ -25,7 +25,7 @@ export interface DialectsOptions {
 export default definePlugin<DialectsOptions>({
   name: 'dialects',
   version: packageInfo(import.meta.url).version,
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   options: {
     type: 'object',
     additionalProperties: false,

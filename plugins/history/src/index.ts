@@ -18,7 +18,7 @@ const fail = (why: string) => new KernelError(KernelErrors.PLUGIN_OPTIONS, `hist
 export default definePlugin<HistoryOptions>({
   name: 'history',
   version: packageInfo(import.meta.url).version,
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   // After a plugin that replaces the broker (redis-pubsub), to check `storage` against it.
   uses: ['broker'],
   options: optionsSchema,

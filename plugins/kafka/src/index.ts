@@ -27,7 +27,7 @@ declare module '@actorwire/core' {
 export default definePlugin<KafkaOptions>({
   name: 'kafka',
   version: packageInfo(import.meta.url).version,
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   dependsOn: { rooms: '^0.1.0' },
   provides: ['kafkaHandlers'],
   // The default route delivers through the rooms plugin's notifier.

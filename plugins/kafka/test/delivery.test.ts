@@ -11,7 +11,7 @@ t.test('a handler that fails twice then succeeds is retried; the record reaches 
   const flaky = definePlugin({
     name: 'flaky',
     version: '1.0.0',
-    kernel: '^0.1.0',
+    kernel: '^0.2.0',
     dependsOn: ['kafka'],
     register(ctx) {
       ctx.services.get('kafkaHandlers').register(topic, async (rec, { notifier, attempt }) => {

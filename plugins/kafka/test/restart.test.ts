@@ -12,7 +12,7 @@ t.test('records produced while Actorwire was down are processed after it comes b
   const ledger = definePlugin({
     name: 'ledger',
     version: '1.0.0',
-    kernel: '^0.1.0',
+    kernel: '^0.2.0',
     dependsOn: ['kafka'],
     register(ctx) {
       ctx.services.get('kafkaHandlers').register(topic, (rec) => {

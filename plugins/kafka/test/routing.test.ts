@@ -12,7 +12,7 @@ t.test('WS_ENTITY_TOPICS route: room from a template, user from a header; regist
   const auditor = definePlugin({
     name: 'auditor',
     version: '1.0.0',
-    kernel: '^0.1.0',
+    kernel: '^0.2.0',
     dependsOn: ['kafka'],
     register(ctx) {
       ctx.services.get('kafkaHandlers').register(audit, (rec) => {

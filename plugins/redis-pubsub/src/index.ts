@@ -45,7 +45,7 @@ declare module '@actorwire/core' {
 export default definePlugin<RedisPubSubOptions>({
   name: 'redis-pubsub',
   version: packageInfo(import.meta.url).version,
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   // The server's broker and cluster-wide presence instead of the kernel's per-instance ones.
   replaces: ['broker', 'presence'],
   provides: ['redis'],

@@ -17,7 +17,7 @@ t.test('Redis paused for 3 s under 200 MB of publishes: bounded, counted, degrad
   t.teardown(() => redis.stop());
   const keyPrefix = uniquePrefix();
   const hold: { ctx?: PluginContext } = {};
-  const grab = definePlugin({ name: 'grab', version: '1.0.0', kernel: '^0.1.0', register(ctx) { hold.ctx = ctx; } });
+  const grab = definePlugin({ name: 'grab', version: '1.0.0', kernel: '^0.2.0', register(ctx) { hold.ctx = ctx; } });
   const a = await startTestServer({
     plugins: [[authPlugin, { secret: SECRET }], rooms, [redisPubSub, { url: redis.url, keyPrefix, maxPendingBytes: 1024 * 1024, retryBase: 50, retryMax: 300, connectTimeout: 1000 }], grab],
   });

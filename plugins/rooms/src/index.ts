@@ -41,7 +41,7 @@ declare module '@actorwire/core' {
 export default definePlugin<RoomsOptions>({
   name: 'rooms',
   version: packageInfo(import.meta.url).version,
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   provides: ['notifier', 'roomAccess'],
   // The authenticator guards the HTTP APIs when an auth plugin is loaded; presence may be a cluster one.
   // history: rooms it keeps recover what a reconnecting client missed (subscribe `since`).

@@ -52,7 +52,7 @@ t.test('onPublish hooks of other plugins see and may veto room publishes', async
   const moderation = definePlugin({
     name: 'moderation',
     version: '1.0.0',
-    kernel: '^0.1.0',
+    kernel: '^0.2.0',
     register(ctx) {
       ctx.hooks.on('onPublish', (_s, _topic, frame) => {
         if (frame.type === 'message' && frame.data === 'spam') return false;

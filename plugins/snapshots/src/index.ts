@@ -53,7 +53,7 @@ const BASE_KINDS = ['snapshot', 'list', 'detail', 'error'];
 export default definePlugin<SnapshotsOptions>({
   name: 'snapshots',
   version: packageInfo(import.meta.url).version,
-  kernel: '^0.1.0',
+  kernel: '^0.2.0',
   provides: ['snapshots'],
   // The authenticator verifies tokens before the upgrade; Kafka handlers refresh snapshots. Both optional.
   uses: ['authenticator', 'kafkaHandlers'],

@@ -156,7 +156,7 @@ t.test('other plugins add actions for an entity through the snapshots service', 
   const stats = definePlugin({
     name: 'table-stats',
     version: '1.0.0',
-    kernel: '^0.1.0',
+    kernel: '^0.2.0',
     requires: ['snapshots'],
     register(ctx) {
       const snaps = ctx.services.get('snapshots');
@@ -192,7 +192,7 @@ t.test('other plugins add actions for an entity through the snapshots service', 
 t.test('a bug in a plugin action answers INTERNAL_ERROR on .error and is logged; the session stays', async (t) => {
   const up = await startUpstream();
   const buggy = definePlugin({
-    name: 'buggy', version: '1.0.0', kernel: '^0.1.0', requires: ['snapshots'],
+    name: 'buggy', version: '1.0.0', kernel: '^0.2.0', requires: ['snapshots'],
     register(ctx) {
       ctx.services.get('snapshots').defineAction('*', 'boom', () => { throw new TypeError('undefined is not a function'); });
     },

@@ -36,7 +36,7 @@ export const testAuth = (opts: { allowLateAuth?: boolean } = {}) =>
   definePlugin({
     name: 'test-auth',
     version: '0.0.0',
-    kernel: '^0.1.0',
+    kernel: '^0.2.0',
     provides: ['authenticator'],
     register(ctx) {
       const authenticator: Authenticator = {
