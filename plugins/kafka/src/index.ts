@@ -28,7 +28,7 @@ export default definePlugin<KafkaOptions>({
   name: 'kafka',
   version: packageInfo(import.meta.url).version,
   kernel: '^0.2.0',
-  dependsOn: { rooms: '^0.1.0' },
+  dependsOn: { rooms: '^0.2.0' },
   provides: ['kafkaHandlers'],
   // The default route delivers through the rooms plugin's notifier.
   requires: ['notifier'],
