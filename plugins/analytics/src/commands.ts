@@ -6,9 +6,8 @@
  * session stays open either way. The first snapshot is pushed when the session opens.
  */
 import { protocolError, type MessageContext, type PluginContext, type Session } from '@actorwire/core';
-import { SnapshotError, scoped, type CacheAnswer, type Scoped, type SnapshotCache, type UpstreamCredentials } from '@actorwire/plugin-snapshots/upstream';
+import { SnapshotError, scoped, type CacheAnswer, type Scoped, type SnapshotCache, type UpstreamCredentials, type Watchers } from '@actorwire/plugin-snapshots/upstream';
 import { ROUTE, seatOf, type Access, type Seat } from './access.js';
-import type { Boards } from './boards.js';
 import { makeDashboard, mergeQuery, type Dashboard, type Paths } from './dashboard.js';
 import { errorFrame, snapshotFrame, type FrameExtras } from './frames.js';
 
@@ -17,7 +16,7 @@ type Logger = PluginContext['logger'];
 export interface CommandDeps {
   ctx: PluginContext;
   cache: SnapshotCache<Scoped<Dashboard>>;
-  boards: Boards;
+  boards: Watchers<Dashboard>;
   access: Access;
   paths: Paths;
   maxQueryParams: number;

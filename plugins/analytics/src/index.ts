@@ -7,9 +7,8 @@
  */
 import { definePlugin, packageInfo } from '@actorwire/core';
 import type {} from '@actorwire/plugin-kafka';
-import { EntityTable, SnapshotCache, UpstreamClient, UpstreamCredentials, actionAsType, type Scoped } from '@actorwire/plugin-snapshots/upstream';
+import { EntityTable, SnapshotCache, UpstreamClient, UpstreamCredentials, Watchers, actionAsType, type Scoped } from '@actorwire/plugin-snapshots/upstream';
 import { Access, ROUTE, seatOf, upgradeCheck } from './access.js';
-import { Boards } from './boards.js';
 import { Commands } from './commands.js';
 import { Paths, ScopeTable, type Dashboard } from './dashboard.js';
 import { multiMap, optionsFromEnv, optionsSchema, type AnalyticsOptions } from './options.js';
@@ -74,7 +73,8 @@ export default definePlugin<AnalyticsOptions>({
       },
       Date.now,
     );
-    const boards = new Boards();
+    // One dashboard per session: a `fetch` of another query replaces it.
+    const boards = new Watchers<Dashboard>(1);
     const accessOptions = {
       scopes, entities, paths,
       adminRoles: o.adminRoles, restaurantParam: o.restaurantParam, restaurantClaims: o.restaurantClaims,
@@ -145,11 +145,11 @@ export default definePlugin<AnalyticsOptions>({
       for (const [code, n] of upstream.errors) r.observe(n, { code });
     });
     ctx.meter.createObservableCounter('actorwire_analytics_refresh', { description: 'Events seen, dashboards re-queried, snapshots pushed, re-queries failed' }).addCallback((r) => {
-      const s = refresher.stats;
-      r.observe(s.events, { kind: 'events' });
-      r.observe(s.requeries, { kind: 'requeries' });
-      r.observe(s.pushed, { kind: 'pushed' });
-      r.observe(s.failed, { kind: 'failed' });
+      const c = refresher.counts;
+      r.observe(refresher.stats.events, { kind: 'events' });
+      r.observe(c.refreshed, { kind: 'requeries' });
+      r.observe(c.pushed, { kind: 'pushed' });
+      r.observe(c.failed, { kind: 'failed' });
     });
 
     ctx.hooks.on('onReady', () => {

@@ -6,8 +6,7 @@
  * one upstream call per distinct dashboard (scope, entity, query), however many sessions share it.
  */
 import type { PluginContext } from '@actorwire/core';
-import { Coalescer, SnapshotError, readField, scoped, type ChangeRecord, type Scoped, type SnapshotCache, type UpstreamCredentials } from '@actorwire/plugin-snapshots/upstream';
-import type { Boards } from './boards.js';
+import { ViewRefresh, readField, type ChangeRecord, type Scoped, type SnapshotCache, type UpstreamCredentials, type ViewRefreshCounts, type Watchers } from '@actorwire/plugin-snapshots/upstream';
 import { param, type Dashboard } from './dashboard.js';
 import { errorFrame, snapshotFrame } from './frames.js';
 
@@ -18,15 +17,6 @@ export interface AnalyticsEvent {
   entity: string;
   /** The restaurant it concerns, when known. */
   restaurantId?: string;
-}
-
-export interface RefreshStats {
-  events: number;
-  /** Dashboards re-queried (one upstream call each, unless shared with a request in flight). */
-  requeries: number;
-  /** Snapshots pushed to sessions. */
-  pushed: number;
-  failed: number;
 }
 
 export interface RefreshOptions {
@@ -41,16 +31,34 @@ export interface RefreshOptions {
 }
 
 export class Refresher {
-  readonly stats: RefreshStats = { events: 0, requeries: 0, pushed: 0, failed: 0 };
-  private readonly coalescer: Coalescer<Dashboard>;
+  readonly stats = { events: 0 };
+  private readonly refresh: ViewRefresh<Dashboard>;
 
   constructor(
     private readonly o: RefreshOptions,
-    private readonly cache: SnapshotCache<Scoped<Dashboard>>,
-    private readonly boards: Boards,
-    private readonly logger: Logger,
+    cache: SnapshotCache<Scoped<Dashboard>>,
+    private readonly boards: Watchers<Dashboard>,
+    logger: Logger,
   ) {
-    this.coalescer = new Coalescer({ window: o.window, maxDelay: o.maxDelay }, (ds) => this.requeryAll(ds));
+    this.refresh = new ViewRefresh<Dashboard>({
+      window: o.window,
+      maxDelay: o.maxDelay,
+      credentials: o.credentials,
+      cache,
+      watchers: boards,
+      logger,
+      frames: {
+        snapshot: (d, snap) => snapshotFrame(d, snap, { action: 'update' }),
+        error: (d, err) => errorFrame(d, err, { action: 'update' }),
+        describe: (d) => ({ scope: d.scope, entity: d.entity }),
+      },
+      pausedMessage: 'live updates are paused: the event stream is unavailable, this dashboard may be stale until it returns',
+    });
+  }
+
+  /** Dashboards re-queried, snapshots pushed to sessions, failed re-queries. */
+  get counts(): ViewRefreshCounts {
+    return this.refresh.counts;
   }
 
   /** The event a Kafka record on an entity's topic is. */
@@ -75,66 +83,28 @@ export class Refresher {
       return r === undefined || r === ev.restaurantId;
     };
     for (const entity of this.affected(ev.entity)) {
-      for (const w of this.boards.ofEntity(entity)) if (touches(w.dashboard)) this.coalescer.mark(w.dashboard.key, w.dashboard);
-      // Every cached answer the event touches is dropped (the next request fetches it with its own
-      // credential), except the server's own answers of watched dashboards, re-queried after the window.
-      const server = this.o.credentials.forServer().audience;
-      for (const item of this.cache.viewsWhere((v) => v.view.entity === entity && touches(v.view))) {
-        if (item.audience !== server || this.boards.get(item.view.key) === undefined) this.cache.invalidate(item.key);
-      }
+      for (const w of this.boards.of(entity)) if (touches(w.view)) this.refresh.mark(w.view);
+      // Cached answers the event touches are dropped now; watched ones are re-queried after the window.
+      this.refresh.invalidate((d) => d.entity === entity && touches(d));
     }
-    this.coalescer.schedule();
+    this.refresh.schedule();
   }
 
-  /** The event stream stopped: every session is told, on `.error` with code UNAVAILABLE, that its dashboard may go stale. */
+  /** The event stream stopped: every session is told, once, that its dashboard may go stale. */
   paused(): void {
-    const err = { code: 'UNAVAILABLE', message: 'live updates are paused: the event stream is unavailable, this dashboard may be stale until it returns' };
-    for (const w of this.boards.all()) {
-      const frame = errorFrame(w.dashboard, err, { action: 'update' });
-      for (const s of w.sessions) s.sendRaw(frame);
-    }
+    this.refresh.paused();
   }
 
-  /** The event stream flows again: what it missed is unknown, so every watched dashboard is re-queried. */
+  /** The event stream flows again: every watched dashboard is re-queried. */
   resumed(): void {
-    for (const w of this.boards.all()) this.coalescer.mark(w.dashboard.key, w.dashboard);
-    this.cache.invalidateWhere(() => true);
-    this.coalescer.schedule();
+    this.refresh.resumed();
   }
 
   flush(): Promise<void> {
-    return this.coalescer.flush();
+    return this.refresh.flush();
   }
 
   idle(): Promise<void> {
-    return this.coalescer.idle();
-  }
-
-  private async requeryAll(dashboards: Dashboard[]): Promise<void> {
-    await Promise.all(dashboards.map((d) => this.requery(d)));
-  }
-
-  private async requery(d: Dashboard): Promise<void> {
-    const watched = this.boards.get(d.key);
-    if (watched === undefined) return; // everybody left meanwhile
-    this.stats.requeries++;
-    let frame: string;
-    try {
-      const credential = this.o.credentials.forServer();
-      const snap = await this.cache.refresh(scoped(d, credential.audience), credential.token);
-      frame = snapshotFrame(d, snap, { action: 'update' });
-    } catch (err) {
-      this.stats.failed++;
-      const e = err instanceof SnapshotError ? err : new SnapshotError('UPSTREAM_ERROR', 'the re-query failed');
-      if (!(err instanceof SnapshotError)) this.logger.error({ err, scope: d.scope, entity: d.entity }, 'analytics re-query failed');
-      frame = errorFrame(d, e, { action: 'update' });
-    }
-    // Its sessions as of now: whoever left meanwhile is not sent to; whoever came gets it too.
-    const now = this.boards.get(d.key);
-    if (now === undefined) return;
-    for (const s of now.sessions) {
-      s.sendRaw(frame);
-      this.stats.pushed++;
-    }
+    return this.refresh.idle();
   }
 }

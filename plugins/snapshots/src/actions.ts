@@ -12,7 +12,7 @@ import type { EntityTable } from './entities.js';
 import { SnapshotError, invalid } from './errors.js';
 import { errorFrame, payloadFrame, snapshotFrame } from './frames.js';
 import { makeView, readId, readQuery, type View, type ViewKind } from './view.js';
-import type { Viewers } from './viewers.js';
+import type { Watchers } from './watchers.js';
 import { scoped, type Scoped, type UpstreamCredentials } from './credentials.js';
 
 /** Where a session is: set at the upgrade, read by every action. */
@@ -51,7 +51,7 @@ export interface ActionsDeps {
   routes: readonly string[];
   entities: EntityTable;
   cache: SnapshotCache<Scoped<View>>;
-  viewers: Viewers;
+  viewers: Watchers<View>;
   maxQueryParams: number;
   credentials: UpstreamCredentials;
   logger: Logger;

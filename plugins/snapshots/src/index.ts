@@ -15,7 +15,7 @@ import { Fetcher } from './fetcher.js';
 import { entityOfTopics, optionsFromEnv, optionsSchema, type SnapshotsOptions } from './options.js';
 import { Refresher, type Change } from './refresh.js';
 import { ROUTE_LIST, sectionTopic, upgradeCheck } from './routes.js';
-import { Viewers } from './viewers.js';
+import { Watchers } from './watchers.js';
 import { UpstreamCredentials, type Scoped } from './credentials.js';
 import type { View } from './view.js';
 
@@ -86,7 +86,7 @@ export default definePlugin<SnapshotsOptions>({
       },
       Date.now,
     );
-    const viewers = new Viewers(o.maxViewsPerSession);
+    const viewers = new Watchers<View>(o.maxViewsPerSession);
     const refresher = new Refresher(
       { refreshWindow: o.refreshWindow, refreshMaxDelay: Math.max(o.refreshWindow, o.refreshMaxDelay), sectionFields: o.sectionFields, idFields: o.idFields, credentials },
       cache, viewers, ctx.logger,
@@ -171,11 +171,11 @@ export default definePlugin<SnapshotsOptions>({
       for (const [code, n] of upstream.errors) r.observe(n, { code });
     });
     ctx.meter.createObservableCounter('actorwire_snapshots_refresh', { description: 'Change records seen, views refreshed, snapshots pushed, refreshes failed' }).addCallback((r) => {
-      const s = refresher.stats;
-      r.observe(s.records, { kind: 'records' });
-      r.observe(s.refreshes, { kind: 'refreshes' });
-      r.observe(s.pushed, { kind: 'pushed' });
-      r.observe(s.failed, { kind: 'failed' });
+      const c = refresher.counts;
+      r.observe(refresher.stats.records, { kind: 'records' });
+      r.observe(c.refreshed, { kind: 'refreshes' });
+      r.observe(c.pushed, { kind: 'pushed' });
+      r.observe(c.failed, { kind: 'failed' });
     });
 
     ctx.hooks.on('onReady', () => {

@@ -10,12 +10,11 @@
  */
 import type { PluginContext } from '@actorwire/core';
 import type { SnapshotCache } from './cache.js';
-import { SnapshotError } from './errors.js';
-import { Coalescer } from './coalescer.js';
 import { errorFrame, snapshotFrame } from './frames.js';
-import type { Viewers } from './viewers.js';
 import type { View } from './view.js';
-import { scoped, type Scoped, type UpstreamCredentials } from './credentials.js';
+import type { Scoped, UpstreamCredentials } from './credentials.js';
+import { ViewRefresh, type ViewRefreshCounts } from './view-refresh.js';
+import type { Watchers } from './watchers.js';
 
 type Logger = PluginContext['logger'];
 
@@ -43,15 +42,6 @@ export interface RefreshOptions {
   credentials: UpstreamCredentials;
 }
 
-export interface RefreshStats {
-  records: number;
-  /** Views refreshed (one upstream call each, unless shared with a request in flight). */
-  refreshes: number;
-  /** Snapshots pushed to sessions (one per viewer per refresh). */
-  pushed: number;
-  failed: number;
-}
-
 /** `header:ws-section` / `value.section_id` → the field's value as a string, if present. */
 export function readField(rec: ChangeRecord, field: string): string | undefined {
   let v: unknown;
@@ -69,19 +59,42 @@ export function readField(rec: ChangeRecord, field: string): string | undefined 
 }
 
 export class Refresher {
-  readonly stats: RefreshStats = { records: 0, refreshes: 0, pushed: 0, failed: 0 };
-  /** Views to refresh at the next flush, by key. */
-  private readonly coalescer: Coalescer<View>;
-  /** Places touched since the last flush (for cached views nobody watches). */
+  readonly stats = { records: 0 };
+  private readonly refresh: ViewRefresh<View>;
+  /** Places touched since the last refresh (for cached views nobody watches). */
   private readonly touched = new Map<string, Change>();
 
   constructor(
     private readonly o: RefreshOptions,
-    private readonly cache: SnapshotCache<Scoped<View>>,
-    private readonly viewers: Viewers,
-    private readonly logger: Logger,
+    cache: SnapshotCache<Scoped<View>>,
+    private readonly viewers: Watchers<View>,
+    logger: Logger,
   ) {
-    this.coalescer = new Coalescer({ window: o.refreshWindow, maxDelay: o.refreshMaxDelay }, (views) => this.refreshAll(views));
+    this.refresh = new ViewRefresh<View>({
+      window: o.refreshWindow,
+      maxDelay: o.refreshMaxDelay,
+      credentials: o.credentials,
+      cache,
+      watchers: viewers,
+      logger,
+      frames: {
+        snapshot: (view, snap) => snapshotFrame(view.kind === 'list' ? 'snapshot' : 'detail', view, snap),
+        error: (view, err) => errorFrame(view.entity, view.section, err, { action: 'refresh', entityId: view.id }),
+        describe: (view) => ({ entity: view.entity, section: view.section }),
+      },
+      pausedMessage: 'live updates are paused: the change stream is unavailable, this view may be stale until it returns',
+      // Every cached answer the changes touched is dropped, except the server's own answers of watched views, refreshed now.
+      beforeRefresh: () => {
+        const touched = [...this.touched.values()];
+        this.touched.clear();
+        for (const change of touched) this.refresh.invalidate((v) => touches(v, change));
+      },
+    });
+  }
+
+  /** Views refreshed, snapshots pushed to sessions, failed refreshes. */
+  get counts(): ViewRefreshCounts {
+    return this.refresh.counts;
   }
 
   /** What a record on `topic` (an entity topic) says changed. */
@@ -96,79 +109,27 @@ export class Refresher {
   /** Mark what `change` touches; the refresh happens after the window. */
   record(change: Change): void {
     this.stats.records++;
-    for (const w of this.viewers.views(change.entity, change.section)) {
-      if (!touches(w.view, change)) continue;
-      this.coalescer.mark(w.view.key, w.view);
-    }
+    for (const w of this.viewers.of(change.entity, change.section)) if (touches(w.view, change)) this.refresh.mark(w.view);
     this.touched.set(`${change.entity}\u0000${change.section ?? '*'}\u0000${change.id ?? '*'}`, change);
-    this.coalescer.schedule();
+    this.refresh.schedule();
   }
 
-  /**
-   * The change stream stopped (Kafka brokers away): every viewer is told, on `.error` with code
-   * UNAVAILABLE, that its view may go stale. Sent once per stop, not repeated.
-   */
+  /** The change stream stopped (Kafka brokers away): every viewer is told, once, that its view may go stale. */
   paused(): void {
-    const err = { code: 'UNAVAILABLE', message: 'live updates are paused: the change stream is unavailable, this view may be stale until it returns' };
-    for (const w of this.viewers.all()) {
-      const frame = errorFrame(w.view.entity, w.view.section, err, { action: 'refresh', entityId: w.view.id });
-      for (const s of w.sessions) s.sendRaw(frame);
-    }
+    this.refresh.paused();
   }
 
-  /** The change stream flows again: what it missed is unknown, so every watched view is refreshed. */
+  /** The change stream flows again: every watched view is refreshed. */
   resumed(): void {
-    for (const w of this.viewers.all()) this.coalescer.mark(w.view.key, w.view);
-    this.cache.invalidateWhere(() => true);
-    this.coalescer.schedule();
+    this.refresh.resumed();
   }
 
-  /** Refresh what is marked now (tests and shutdown). */
   flush(): Promise<void> {
-    return this.coalescer.flush();
+    return this.refresh.flush();
   }
 
-  /** Wait for refreshes under way (shutdown). */
   idle(): Promise<void> {
-    return this.coalescer.idle();
-  }
-
-  private async refreshAll(views: View[]): Promise<void> {
-    const touched = [...this.touched.values()];
-    this.touched.clear();
-    // Every cached answer the changes touch is dropped (the next request fetches it with its own
-    // credential), except the server's own answers of watched views, refreshed just below.
-    const server = this.o.credentials.forServer().audience;
-    for (const change of touched) {
-      for (const item of this.cache.viewsWhere((v) => touches(v.view, change))) {
-        if (item.audience !== server || this.viewers.get(item.view.key) === undefined) this.cache.invalidate(item.key);
-      }
-    }
-    await Promise.all(views.map((v) => this.refreshOne(v)));
-  }
-
-  private async refreshOne(view: View): Promise<void> {
-    const watched = this.viewers.get(view.key);
-    if (watched === undefined) return; // everybody left meanwhile
-    this.stats.refreshes++;
-    let frame: string;
-    try {
-      const credential = this.o.credentials.forServer();
-      const snap = await this.cache.refresh(scoped(view, credential.audience), credential.token);
-      frame = snapshotFrame(view.kind === 'list' ? 'snapshot' : 'detail', view, snap);
-    } catch (err) {
-      this.stats.failed++;
-      const e = err instanceof SnapshotError ? err : new SnapshotError('UPSTREAM_ERROR', 'refresh failed');
-      if (!(err instanceof SnapshotError)) this.logger.error({ err, entity: view.entity, section: view.section }, 'snapshot refresh failed');
-      frame = errorFrame(view.entity, view.section, e, { action: 'refresh', entityId: view.id });
-    }
-    // Viewers as of now: whoever left meanwhile is not sent to; whoever came gets it too.
-    const now = this.viewers.get(view.key);
-    if (now === undefined) return;
-    for (const s of now.sessions) {
-      s.sendRaw(frame);
-      this.stats.pushed++;
-    }
+    return this.refresh.idle();
   }
 }
 
