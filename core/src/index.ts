@@ -2,7 +2,7 @@
 export { createKernel, type Kernel, type KernelOptions } from './kernel.js';
 export { definePlugin, isPlugin } from './plugin/define.js';
 export { KERNEL_VERSION } from './version.js';
-export { packageInfo, type PackageInfo } from './package-info.js';
+export { packageInfo, type PackageInfo } from './util/package-info.js';
 export { loadPlugin, pluginEntry, type LoadPluginOptions } from './plugin/load.js';
 export { withDeprecatedEnv, type DeprecatedEnvWarning } from './config/deprecated-env.js';
 export { withCompatEnv, COMPAT_ALIASES, COMPAT_IGNORED, type CompatEnvWarning } from './config/compat-env.js';
@@ -14,15 +14,15 @@ export { loadConfig, readConfigFile, effectiveEnv, type ConfigFile, type LoadCon
 export { defaultConfig, type ActorwireConfig, type WebSocketConfig, type RateLimitConfig } from './config/schema.js';
 export { envString, envInt, envBool, envList, envPairs, envEnum, envUrl, envDuration, parseDuration } from './config/env.js';
 export { TimerWheel, ManualClock, type TimerClock, type WheelTimer } from './sessions/timer-wheel.js';
-export { readClaim, claimAsId, hasAnyRole } from './identity.js';
-export { LogLimiter } from './log-limiter.js';
+export { readClaim, claimAsId, hasAnyRole } from './util/identity.js';
+export { LogLimiter } from './telemetry/log-limiter.js';
 export {
   InputGuard, InputRefused, MAX_JSON_DEPTH, parseUntrustedJson, checkUntrustedText, isPlainObject, readBoundedBody,
   type InputLimits, type InputRefusal, type InputGuardSink,
-} from './inputs.js';
-export { HookFailure } from './hooks.js';
+} from './util/inputs.js';
+export { HookFailure } from './registries/hooks.js';
 export { readJsonBody } from './server/json-body.js';
-export { compilePattern } from './topics.js';
+export { compilePattern } from './registries/topics.js';
 export { streamPositionSchema } from './broker/stream-position.js';
-export { createAjv, describeErrors } from './validation.js';
+export { createAjv, describeErrors } from './util/validation.js';
 export type * from './types.js';

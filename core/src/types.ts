@@ -7,7 +7,7 @@ import type { Tracer, Meter } from '@opentelemetry/api';
 import type { JSONSchemaType, AnySchema } from 'ajv';
 import type { ActorwireConfig } from './config/schema.js';
 import type { ActorwireError } from './errors.js';
-import type { InputGuard, InputLimits } from './inputs.js';
+import type { InputGuard, InputLimits } from './util/inputs.js';
 
 export type Awaitable<T> = T | Promise<T>;
 export type JsonSchema = AnySchema | JSONSchemaType<unknown>;
@@ -414,7 +414,7 @@ export interface WsRouteOptions {
 
 /* ---------------------------------------------------------------- dialects */
 
-/** A wire dialect: how a connection's frames look (see core/src/dialects.ts). */
+/** A wire dialect: how a connection's frames look (see core/src/registries/dialects.ts). */
 export interface Dialect {
   /** `gateway`, `envelope`, … (`actorwire` is the canonical protocol). */
   readonly name: string;

@@ -1,4 +1,4 @@
-import { packageInfo } from './package-info.js';
+import { packageInfo } from './util/package-info.js';
 
 /** The kernel API version plugins declare a range against. */
 export const KERNEL_VERSION: string = packageInfo(import.meta.url).version;

@@ -4,7 +4,7 @@
  */
 import { propagation, context as otelContext, trace, type Tracer } from '@opentelemetry/api';
 import type { TemplatedApp } from '#uws';
-import type { Dialects } from '../dialects.js';
+import type { Dialects } from '../registries/dialects.js';
 import type { Broker, Bus, BusMessage, Frame } from '../types.js';
 
 export interface BusStats {
@@ -21,7 +21,7 @@ export class LocalBus implements Bus {
     /** The server's broker (the kernel's, or the one a plugin provides: known once plugins registered). */
     private readonly broker: () => Broker,
     private readonly stats: BusStats,
-    /** Sessions of other dialects get their own encoding, once per dialect present (dialects.ts). */
+    /** Sessions of other dialects get their own encoding, once per dialect present (registries/dialects.ts). */
     private readonly dialects?: Dialects,
   ) {}
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { withCompatEnv } from './compat-env.js';
 import { KernelError, KernelErrors } from '../errors.js';
-import { createAjv } from '../validation.js';
+import { createAjv } from '../util/validation.js';
 import { configSchema, defaultConfig, envNames, type ActorwireConfig } from './schema.js';
 import { envDuration, envEnum, envInt, envList, envString } from './env.js';
 import { withDeprecatedEnv } from './deprecated-env.js';

@@ -7,14 +7,14 @@
 import type { Logger } from 'pino';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import type { ActorwireConfig } from '../config/schema.js';
-import type { HookRegistry } from '../hooks.js';
-import type { Messages } from '../messages.js';
-import type { Policies } from '../policies.js';
-import type { Routes } from '../routes.js';
-import type { Services } from '../services.js';
-import type { Topics } from '../topics.js';
-import type { Dialects } from '../dialects.js';
-import type { InputGuard, InputLimits } from '../inputs.js';
+import type { HookRegistry } from '../registries/hooks.js';
+import type { Messages } from '../registries/messages.js';
+import type { Policies } from '../registries/policies.js';
+import type { Routes } from '../registries/routes.js';
+import type { Services } from '../registries/services.js';
+import type { Topics } from '../registries/topics.js';
+import type { Dialects } from '../registries/dialects.js';
+import type { InputGuard, InputLimits } from '../util/inputs.js';
 import type {
   Bus, ComponentHealth, Plugin, PluginContext, SessionRegistry, TopicRegistry,
 } from '../types.js';

@@ -4,10 +4,10 @@
  */
 import semver from 'semver';
 import { KernelError, KernelErrors } from '../errors.js';
-import { createAjv, describeErrors } from '../validation.js';
+import { createAjv, describeErrors } from '../util/validation.js';
 import type { Plugin, PluginEntry } from '../types.js';
 import { isPlugin } from './define.js';
-import { KERNEL_SERVICES } from '../services.js';
+import { KERNEL_SERVICES } from '../registries/services.js';
 
 export interface ResolvedPlugin {
   plugin: Plugin;

@@ -5,7 +5,7 @@ import { SpanKind, SpanStatusCode, context as otelContext, trace, type Span } fr
 import type { RootSpans } from '../telemetry/tracing.js';
 import type { Logger } from 'pino';
 import { isActorwireError } from '../errors.js';
-import type { HttpRoute } from '../routes.js';
+import type { HttpRoute } from '../registries/routes.js';
 import type { HttpRequest } from '../types.js';
 
 /** An HTTP server span (semantic conventions) for a route, continuing the caller's `traceparent`. */

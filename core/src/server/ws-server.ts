@@ -11,19 +11,19 @@ import uws from '#uws';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '#uws';
 import type { ActorwireConfig } from '../config/schema.js';
 import { CloseCodes, KernelError, KernelErrors, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
-import { HookFailure, type HookRegistry } from '../hooks.js';
-import { paramNames } from '../routes.js';
+import { HookFailure, type HookRegistry } from '../registries/hooks.js';
+import { paramNames } from '../registries/routes.js';
 import type { InboundHandler } from '../sessions/inbound.js';
 import type { Sessions } from '../sessions/registry.js';
 import { SessionImpl, type SessionEnv } from '../sessions/session.js';
-import type { Topics } from '../topics.js';
+import type { Topics } from '../registries/topics.js';
 import type { AuthMode, Clock, Dialect, Frame, WsRouteOptions } from '../types.js';
 import type { SessionRuntime } from '../sessions/session-actor.js';
 import type { KernelMetrics } from '../telemetry/metrics.js';
 import { Admission } from './admission.js';
 import { CorkAnchor, corkEpilogueBug } from './cork-anchor.js';
 import { detectUws } from './uws-info.js';
-import { CANONICAL_DIALECT, type Dialects } from '../dialects.js';
+import { CANONICAL_DIALECT, type Dialects } from '../registries/dialects.js';
 import { UpgradeRequestImpl } from './upgrade-request.js';
 
 interface SocketData {

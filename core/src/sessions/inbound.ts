@@ -9,12 +9,12 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, trace }
 import type { RootSpans } from '../telemetry/tracing.js';
 import type { Logger } from 'pino';
 import { CloseCodes, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
-import type { HookRegistry } from '../hooks.js';
-import type { Messages, CompiledMessage } from '../messages.js';
+import type { HookRegistry } from '../registries/hooks.js';
+import type { Messages, CompiledMessage } from '../registries/messages.js';
 import type { WebSocketConfig } from '../config/schema.js';
 import type { Clock, Frame, InboundMessage, MessageContext } from '../types.js';
-import { describeErrors } from '../validation.js';
-import { MAX_JSON_DEPTH, nestedDeeperThan } from '../inputs.js';
+import { describeErrors } from '../util/validation.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../util/inputs.js';
 import type { FastHistogram } from '../telemetry/fast-histogram.js';
 import type { SessionImpl } from './session.js';
 

@@ -1,7 +1,7 @@
 /** Every live session of this instance, indexed by id and by user. */
 import type { Broker, Frame, Identity, Session, SessionRegistry } from '../types.js';
 import { protocolError } from '../errors.js';
-import type { HookRegistry } from '../hooks.js';
+import type { HookRegistry } from '../registries/hooks.js';
 import type { SessionImpl } from './session.js';
 
 const NONE: ReadonlySet<SessionImpl> = new Set();

@@ -1,7 +1,7 @@
 /** The live handle of one connection: what plugins call, what the actor controls. */
 import { randomUUID } from 'node:crypto';
 import type { SpanContext } from '@opentelemetry/api';
-import type { Dialects } from '../dialects.js';
+import type { Dialects } from '../registries/dialects.js';
 import type { WebSocket } from '#uws';
 import { CloseCodes, ActorwireError } from '../errors.js';
 import type { Dialect, Frame, Identity, Session, SessionPhase } from '../types.js';

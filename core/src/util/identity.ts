@@ -1,5 +1,5 @@
 /** Reading an identity's claims: generic helpers for auth plugins and policy packs. */
-import type { Identity } from './types.js';
+import type { Identity } from '../types.js';
 
 /**
  * A claim by name; a dotted name that is not itself a claim is read as a path (`realm.role`).

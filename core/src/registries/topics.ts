@@ -4,16 +4,16 @@
  * hooks, then — synchronously — limits again, recovery, uWS topic, membership, broker interest;
  * publishing through another: authorization, onPublish hooks, the bus or the broker's history.
  */
-import { KernelError, KernelErrors, isActorwireError, protocolError } from './errors.js';
+import { KernelError, KernelErrors, isActorwireError, protocolError } from '../errors.js';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import type { HookRegistry } from './hooks.js';
-import type { SessionImpl } from './sessions/session.js';
+import type { SessionImpl } from '../sessions/session.js';
 import type { Policies } from './policies.js';
-import type { LocalBus } from './broker/local-bus.js';
+import type { LocalBus } from '../broker/local-bus.js';
 import type {
   AuthorizeInput, AuthorizeResult, Broker, Frame, HistoryJoin, HistoryOptions, HistoryPage, HistoryQuery, KeptHistory, Session, StreamPosition,
   SubscribeOptions, Subscribed, TopicAction, TopicDefinition, TopicRegistry,
-} from './types.js';
+} from '../types.js';
 
 interface CompiledTopic {
   pattern: string;

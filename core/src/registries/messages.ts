@@ -2,12 +2,12 @@
  * Inbound message types: each has a schema (compiled once by ajv), a handler and optional
  * aliases. Normalization happens here so handlers only ever see the canonical form.
  */
-import type { FastHistogram } from './telemetry/fast-histogram.js';
+import type { FastHistogram } from '../telemetry/fast-histogram.js';
 import type { ValidateFunction } from 'ajv';
-import { KernelError, KernelErrors } from './errors.js';
+import { KernelError, KernelErrors } from '../errors.js';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
-import { createAjv } from './validation.js';
-import type { AliasNormalizer, InboundMessage, MessageDefinition, MessageRegistry } from './types.js';
+import { createAjv } from '../util/validation.js';
+import type { AliasNormalizer, InboundMessage, MessageDefinition, MessageRegistry } from '../types.js';
 
 export interface CompiledMessage {
   type: string;

@@ -1,7 +1,7 @@
 /** The default presence: what this instance knows. A cluster plugin replaces it in the container. */
-import type { Presence, PresenceMember } from './types.js';
-import type { Topics } from './topics.js';
-import type { Sessions } from './sessions/registry.js';
+import type { Presence, PresenceMember } from '../types.js';
+import type { Topics } from '../registries/topics.js';
+import type { Sessions } from './registry.js';
 
 export class LocalPresence implements Presence {
   constructor(private readonly registry: Topics, private readonly sessions: Sessions) {}

@@ -1,7 +1,7 @@
 /** Named authorization policies that topic definitions refer to. */
-import { KernelError, KernelErrors } from './errors.js';
+import { KernelError, KernelErrors } from '../errors.js';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
-import type { AuthorizeInput, AuthorizeResult, Policy, PolicyRegistry } from './types.js';
+import type { AuthorizeInput, AuthorizeResult, Policy, PolicyRegistry } from '../types.js';
 
 interface OwnedPolicy {
   fn: Policy;

@@ -4,9 +4,9 @@
  * view, which records the plugin as the owner. Reads are typed by `ActorwireServices`.
  */
 import { asFunction, asValue, type AwilixContainer } from 'awilix';
-import { KernelError, KernelErrors } from './errors.js';
+import { KernelError, KernelErrors } from '../errors.js';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
-import type { ActorwireServices, ServiceName, ServiceReader, ServiceRegistry } from './types.js';
+import type { ActorwireServices, ServiceName, ServiceReader, ServiceRegistry } from '../types.js';
 
 /** Services the kernel provides itself; plugins may replace these only with `replaces`. */
 export const KERNEL_SERVICES: ReadonlySet<string> = new Set([

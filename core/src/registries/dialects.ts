@@ -10,9 +10,9 @@
  * one Map lookup per registered dialect and no allocation.
  */
 import type { TemplatedApp } from '#uws';
-import { KernelError, KernelErrors } from './errors.js';
+import { KernelError, KernelErrors } from '../errors.js';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
-import type { Dialect, DialectRegistry, Frame } from './types.js';
+import type { Dialect, DialectRegistry, Frame } from '../types.js';
 
 const SEP = '\u001f';
 const NAME = /^[a-z][a-z0-9_.-]{0,31}$/;
