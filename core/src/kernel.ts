@@ -8,7 +8,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { bearerCheck } from './server/bearer.js';
-import { AdminFeed } from './admin/admin-routes.js';
 import { createContainer, InjectionMode } from 'awilix';
 import type { Logger } from 'pino';
 import type HyperExpress from '#hyper-express';
@@ -178,23 +177,18 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     res.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(await metrics.scrape());
   });
 
-  // The live admin page, only with an admin token (ACTORWIRE_ADMIN_TOKEN).
-  const adminFeed = config.admin.token === undefined ? undefined : new AdminFeed({
-    authorized: bearerCheck(config.admin.token),
-    logger,
-    sources: {
-      instanceId,
-      version: KERNEL_VERSION,
-      metrics,
-      connections: () => sessions.count(),
-      users: () => sessions.userCount(),
-      topics: () => topics.localTopics(),
-      isRoom: (topic) => !topic.startsWith('$') && !topic.startsWith(config.userTopicPrefix),
-      health: () => healthBody(),
-      topRooms: config.admin.topRooms,
-    },
+  services.kernel('stats', {
+    instanceId,
+    version: KERNEL_VERSION,
+    received: () => metrics.received,
+    errors: () => metrics.errors,
+    sent: () => metrics.direct + metrics.delivered,
+    published: () => metrics.published,
+    upgradesRejected: () => metrics.upgradesRejected,
+    connections: () => sessions.count(),
+    users: () => sessions.userCount(),
+    health: () => healthBody(),
   });
-  for (const r of adminFeed?.routes() ?? []) routes.http('get', r.path, r.handler);
 
   let state: 'new' | 'starting' | 'running' | 'draining' | 'stopped' = 'new';
   let port = 0;
@@ -419,7 +413,6 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         // Through hyper-express, which owns the listen socket: closing it twice (once here,
         // once by hyper-express) aborts the process in libuv (uv_poll_stop on a closing handle).
         corkAnchor?.close();
-        adminFeed?.stop();
         if (listenSocket) app?.close();
         listenSocket = undefined;
         if (opsPort !== undefined) opsApp?.close();

@@ -567,6 +567,26 @@ export interface SessionRegistry {
   userTopic(userId: string): string;
 }
 
+/* -------------------------------------------------------------- the stats */
+
+/** The kernel's running totals — what `/metrics` counts — for operator plugins (the admin page). */
+export interface KernelStats {
+  readonly instanceId: string;
+  readonly version: string;
+  /** Inbound messages accepted, by type (running totals). */
+  received(): ReadonlyMap<string, number>;
+  /** Error frames sent, by code. */
+  errors(): ReadonlyMap<string, number>;
+  /** Frames sent: directly to one session, plus fan-out deliveries. */
+  sent(): number;
+  published(): number;
+  upgradesRejected(): number;
+  connections(): number;
+  users(): number;
+  /** The `/health` body (status, components). */
+  health(): Record<string, unknown>;
+}
+
 /* -------------------------------------------------------------- the clock */
 
 export interface Clock {
@@ -632,6 +652,7 @@ export interface ActorwireServices {
   presence: Presence;
   clock: Clock;
   instanceId: string;
+  stats: KernelStats;
   /** Provided by an auth plugin (`provides: ['authenticator']`); absent in open mode. */
   authenticator: Authenticator;
   /** Replaceable (`replaces: ['broker']`) by a cluster plugin; the kernel's is in memory. */

@@ -17,6 +17,7 @@ export const BUNDLED: ReadonlyMap<string, string> = new Map([
   ['analytics', '@actorwire/plugin-analytics'],
   ['dialects', '@actorwire/plugin-dialects'],
   ['history', '@actorwire/plugin-history'],
+  ['admin', '@actorwire/plugin-admin'],
 ]);
 
 export function choosePlugins(env: NodeJS.ProcessEnv): string[] {
@@ -30,6 +31,8 @@ export function choosePlugins(env: NodeJS.ProcessEnv): string[] {
   if (env.KAFKA_BROKERS) names.push('kafka');
   // Rooms keep history (and clients recover what they missed) once HISTORY_ROOMS names them.
   if (env.HISTORY_ROOMS && installed(BUNDLED.get('history')!)) names.push('history');
+  // The live admin page, once its operator token is set.
+  if (env.ACTORWIRE_ADMIN_TOKEN && installed(BUNDLED.get('admin')!)) names.push('admin');
   // Optional plugins are not installed everywhere: implicit choices skip the absent ones.
   if (env.REST_BASE_URL) names.push(...['snapshots', 'analytics'].filter((n) => installed(BUNDLED.get(n)!)));
   return names;

@@ -72,7 +72,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
       host: envString(env, 'ACTORWIRE_METRICS_HOST'),
       token: envString(env, 'ACTORWIRE_METRICS_TOKEN'),
     },
-    admin: { token: envString(env, 'ACTORWIRE_ADMIN_TOKEN') },
     history: { maxBytes: envInt(env, 'HISTORY_MAX_BYTES', { min: 1024 }), maxTopics: envInt(env, 'HISTORY_MAX_ROOMS', { min: 1 }) },
   };
 }

@@ -83,12 +83,6 @@ export interface ActorwireConfig {
    */
   metrics: { port?: number; host: string; token?: string };
   /**
-   * The live admin page `/admin` and its stream `/admin/stream` (operator routes, served with
-   * `/metrics`). Only with a `token` (`Authorization: Bearer <token>` on the stream); without one
-   * they are not mounted. Env ACTORWIRE_ADMIN_TOKEN.
-   */
-  admin: { token?: string; topRooms: number };
-  /**
    * The kernel's broker (one instance, in memory) keeps the history of topics that have one
    * (`topics.define(pattern, { history })`) within these limits: characters over every topic
    * (the least recently used topics' oldest go first) and topics at most (the least recently
@@ -130,7 +124,6 @@ export const defaultConfig: ActorwireConfig = {
   },
   otel: { serviceName: 'actorwire', protocol: 'http/protobuf', sampler: 'parentbased_always_on', enabled: true },
   metrics: { host: '127.0.0.1' },
-  admin: { topRooms: 20 },
   history: { maxBytes: 128 * 1024 * 1024, maxTopics: 10_000 },
   plugins: {},
 };
@@ -200,11 +193,6 @@ export const configSchema = {
         enabled: { type: 'boolean' },
       },
     },
-    admin: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { token: { type: 'string', minLength: 16 }, topRooms: { type: 'integer', minimum: 1, maximum: 1000 } },
-    },
     history: {
       type: 'object',
       additionalProperties: false,
@@ -262,7 +250,6 @@ export const envNames: Record<string, string> = {
   '/metrics/port': 'ACTORWIRE_METRICS_PORT',
   '/metrics/host': 'ACTORWIRE_METRICS_HOST',
   '/metrics/token': 'ACTORWIRE_METRICS_TOKEN',
-  '/admin/token': 'ACTORWIRE_ADMIN_TOKEN',
   '/history/maxBytes': 'HISTORY_MAX_BYTES',
   '/history/maxTopics': 'HISTORY_MAX_ROOMS',
 };

@@ -10,7 +10,7 @@ import type { ActorwireServices, ServiceName, ServiceReader, ServiceRegistry } f
 
 /** Services the kernel provides itself; plugins may replace these only with `replaces`. */
 export const KERNEL_SERVICES: ReadonlySet<string> = new Set([
-  'config', 'logger', 'tracer', 'meter', 'bus', 'sessions', 'topics', 'policies', 'presence', 'broker', 'clock', 'instanceId',
+  'config', 'logger', 'tracer', 'meter', 'bus', 'sessions', 'topics', 'policies', 'presence', 'broker', 'clock', 'instanceId', 'stats',
 ]);
 
 export interface ServiceManifest {

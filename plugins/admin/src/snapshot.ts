@@ -1,22 +1,16 @@
 /**
  * What the live admin page shows, once a second: counts, the busiest rooms, rates computed from
  * the kernel's counters (deltas between two samples), errors by code, and every health component
- * (transports such as Redis, plugins such as Kafka with its lag).
+ * (the broker, such as Redis, plugins such as Kafka with its lag).
  */
-import type { KernelMetrics } from '../telemetry/metrics.js';
+import type { KernelStats } from '@actorwire/core';
 
 export interface AdminSources {
-  instanceId: string;
-  version: string;
-  metrics: KernelMetrics;
-  connections(): number;
-  users(): number;
+  stats: KernelStats;
   /** Topics with local members, and how many. */
   topics(): Map<string, number>;
   /** Topics that are not rooms (the per-user topics, system topics). */
   isRoom(topic: string): boolean;
-  /** The `/health` body (status and components). */
-  health(): Record<string, unknown>;
   topRooms: number;
 }
 
@@ -78,8 +72,8 @@ export class AdminSampler {
   constructor(private readonly s: AdminSources) {}
 
   private totals(now: number): Totals {
-    const m = this.s.metrics;
-    return { at: now, received: new Map(m.received), errors: new Map(m.errors), sent: m.direct + m.delivered, published: m.published, rejected: m.upgradesRejected };
+    const m = this.s.stats;
+    return { at: now, received: new Map(m.received()), errors: new Map(m.errors()), sent: m.sent(), published: m.published(), rejected: m.upgradesRejected() };
   }
 
   /** A snapshot; rates are over the time since the previous call (zero on the first). */
@@ -91,19 +85,19 @@ export class AdminSampler {
     const rate = (a: number, b: number | undefined) => (prev === undefined ? 0 : Math.max(0, (a - (b ?? 0)) / secs));
     const byKey = (m: Map<string, number>, p: Map<string, number> | undefined, key: 'type' | 'code') =>
       [...m].sort((x, y) => y[1] - x[1]).map(([k, total]) => ({ [key]: k, total, per_second: round(rate(total, p?.get(k))) }));
-    const health = this.s.health();
+    const health = this.s.stats.health();
     const topics = this.s.topics();
     let rooms = 0;
     for (const t of topics.keys()) if (this.s.isRoom(t)) rooms++;
     const mem = process.memoryUsage();
     return {
       at: now,
-      instance: this.s.instanceId,
-      version: this.s.version,
+      instance: this.s.stats.instanceId,
+      version: this.s.stats.version,
       uptime_seconds: Math.round(process.uptime()),
       status: health.status,
-      connections: this.s.connections(),
-      users: this.s.users(),
+      connections: this.s.stats.connections(),
+      users: this.s.stats.users(),
       rooms,
       top_rooms: topEntries(topics, this.s.topRooms, (t) => this.s.isRoom(t)).map(([room, members]) => ({ room, members })),
       rates: {

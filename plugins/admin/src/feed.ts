@@ -5,13 +5,17 @@
  * the token and sends it in that header (never in a URL). One sample per tick is serialized once
  * and written to every open stream; the timer runs only while a stream is open.
  */
-import type { Logger } from 'pino';
-import type { BearerCheck } from '../server/bearer.js';
-import type { HttpRequest, HttpResponse } from '../types.js';
-import { AdminSampler, type AdminSources } from './admin-snapshot.js';
-import { ADMIN_PAGE_HTML, ADMIN_PAGE_SCRIPT } from './admin-page.js';
+import type { HttpRequest, HttpResponse, PluginContext } from '@actorwire/core';
+import { AdminSampler, type AdminSources } from './snapshot.js';
+import { ADMIN_PAGE_HTML, ADMIN_PAGE_SCRIPT } from './page.js';
 
-/** The part of hyper-express's response a stream needs (kernel-internal: plugins never see it). */
+type Logger = PluginContext['logger'];
+export type BearerCheck = (authorization: string | undefined) => boolean;
+
+/**
+ * The part of hyper-express's response a stream needs. Server-sent events are not in the
+ * kernel's `HttpResponse` (no other plugin streams): this plugin reaches for the layer's own.
+ */
 interface StreamingResponse extends HttpResponse {
   sse: { send(event: string, data: string): boolean; comment(data: string): boolean; close(): boolean } | undefined;
   once(event: 'close', fn: () => void): unknown;

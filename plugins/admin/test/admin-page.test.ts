@@ -12,18 +12,18 @@ import { startTestServer, type TestClient } from '@actorwire/core/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import redisPubSub from '@actorwire/plugin-redis-pubsub';
+import admin from '../src/index.js';
 import { launchChromium, openPage, screenshot, waitText } from '@actorwire/example-support/browser';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'admin-page-test-secret-0123456789-abcdefghijk';
 const ADMIN_TOKEN = `admin-${randomBytes(12).toString('hex')}`;
-const OUT = new URL('../../test-output/', import.meta.url).pathname;
+const OUT = new URL('../../../test-output/', import.meta.url).pathname;
 const jwt = (sub: string) =>
   new SignJWT({ sub, exp: Math.floor(Date.now() / 1000) + 600 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
 
 const srv = await startTestServer({
-  config: { admin: { token: ADMIN_TOKEN } },
-  plugins: [[authPlugin, { secret: SECRET }], rooms, [redisPubSub, { url: REDIS_URL, keyPrefix: `adm${randomBytes(3).toString('hex')}:` }]],
+  plugins: [[authPlugin, { secret: SECRET }], rooms, [redisPubSub, { url: REDIS_URL, keyPrefix: `adm${randomBytes(3).toString('hex')}:` }], [admin, { token: ADMIN_TOKEN }]],
 });
 t.teardown(() => srv.stop());
 
@@ -97,4 +97,12 @@ t.test('without a token the page asks for one, and says when it is refused', asy
   await page.click('#login-form button');
   await waitText(page, '#link', 'live');
   t.pass('the right token opens the stream');
+});
+
+t.test('without a token the plugin mounts nothing', async (t) => {
+  const bare = await startTestServer({ plugins: [admin] });
+  t.teardown(() => bare.stop());
+  for (const path of ['/admin', '/admin/app.js', '/admin/snapshot', '/admin/stream']) {
+    t.equal((await fetch(`${bare.httpBase}${path}`)).status, 404, `${path}: not mounted`);
+  }
 });
