@@ -164,7 +164,7 @@ t.test('--only releases a subset; the others keep their version', async (t) => {
 t.test('this repository: a dry run plans every publishable package and changes nothing', async (t) => {
   const before = git(repo, 'status', '--porcelain');
   const { result, lines } = quiet(['minor', '--root', repo, '--dry-run']);
-  const publishable = ['@actorwire/core', '@actorwire/client', 'actorwire', ...['analytics', 'auth', 'dialects', 'history', 'kafka', 'redis-pubsub', 'rooms', 'snapshots'].map((p) => `@actorwire/plugin-${p}`)];
+  const publishable = ['@actorwire/core', '@actorwire/client', 'actorwire', ...['admin', 'analytics', 'auth', 'dialects', 'history', 'kafka', 'redis-pubsub', 'rooms', 'snapshots'].map((p) => `@actorwire/plugin-${p}`)];
   t.same([...result.packages].sort(), publishable.sort());
   t.equal(result.packages[0], '@actorwire/core', 'the kernel first');
   t.ok(result.packages.indexOf('@actorwire/plugin-rooms') < result.packages.indexOf('@actorwire/plugin-kafka'), 'kafka after rooms, which it peers on');

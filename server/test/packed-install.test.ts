@@ -16,7 +16,7 @@ import { connect } from '@actorwire/core/testing';
 
 const run = promisify(execFile);
 const repo = resolve(fileURLToPath(import.meta.url), '../../..');
-const WORKSPACES = ['core', 'client', 'plugins/auth', 'plugins/rooms', 'plugins/redis-pubsub', 'plugins/kafka', 'plugins/snapshots', 'plugins/analytics', 'plugins/dialects', 'plugins/history', 'server', 'examples/custom-plugin'];
+const WORKSPACES = ['core', 'client', 'plugins/auth', 'plugins/rooms', 'plugins/redis-pubsub', 'plugins/kafka', 'plugins/snapshots', 'plugins/analytics', 'plugins/dialects', 'plugins/history', 'plugins/admin', 'server', 'examples/custom-plugin'];
 
 t.setTimeout(300_000);
 
