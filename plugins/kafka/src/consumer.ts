@@ -44,6 +44,8 @@ export class KafkaRuntime {
   private topics: string[] = [];
   /** The record being processed (and committed): shutdown waits for it. */
   private inFlight: Promise<unknown> | undefined;
+  /** Ends the connect loop's wait between attempts. */
+  private wake: (() => void) | undefined;
   /** A lag refresh in progress: shutdown waits for it (an admin request racing the disconnect reconnects). */
   private lagRun: Promise<void> | undefined;
   readonly processor;
@@ -132,28 +134,57 @@ export class KafkaRuntime {
         await this.connectOnce();
         return;
       } catch (err) {
+        if (err instanceof ShuttingDown) return;
         attempt++;
         this.lastError = (err as Error).message;
         this.state = 'connecting';
         const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
         this.logger.error({ err: this.lastError, retryInMs: delay, brokers: this.o.brokers }, 'Kafka unavailable; retrying');
         await this.disconnectClients();
-        await new Promise((r) => setTimeout(r, delay));
+        // `stop` ends the wait at once (a 30 s timer would hold the process after shutdown).
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, delay);
+          this.wake = () => { clearTimeout(timer); r(); };
+        });
+        this.wake = undefined;
       }
     }
+  }
+
+  /**
+   * After `stop`, a client that finishes connecting (a connect retrying through a broker outage,
+   * kafkajs restarting a crashed consumer) is closed at once: nothing may reconnect a stopped
+   * consumer, or its retries would keep the process alive with the brokers gone.
+   */
+  private stillRunning(client: { disconnect(): Promise<void> }): void {
+    if (this.running) return;
+    void client.disconnect().catch(() => undefined);
+    throw new ShuttingDown();
   }
 
   private async connectOnce(): Promise<void> {
     this.state = 'connecting';
     const producer = this.kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
+    this.stillRunning(producer);
     this.producer = producer;
     const admin = this.kafka.admin();
     await admin.connect();
+    this.stillRunning(admin);
     this.admin = admin;
     // A short fetch long-poll: shutdown waits for the fetch in flight (kafkajs default: 5 s).
-    const consumer = this.kafka.consumer({ groupId: this.o.groupId, allowAutoTopicCreation: true, maxWaitTimeInMs: 1000 });
+    // A crashed consumer restarts itself, unless the server is stopping.
+    const consumer = this.kafka.consumer({
+      groupId: this.o.groupId,
+      allowAutoTopicCreation: true,
+      maxWaitTimeInMs: 1000,
+      retry: { initialRetryTime: 300, retries: 8, restartOnFailure: async () => this.running },
+    });
     this.consumer = consumer;
+    // kafkajs may still restart a consumer whose crash it handled while we stopped: close it again.
+    consumer.on(consumer.events.CONNECT, () => {
+      if (!this.running) void consumer.disconnect().catch(() => undefined);
+    });
     const alive = () => { this.lastSignOfLife = Date.now(); };
     consumer.on(consumer.events.FETCH, alive);
     consumer.on(consumer.events.HEARTBEAT, alive);
@@ -170,6 +201,7 @@ export class KafkaRuntime {
       this.logger.error({ err: this.lastError, restart: payload.restart }, 'Kafka consumer crashed');
     });
     await consumer.connect();
+    this.stillRunning(consumer);
     const subs = this.handlers.subscriptions();
     if (subs.length === 0) {
       this.state = 'consuming';
@@ -242,6 +274,7 @@ export class KafkaRuntime {
   /** Graceful: finish the record in hand (its offset is committed), leave the group, close. */
   async stop(): Promise<void> {
     this.running = false;
+    this.wake?.();
     if (this.lagTimer) clearInterval(this.lagTimer);
     if (this.availabilityTimer) clearInterval(this.availabilityTimer);
     // Let the record in hand finish and commit; a commit racing the disconnect would reopen a connection.
