@@ -7,7 +7,7 @@
  * With `since: {offset, epoch}` and a room that keeps history, the kernel sends what the session
  * missed right before it joins — after every check, so nothing is sent for a refused subscribe.
  */
-import { protocolError, type MessageContext, type MessageDefinition, type StreamPosition } from '@actorwire/core';
+import { protocolError, type MessageContext, type MessageDefinition, type StreamPosition, type SubscribeOptions } from '@actorwire/core';
 import { subscribedFrame } from '../frames.js';
 import type { PresenceEvents } from '../presence-events.js';
 import type { Rooms } from '../runtime.js';
@@ -15,6 +15,15 @@ import { channelForm, payloadRoom, subscribeSchema } from './forms.js';
 
 export function subscribeMessage(r: Rooms, presenceEvents: PresenceEvents): MessageDefinition {
   const { ctx, opts } = r;
+
+  // The same for every subscribe (authorized here already; the limits are the plugin's options).
+  const joinOptions: SubscribeOptions = {
+    skipAuthorization: true,
+    limits: {
+      ...(opts.maxRoomsPerConnection > 0 ? { sessionTopics: opts.maxRoomsPerConnection } : {}),
+      ...(opts.maxConnectionsPerRoom > 0 ? { members: opts.maxConnectionsPerRoom } : {}),
+    },
+  };
 
   async function handle({ session, message, reply }: MessageContext): Promise<void> {
     const room = r.names.check(message.room);
@@ -45,14 +54,7 @@ export function subscribeMessage(r: Rooms, presenceEvents: PresenceEvents): Mess
     const since = (message as { since?: StreamPosition }).since;
     // The kernel checks the limits again right before the join (concurrent subscribes of this
     // session, joins while a hook awaited) and, for a room with history, sends what was missed.
-    const sub = await ctx.topics.subscribe(session, topic, {
-      skipAuthorization: true,
-      ...(since !== undefined ? { since } : {}),
-      limits: {
-        ...(opts.maxRoomsPerConnection > 0 ? { sessionTopics: opts.maxRoomsPerConnection } : {}),
-        ...(max > 0 ? { members: max } : {}),
-      },
-    });
+    const sub = await ctx.topics.subscribe(session, topic, since === undefined ? joinOptions : { ...joinOptions, since });
     reply(subscribedFrame(room, await memberCount(topic), sub));
     if (presenceEvents.enabled(topic)) await presenceEvents.join(session, topic);
   }
