@@ -9,6 +9,9 @@
 export const COMPAT_ALIASES: Readonly<Record<string, string>> = {
   WEBSOCKET_PORT: 'PORT',
   WEBSOCKET_HOST: 'HOST',
+  // The module's guide spells the entity settings both ways; the snapshots plugin reads WS_*.
+  WEBSOCKET_DEFAULT_ENTITY: 'WS_DEFAULT_ENTITY',
+  WEBSOCKET_ALLOWED_ACTIONS: 'WS_ALLOWED_ACTIONS',
 };
 
 /** Old names with no Actorwire equivalent, and why. */
