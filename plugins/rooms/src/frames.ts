@@ -19,6 +19,19 @@ export function notificationFrame(event: string, data: unknown): Frame {
   return { type: 'notification', event, data: data === undefined ? null : data, message_id: messageId(), timestamp: Date.now() };
 }
 
+/**
+ * The Go module guide's service-side pushes: `NotifyAllClients(event, data)` sends
+ * `{type:'notification', data:{event, data}}` (clients read `data.event`), `NotifyRoom(room, data)`
+ * sends `{type:'room_update', room, data}`. A `message_id` and `timestamp` as every push.
+ */
+export function moduleNotificationFrame(event: string, data: unknown): Frame {
+  return { type: 'notification', data: { event, data: data === undefined ? null : data }, message_id: messageId(), timestamp: Date.now() };
+}
+
+export function roomUpdateFrame(room: string, data: unknown): Frame {
+  return { type: 'room_update', room, data: data === undefined ? null : data, message_id: messageId(), timestamp: Date.now() };
+}
+
 /** With a history position: `epoch`, `offset` (the last message before live ones) and, when asked to recover, `recovered`. */
 export function subscribedFrame(room: string, clientCount: number, sub?: Subscribed): Frame {
   const data: Record<string, unknown> = { room, client_count: clientCount };

@@ -8,12 +8,17 @@
  *   await notifier.broadcast('maintenance', { in: '5m' });
  *
  * Each sends `{type:'notification', event, data, message_id, timestamp}` (`room` too when sent
- * to a room) and resolves to
+ * to a room). The Go module guide's own pushes have their own shapes:
+ *
+ *   await notifier.notifyAllClients('maintenance', { in: '5m' });   // {type:'notification', data:{event, data}}
+ *   await notifier.notifyRoom('updates', { version: 2 });            // {type:'room_update', room, data}
+ *
+ * Every method resolves to
  * `{ message_id, delivered }` (`delivered` is false only when an onPublish hook vetoed).
  * Delivery reaches every instance once a cluster transport (redis-pubsub) is loaded.
  */
 import { protocolError } from '@actorwire/core';
-import { notificationFrame } from './frames.js';
+import { moduleNotificationFrame, notificationFrame, roomUpdateFrame } from './frames.js';
 import type { Rooms } from './runtime.js';
 
 export interface NotifyResult {
@@ -28,6 +33,10 @@ export interface Notifier {
   toRoom(room: string, event: string, data?: unknown): Promise<NotifyResult>;
   /** Every connection. */
   broadcast(event: string, data?: unknown): Promise<NotifyResult>;
+  /** Every connection, in the Go module guide's shape: `{type:'notification', data:{event, data}}`. */
+  notifyAllClients(event: string, data?: unknown): Promise<NotifyResult>;
+  /** Every subscriber of a room, in the guide's shape: `{type:'room_update', room, data}`. */
+  notifyRoom(room: string, data?: unknown): Promise<NotifyResult>;
 }
 
 export function createNotifier(r: Rooms): Notifier {
@@ -55,6 +64,17 @@ export function createNotifier(r: Rooms): Notifier {
     async broadcast(event, data) {
       const frame = notificationFrame(checkEvent(event), data);
       const delivered = await ctx.topics.publish(null, ctx.bus.broadcastTopic, frame);
+      return { message_id: frame.message_id as string, delivered };
+    },
+    async notifyAllClients(event, data) {
+      const frame = moduleNotificationFrame(checkEvent(event), data);
+      const delivered = await ctx.topics.publish(null, ctx.bus.broadcastTopic, frame);
+      return { message_id: frame.message_id as string, delivered };
+    },
+    async notifyRoom(room, data) {
+      const topic = r.topicFor(r.names.check(room));
+      const frame = roomUpdateFrame(room, data);
+      const delivered = await ctx.topics.publish(null, topic, frame);
       return { message_id: frame.message_id as string, delivered };
     },
   };

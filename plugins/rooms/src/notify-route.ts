@@ -5,13 +5,17 @@
  * other `"to":X` is both the user X and the room X (its callers put either there). Token of a
  * `notifyRoles` role required (admin or service by default).
  *
+ * `"format":"module"`: the Go module guide's shapes instead — `notification` with `data: {event,
+ * data}` (its NotifyAllClients), and for a room `{"type":"room_update","room":R,"data":D}` (its
+ * NotifyRoom; `event` may be absent then).
+ *
  *   202 {"delivered":true,"message_id":"…"}     accepted and handed to the bus
  *   400 {"error":"…","code":"INVALID_JSON"|"INVALID_MESSAGE"|"ROOM_REQUIRED"}
  *   401 / 403                                   from the authenticator
  *   413 {"error":"request body too large (limit N bytes)","code":"TOO_LARGE"}
  */
 import { ActorwireError, protocolError, readJsonBody, type HttpHandler } from '@actorwire/core';
-import { notificationFrame } from './frames.js';
+import { moduleNotificationFrame, notificationFrame, roomUpdateFrame } from './frames.js';
 import { authenticateHttp } from './http-auth.js';
 import type { Rooms } from './runtime.js';
 
@@ -31,7 +35,11 @@ export function notifyRoute(r: Rooms): HttpHandler {
       throw protocolError('INVALID_MESSAGE', 'body must be a JSON object');
     }
     const b = body as Record<string, unknown>;
-    if (typeof b.event !== 'string' || b.event === '') throw protocolError('INVALID_MESSAGE', '"event" is required (a non-empty string)');
+    if (b.format !== undefined && b.format !== 'module') throw protocolError('INVALID_MESSAGE', '"format" is "module" or absent');
+    const module = b.format === 'module';
+    // The guide's room_update has no event: a module-format push to a room alone needs none.
+    const roomUpdateOnly = module && present(b.room) && !present(b.user_id) && !present(b.to) && b.broadcast !== true;
+    if (!roomUpdateOnly && (typeof b.event !== 'string' || b.event === '')) throw protocolError('INVALID_MESSAGE', '"event" is required (a non-empty string)');
 
     let userId = present(b.user_id) ? b.user_id : undefined;
     let room = present(b.room) ? b.room : undefined;
@@ -54,11 +62,11 @@ export function notifyRoute(r: Rooms): HttpHandler {
     const topic = room === undefined ? undefined : r.topicFor(r.names.check(room));
 
     // One frame (one message_id) for every target.
-    const frame = notificationFrame(b.event, b.data);
+    const frame = roomUpdateOnly ? roomUpdateFrame(room as string, b.data) : module ? moduleNotificationFrame(b.event as string, b.data) : notificationFrame(b.event as string, b.data);
     let delivered = true;
     if (userId !== undefined) delivered = await ctx.sessions.sendToUser(String(userId), frame);
     // Sent to a room, it names the room (clients keep their history position per room).
-    if (topic !== undefined) delivered = (await ctx.topics.publish(null, topic, { ...frame, room })) && delivered;
+    if (topic !== undefined) delivered = (await ctx.topics.publish(null, topic, roomUpdateOnly ? frame : { ...frame, room })) && delivered;
     if (everyone) delivered = (await ctx.topics.publish(null, ctx.bus.broadcastTopic, frame)) && delivered;
     ctx.logger.debug(
       { event: b.event, user_id: userId, room, broadcast: everyone || undefined, by: identity?.userId ?? null, message_id: frame.message_id },

@@ -166,4 +166,3 @@ t.test('notifier in the container: toUser, toRoom, broadcast', async (t) => {
   await t.rejects(notifier.toRoom('bad room', 'e'), { code: 'INVALID_MESSAGE' });
   await t.rejects(notifier.toUser('u1', ''), { code: 'INVALID_MESSAGE' });
 });
-t.teardown(() => { setTimeout(() => { console.log('HANDLES', (process as any)._getActiveHandles().map((h: any) => h.constructor.name + ' ' + (h.remotePort ?? '') + ' ' + (h._idleTimeout ?? ''))); }, 500).unref(); });
