@@ -25,7 +25,7 @@ RUN --mount=type=secret,id=ca,required=false \
  && npm run -s release -- current --no-build --out /packs \
  && mkdir /app && cd /app \
  && printf '{"name":"actorwire-app","private":true,"type":"module"}\n' > package.json \
- && npm install --omit=dev --no-audit --no-fund --loglevel=error /packs/*.tgz \
+ && npm install --omit=dev --no-audit --no-fund --loglevel=error $(ls /packs/*.tgz | grep -v '/actorwire-testing-') \
  && node /src/scripts/prune-uws.mjs /app/node_modules \
  && node -e "require('/app/node_modules/actorwire/package.json')" \
  && rm -rf /root/.npm

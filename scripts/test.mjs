@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 function testFiles() {
   const dirs = [join(root, 'core/test'), join(root, 'client/test'), join(root, 'server/test'), join(root, 'scripts/test')];
-  for (const group of ['plugins', 'examples']) {
+  for (const group of ['packages', 'plugins', 'examples']) {
     const base = join(root, group);
     if (!existsSync(base)) continue;
     for (const name of readdirSync(base)) dirs.push(join(base, name, 'test'));

@@ -4,7 +4,7 @@
  * position the server no longer covers says `recovered: false`; a gap in offsets is repaired.
  */
 import t from 'tap';
-import { startTestServer } from '@actorwire/core/testing';
+import { startTestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import history from '@actorwire/plugin-history';

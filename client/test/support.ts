@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { startTestServer, type TestServer } from '@actorwire/core/testing';
+import { startTestServer, type TestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import { ActorwireClient, type ClientEvents, type ClientOptions, type WebSocketConstructor } from '../src/index.js';

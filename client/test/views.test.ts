@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import WebSocket from 'ws';
-import { startTestServer } from '@actorwire/core/testing';
+import { startTestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import snapshots from '@actorwire/plugin-snapshots';
 import analytics from '@actorwire/plugin-analytics';

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { definePlugin } from '../src/index.js';
-import { startTestServer } from '../src/testing/index.js';
+import { startTestServer } from '@actorwire/testing';
 import { corkEpilogueBug } from '../src/server/cork-anchor.js';
 import { detectUws } from '../src/server/uws-info.js';
 import { rawUpgrade, slowGate } from './fixtures/raw-upgrade.js';

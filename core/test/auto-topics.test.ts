@@ -1,6 +1,6 @@
 import t from 'tap';
 import { definePlugin } from '../src/index.js';
-import { startTestServer } from '../src/testing/index.js';
+import { startTestServer } from '@actorwire/testing';
 import { headerAuth } from './fixtures/plugins.js';
 
 // A route whose sessions join `order-{id}` automatically, and a message that publishes to a topic.

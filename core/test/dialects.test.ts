@@ -6,7 +6,7 @@
 import t from 'tap';
 import WebSocket from 'ws';
 import { definePlugin, isKernelError, type Dialect, type Frame, type PluginContext } from '../src/index.js';
-import { startTestServer } from '../src/testing/index.js';
+import { startTestServer } from '@actorwire/testing';
 import { Dialects } from '../src/registries/dialects.js';
 import { Seal } from '../src/registries/registration.js';
 import { TestBroker, brokerPlugin, miniRooms } from './fixtures/plugins.js';

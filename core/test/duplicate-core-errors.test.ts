@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { definePlugin, isActorwireError, isKernelError, ActorwireError } from '../src/index.js';
-import { startTestServer } from '../src/testing/index.js';
+import { startTestServer } from '@actorwire/testing';
 
 // The same module loaded again under another URL is a distinct copy, with its own classes.
 const copy = (await import(`../src/errors.ts?copy=${Date.now()}`)) as typeof import('../src/errors.js');

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { createKernel, definePlugin, isKernelError, KernelErrors, protocolError, type HookMap, type PluginContext } from '../src/index.js';
-import { expectRefused, startTestServer, until } from '../src/testing/index.js';
+import { expectRefused, startTestServer, until } from '@actorwire/testing';
 import { captureLogger } from './fixtures/log.js';
 import { miniRooms } from './fixtures/plugins.js';
 

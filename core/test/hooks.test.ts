@@ -1,6 +1,6 @@
 import t from 'tap';
 import { definePlugin, protocolError } from '../src/index.js';
-import { expectRefused, startTestServer } from '../src/testing/index.js';
+import { expectRefused, startTestServer } from '@actorwire/testing';
 import { miniRooms } from './fixtures/plugins.js';
 
 t.test('hooks run in registration order, awaited one by one, across plugins', async (t) => {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import WebSocket from 'ws';
 import { definePlugin, ActorwireError } from '../src/index.js';
-import { startTestServer } from '../src/testing/index.js';
+import { startTestServer } from '@actorwire/testing';
 
 const echo = definePlugin({
   name: 'echo',

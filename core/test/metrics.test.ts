@@ -6,7 +6,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { definePlugin } from '../src/index.js';
-import { startTestServer } from '../src/testing/index.js';
+import { startTestServer } from '@actorwire/testing';
 
 const counting = definePlugin({
   name: 'counting',

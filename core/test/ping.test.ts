@@ -1,5 +1,5 @@
 import t from 'tap';
-import { startTestServer } from '../src/testing/index.js';
+import { startTestServer } from '@actorwire/testing';
 
 t.test('connect → connected, ping → pong with id', async (t) => {
   const srv = await startTestServer();

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { definePlugin, protocolError, type AuthorizeInput } from '../src/index.js';
-import { startTestServer } from '../src/testing/index.js';
+import { startTestServer } from '@actorwire/testing';
 import { headerAuth, miniRooms } from './fixtures/plugins.js';
 
 function rulesPlugin(asked: AuthorizeInput[]) {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { definePlugin } from '../src/index.js';
-import { startTestServer } from '../src/testing/index.js';
+import { startTestServer } from '@actorwire/testing';
 
 t.test('redactQueryParam: an onUpgrade hook removes a parameter from what the session keeps', async (t) => {
   const plugin = definePlugin({

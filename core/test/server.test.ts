@@ -1,6 +1,6 @@
 import t from 'tap';
 import { loadConfig, KernelError } from '../src/index.js';
-import { expectRefused, startTestServer } from '../src/testing/index.js';
+import { expectRefused, startTestServer } from '@actorwire/testing';
 import { miniRooms } from './fixtures/plugins.js';
 
 t.test('GET /health reports clients, rooms, uWS build and plugins', async (t) => {

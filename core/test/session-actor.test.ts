@@ -3,7 +3,7 @@
  * ManualClock: deadlines pass when the test advances it, not after sleeping.
  */
 import t from 'tap';
-import { ManualClock, startTestServer, until, type TestServer } from '../src/testing/index.js';
+import { ManualClock, startTestServer, until, type TestServer } from '@actorwire/testing';
 import type { Sessions } from '../src/sessions/registry.js';
 import { headerAuth, miniRooms } from './fixtures/plugins.js';
 
@@ -55,7 +55,7 @@ t.test('identity from the upgrade → ready at once, user_id in connected; bad c
   const sessions = sessionsOf(srv);
   t.equal([...sessions.all()][0]!.phase, 'ready');
   t.equal(sessions.ofUser('alice').size, 1);
-  const { expectRefused } = await import('../src/testing/index.js');
+  const { expectRefused } = await import('@actorwire/testing');
   const r = await expectRefused(`${srv.wsBase}/ws`, { headers: { 'x-user': 'bad' } });
   t.equal(r.status, 401);
   t.same(r.body, { error: 'invalid token', code: 'UNAUTHORIZED' });

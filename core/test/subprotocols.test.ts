@@ -7,7 +7,7 @@
 import t from 'tap';
 import { request } from 'node:http';
 import { definePlugin } from '../src/index.js';
-import { startTestServer } from '../src/testing/index.js';
+import { startTestServer } from '@actorwire/testing';
 
 /** A raw upgrade request: the status and the echoed subprotocol, without a client that would judge them. */
 function upgrade(port: number, path: string, protocols?: string): Promise<{ status: number; protocol: string | undefined; body: any }> {

@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import { definePlugin, protocolError, type PluginContext, type Session } from '../src/index.js';
-import { startTestServer, type TestServer } from '../src/testing/index.js';
+import { startTestServer, type TestServer } from '@actorwire/testing';
 import { TestBroker, brokerPlugin, headerAuth, miniRooms } from './fixtures/plugins.js';
 
 function keeper(grab: (ctx: PluginContext) => void = () => {}) {

@@ -10,7 +10,7 @@ import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect } from '@actorwire/core/testing';
+import { connect } from '@actorwire/testing';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../..');
 
@@ -175,7 +175,7 @@ t.test('the Go module\'s YAML config file: kernel and plugin settings apply; con
   t.equal((await b.next('error')).code, 'TOO_LARGE', 'the kernel read max_message_size (an unread frame has no id to echo)');
   await b.close(1000);
   const events = async () => logs.flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } });
-  const { until } = await import('@actorwire/core/testing');
+  const { until } = await import('@actorwire/testing');
   await until(async () => (await events()).some((r) => r.msg === 'client disconnected'), 3000, 'disconnect logged');
   const connected = (await events()).filter((r) => r.msg === 'client connected');
   t.equal(connected.length, 2);

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { randomInt } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { startTestServer, type TestClient } from '@actorwire/core/testing';
+import { startTestServer, type TestClient } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import dialects from '@actorwire/plugin-dialects';

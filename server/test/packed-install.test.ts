@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { connect } from '@actorwire/core/testing';
+import { connect } from '@actorwire/testing';
 
 const run = promisify(execFile);
 const repo = resolve(fileURLToPath(import.meta.url), '../../..');
-const WORKSPACES = ['core', 'client', 'plugins/auth', 'plugins/rooms', 'plugins/redis-pubsub', 'plugins/kafka', 'plugins/snapshots', 'plugins/analytics', 'plugins/dialects', 'plugins/history', 'plugins/admin', 'server', 'examples/custom-plugin'];
+const WORKSPACES = ['core', 'client', 'packages/testing', 'plugins/auth', 'plugins/rooms', 'plugins/redis-pubsub', 'plugins/kafka', 'plugins/snapshots', 'plugins/analytics', 'plugins/dialects', 'plugins/history', 'plugins/admin', 'server', 'examples/custom-plugin'];
 
 t.setTimeout(300_000);
 
@@ -135,7 +135,7 @@ t.test('the actorwire bin loads a third-party plugin by package name through ACT
 t.test('the published types compile in a TypeScript application (no source condition)', async (t) => {
   writeFileSync(join(app, 'check.ts'), `
 import { createKernel, definePlugin, isActorwireError, protocolError, type PluginContext, type HttpRequest } from '@actorwire/core';
-import { startTestServer } from '@actorwire/core/testing';
+import { startTestServer } from '@actorwire/testing';
 import auth, { type AuthOptions } from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import dice, { type DiceOptions } from '@acme/actorwire-plugin-dice';

@@ -20,7 +20,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { startTestServer, until, type TestServer } from '@actorwire/core/testing';
+import { startTestServer, until, type TestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import redisPubSub from '@actorwire/plugin-redis-pubsub';

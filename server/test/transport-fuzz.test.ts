@@ -12,7 +12,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { SignJWT } from 'jose';
-import { startTestServer, until, type TestClient, type TestServer } from '@actorwire/core/testing';
+import { startTestServer, until, type TestClient, type TestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import redisPubSub from '@actorwire/plugin-redis-pubsub';

@@ -10,7 +10,7 @@ import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect } from '@actorwire/core/testing';
+import { connect } from '@actorwire/testing';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(repo, 'server/dist/bin.js');

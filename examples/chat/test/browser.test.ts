@@ -9,7 +9,7 @@
 import t from 'tap';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer-core';
-import { startTestServer, type TestServer } from '@actorwire/core/testing';
+import { startTestServer, type TestServer } from '@actorwire/testing';
 import { freePort, launchChromium, openPage, retry, screenshot } from '@actorwire/example-support/browser';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';

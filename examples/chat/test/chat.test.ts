@@ -1,7 +1,7 @@
 /** The chat example: the page and its client are served, and two clients chat the way the page does. */
 import t from 'tap';
 import { request } from 'node:http';
-import { startTestServer } from '@actorwire/core/testing';
+import { startTestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import { chatPage } from '../plugin.js';

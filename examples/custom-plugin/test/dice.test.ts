@@ -1,6 +1,6 @@
-/** The dice plugin against a real kernel and a real WebSocket client (@actorwire/core/testing). */
+/** The dice plugin against a real kernel and a real WebSocket client (@actorwire/testing). */
 import t from 'tap';
-import { startTestServer } from '@actorwire/core/testing';
+import { startTestServer } from '@actorwire/testing';
 import dice from '../src/index.js';
 
 t.test('roll answers the asked number of dice within the sides', async (t) => {

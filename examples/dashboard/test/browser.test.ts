@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import { fileURLToPath } from 'node:url';
-import { startTestServer } from '@actorwire/core/testing';
+import { startTestServer } from '@actorwire/testing';
 import { launchChromium, openPage, screenshot, waitText } from '@actorwire/example-support/browser';
 import analytics from '@actorwire/plugin-analytics';
 import authPlugin from '@actorwire/plugin-auth';

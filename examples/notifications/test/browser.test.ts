@@ -9,7 +9,7 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer-core';
-import { startTestServer, type TestServer } from '@actorwire/core/testing';
+import { startTestServer, type TestServer } from '@actorwire/testing';
 import { demoToken } from '@actorwire/example-support';
 import { freePort, launchChromium, openPage, retry, screenshot, waitText } from '@actorwire/example-support/browser';
 import authPlugin from '@actorwire/plugin-auth';

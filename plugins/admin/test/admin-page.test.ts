@@ -8,7 +8,7 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { startTestServer, type TestClient } from '@actorwire/core/testing';
+import { startTestServer, type TestClient } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import redisPubSub from '@actorwire/plugin-redis-pubsub';

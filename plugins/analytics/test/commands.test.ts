@@ -120,7 +120,7 @@ t.test('restaurant scope asks the rooms plugin\'s backend policy when no claim m
   const ok = await dashboard(srv, '/ws/analytics/restaurant/tables?restaurantId=r5', { sub: 'u42' });
   t.equal((await ok.next('analytics-restaurant-tables.snapshot')).payload.path, '/analytics/restaurants/r5/tables');
   t.same(asked, ['/sellers/r5/can_access?user_id=u42'], 'the backend was asked for that user and restaurant');
-  const { expectRefused } = await import('@actorwire/core/testing');
+  const { expectRefused } = await import('@actorwire/testing');
   const { jwt } = await import('./support.js');
   const no = await expectRefused(`${srv.wsBase}/ws/analytics/restaurant/tables?restaurantId=r6`, { headers: { authorization: `Bearer ${await jwt({ sub: 'u42' })}` } });
   t.equal(no.status, 403, 'the backend said no → 403');

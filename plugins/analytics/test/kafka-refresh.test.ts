@@ -4,7 +4,7 @@
  * per distinct dashboard however many sessions share it, and pushes only to their sessions.
  */
 import t from 'tap';
-import type { ReceivedFrame } from '@actorwire/core/testing';
+import type { ReceivedFrame } from '@actorwire/testing';
 import kafkaPlugin from '@actorwire/plugin-kafka';
 import rooms from '@actorwire/plugin-rooms';
 import { BROKERS, consuming, createTopics, produce, unique } from '../../kafka/test/support.js';

@@ -3,7 +3,7 @@
  * snapshots tests (records every call, answers what the test says), and tokens.
  */
 import type { PluginEntry } from '@actorwire/core';
-import { expectRefused, startTestServer, type TestServer } from '@actorwire/core/testing';
+import { expectRefused, startTestServer, type TestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import { SECRET, jwt, startUpstream, type Upstream } from '../../snapshots/test/support.js';
 import analytics, { type AnalyticsOptions } from '../src/index.js';

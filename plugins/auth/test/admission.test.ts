@@ -3,7 +3,7 @@
  * cannot lock out users with a token), and per-address limits on open connections and upgrades.
  */
 import t from 'tap';
-import { expectRefused } from '@actorwire/core/testing';
+import { expectRefused } from '@actorwire/testing';
 import { SECRET, hs, startAuth } from './fixtures/helpers.js';
 
 t.test('slot squatting: token-less sockets fill their budget, users with a token still get in', async (t) => {

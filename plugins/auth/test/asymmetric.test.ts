@@ -1,6 +1,6 @@
 /** RS256 and ES256 through a PEM public key and through a JWKS served over HTTP, including a key rotation. */
 import t from 'tap';
-import { expectRefused } from '@actorwire/core/testing';
+import { expectRefused } from '@actorwire/testing';
 import { jwksServer, keyPair, signWith, startAuth } from './fixtures/helpers.js';
 
 const rsa = keyPair('rsa');

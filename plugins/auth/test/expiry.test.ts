@@ -3,7 +3,7 @@
  * first. Session time is a ManualClock: the token's `exp` passes when the test advances it.
  */
 import t from 'tap';
-import { ManualClock } from '@actorwire/core/testing';
+import { ManualClock } from '@actorwire/testing';
 import { SECRET, hs, nowSec, startAuth } from './fixtures/helpers.js';
 
 t.test('expiry mid-session → UNAUTHORIZED token expired + 4401; refresh keeps the session; another user is refused', async (t) => {

@@ -58,7 +58,7 @@ t.test('a token without exp has no expiry; algorithm allow-list can narrow HS', 
   const c = await srv.connect(`/ws?token=${await hs({ sub: 'u1', exp: undefined }, { alg: 'HS512' })}`);
   const who = await c.request({ type: 'whoami' });
   t.equal(who.data.identity.expiresAt, undefined);
-  const { expectRefused } = await import('@actorwire/core/testing');
+  const { expectRefused } = await import('@actorwire/testing');
   const r = await expectRefused(`${srv.wsBase}/ws?token=${await hs({ sub: 'u1' }, { alg: 'HS256' })}`);
   t.equal(r.status, 401);
   t.same(r.body, { error: 'invalid token', code: 'UNAUTHORIZED', reason: 'algorithm_not_allowed' });

@@ -1,6 +1,6 @@
 /** Every bad token is refused before the upgrade with HTTP 401 and a JSON reason; the token never reaches the logs. */
 import t from 'tap';
-import { expectRefused } from '@actorwire/core/testing';
+import { expectRefused } from '@actorwire/testing';
 import { SECRET, captureLogger, forge, hmacForge, hs, keyPair, nowSec, signWith, startAuth } from './fixtures/helpers.js';
 
 const rsa = keyPair('rsa');

@@ -1,6 +1,6 @@
 /** Where a token may come from: header, query, path segment, subprotocol, or an `auth` message within the deadline. */
 import t from 'tap';
-import { expectRefused } from '@actorwire/core/testing';
+import { expectRefused } from '@actorwire/testing';
 import { SECRET, hs, startAuth } from './fixtures/helpers.js';
 
 t.test('token at upgrade: Authorization header, ?token=, /:token path segment, Sec-WebSocket-Protocol', async (t) => {

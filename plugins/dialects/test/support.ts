@@ -4,7 +4,7 @@
  */
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { startTestServer, type TestServer } from '@actorwire/core/testing';
+import { startTestServer, type TestServer } from '@actorwire/testing';
 import type { PluginEntry } from '@actorwire/core';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';

@@ -6,7 +6,7 @@
  * is not refused `history` for authorization.
  */
 import t from 'tap';
-import { startTestServer } from '@actorwire/core/testing';
+import { startTestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import snapshots from '@actorwire/plugin-snapshots';

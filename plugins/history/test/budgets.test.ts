@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, startTestServer, type TestServer } from '@actorwire/core/testing';
+import { connect, startTestServer, type TestServer } from '@actorwire/testing';
 import rooms from '@actorwire/plugin-rooms';
 import history, { type HistoryOptions } from '../src/index.js';
 

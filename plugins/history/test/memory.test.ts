@@ -1,7 +1,7 @@
 /** Memory storage, one instance: offsets and epoch on every message, recovery at subscribe, `history` paging, limits. */
 import t from 'tap';
 import { ManualClock } from '@actorwire/core';
-import { startTestServer, type TestClient, type TestServer } from '@actorwire/core/testing';
+import { startTestServer, type TestClient, type TestServer } from '@actorwire/testing';
 import rooms from '@actorwire/plugin-rooms';
 import dialects from '@actorwire/plugin-dialects';
 import history, { type HistoryOptions } from '../src/index.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import type { PluginEntry } from '@actorwire/core';
-import { startTestServer, until, type TestClient, type TestServer } from '@actorwire/core/testing';
+import { startTestServer, until, type TestClient, type TestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import redisPubSub, { type RedisPubSubOptions } from '@actorwire/plugin-redis-pubsub';

@@ -44,7 +44,7 @@ t.test('broker paused: publishes are not held up, forwards are bounded and count
   const seen: string[] = [];
   void consumer.run({ eachMessage: async ({ message }) => { seen.push(message.value?.toString() ?? ''); } });
   t.teardown(() => consumer.disconnect());
-  const { until } = await import('@actorwire/core/testing');
+  const { until } = await import('@actorwire/testing');
   await until(async () => {
     carl.send({ type: 'publish', room: 'support-1', data: { after: true } });
     await carl.next('message', 2000);

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { SignJWT } from 'jose';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { PluginEntry } from '@actorwire/core';
-import { sleep, startTestServer, until, type TestServer } from '@actorwire/core/testing';
+import { sleep, startTestServer, until, type TestServer } from '@actorwire/testing';
 
 export { sleep, until };
 import authPlugin from '@actorwire/plugin-auth';

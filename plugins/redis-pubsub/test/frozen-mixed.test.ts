@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, until, type TestClient } from '@actorwire/core/testing';
+import { connect, until, type TestClient } from '@actorwire/testing';
 import { jwt, SECRET, services } from './support.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { definePlugin, type PluginContext } from '@actorwire/core';
-import { startTestServer } from '@actorwire/core/testing';
+import { startTestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import redisPubSub from '../src/index.js';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { Redis } from 'ioredis';
-import { sleep, startTestServer, until, type TestServer } from '@actorwire/core/testing';
+import { sleep, startTestServer, until, type TestServer } from '@actorwire/testing';
 
 export { sleep, until };
 import authPlugin from '@actorwire/plugin-auth';

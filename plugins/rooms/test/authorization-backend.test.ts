@@ -1,6 +1,6 @@
 /** The realtime service's runtime check: BACKEND_URL replaces the claims policies. */
 import t from 'tap';
-import type { TestClient } from '@actorwire/core/testing';
+import type { TestClient } from '@actorwire/testing';
 import { server } from './support/helpers.js';
 import { seedRules, startBackend } from './support/backend.js';
 

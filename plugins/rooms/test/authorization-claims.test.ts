@@ -1,6 +1,6 @@
 /** The realtime service's authorization matrix with the claims policies (no BACKEND_URL). */
 import t from 'tap';
-import type { TestClient } from '@actorwire/core/testing';
+import type { TestClient } from '@actorwire/testing';
 import { server } from './support/helpers.js';
 
 const users = {

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { SignJWT } from 'jose';
-import { startTestServer } from '@actorwire/core/testing';
+import { startTestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '../src/index.js';
 

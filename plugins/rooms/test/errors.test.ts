@@ -1,7 +1,7 @@
 /** Every error of docs/protocol.md's table, with its exact text, code, and the request id echoed. */
 import t, { type Test } from 'tap';
 import { server } from './support/helpers.js';
-import type { TestClient } from '@actorwire/core/testing';
+import type { TestClient } from '@actorwire/testing';
 
 async function expectError(t: Test, c: TestClient, frame: Record<string, unknown>, code: string, error: string | RegExp): Promise<void> {
   const reply = await c.request(frame);

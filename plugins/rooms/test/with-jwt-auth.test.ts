@@ -1,7 +1,7 @@
 /** The rooms plugin with the real auth plugin (HS256 JWTs): policies, notify API roles, admin API. */
 import t from 'tap';
 import { SignJWT } from 'jose';
-import { startTestServer } from '@actorwire/core/testing';
+import { startTestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '../src/index.js';
 import { http } from './support/helpers.js';

@@ -1,6 +1,6 @@
 /** The cache: single flight, TTL, the LRU bound, stale-while-revalidate, and its metrics. */
 import t from 'tap';
-import { sleep, until } from '@actorwire/core/testing';
+import { sleep, until } from '@actorwire/testing';
 import { server, startUpstream, viewer } from './support.js';
 
 t.test('single flight: 100 sessions asking for the same view while it is fetched cause one upstream call', async (t) => {

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { SignJWT } from 'jose';
-import { expectRefused } from '@actorwire/core/testing';
+import { expectRefused } from '@actorwire/testing';
 import { SECRET, jwt, server, startUpstream, viewer } from './support.js';
 
 const signed = (claims: Record<string, unknown>, secret = SECRET, exp = Math.floor(Date.now() / 1000) + 600) =>

@@ -9,7 +9,7 @@
 import t from 'tap';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { until, type TestClient, type TestServer } from '@actorwire/core/testing';
+import { until, type TestClient, type TestServer } from '@actorwire/testing';
 import kafkaPlugin from '@actorwire/plugin-kafka';
 import rooms from '@actorwire/plugin-rooms';
 import analytics from '@actorwire/plugin-analytics';

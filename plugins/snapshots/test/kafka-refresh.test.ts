@@ -4,7 +4,7 @@
  * burst is coalesced into one upstream call per affected view; detail views follow their id.
  */
 import t from 'tap';
-import { until } from '@actorwire/core/testing';
+import { until } from '@actorwire/testing';
 import kafkaPlugin from '@actorwire/plugin-kafka';
 import rooms from '@actorwire/plugin-rooms';
 import { BROKERS, consuming, createTopics, produce, unique } from '../../kafka/test/support.js';

@@ -1,6 +1,6 @@
 /** Every route form and alias, what is refused before the upgrade, and the path token. */
 import t from 'tap';
-import { expectRefused } from '@actorwire/core/testing';
+import { expectRefused } from '@actorwire/testing';
 import { captureLogs, jwt, server, startUpstream, viewer } from './support.js';
 
 t.test('route forms: entity + section, aliases, legacy forms, default entity', async (t) => {

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import type { PluginEntry } from '@actorwire/core';
-import { startTestServer, type TestServer } from '@actorwire/core/testing';
+import { startTestServer, type TestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import snapshots, { type SnapshotsOptions } from '../src/index.js';
 

@@ -1,7 +1,7 @@
 /** Shared test helpers: servers with the rooms plugin (and the test auth stand-in), users, HTTP. */
 import { request } from 'node:http';
 import type { PluginEntry } from '@actorwire/core';
-import { sleep, startTestServer, until, type TestServer, type TestClient } from '@actorwire/core/testing';
+import { sleep, startTestServer, until, type TestServer, type TestClient } from '@actorwire/testing';
 
 export { sleep, until };
 import rooms, { type RoomsOptions } from '../../src/index.js';

@@ -1,7 +1,6 @@
 /** Start a real kernel on 127.0.0.1 with an ephemeral port for a test. */
-import { createKernel, type Kernel, type KernelOptions } from '../kernel.js';
-import type { DeepPartial } from '../config/load.js';
-import type { ActorwireConfig } from '../config/schema.js';
+import { createKernel, type Kernel, type KernelOptions } from '@actorwire/core';
+import type { ActorwireConfig, DeepPartial } from '@actorwire/core';
 import { connect, type ConnectOptions, type TestClient } from './client.js';
 
 export interface TestServer {

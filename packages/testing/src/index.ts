@@ -1,5 +1,5 @@
 /** Test helpers: a real server on an ephemeral port and a real WebSocket client. */
-export { startTestServer, type TestServer } from './kernel.js';
+export { startTestServer, type TestServer } from './server.js';
 export { connect, expectRefused, TestClient, type ConnectOptions, type ReceivedFrame } from './client.js';
 export { sleep, until } from './wait.js';
-export { ManualClock } from '../sessions/timer-wheel.js';
+export { ManualClock } from '@actorwire/core';
