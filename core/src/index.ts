@@ -4,15 +4,13 @@ export { definePlugin, isPlugin } from './plugin/define.js';
 export { KERNEL_VERSION } from './version.js';
 export { packageInfo, type PackageInfo } from './util/package-info.js';
 export { loadPlugin, pluginEntry, type LoadPluginOptions } from './plugin/load.js';
-export { withDeprecatedEnv, type DeprecatedEnvWarning } from './config/deprecated-env.js';
-export { withCompatEnv, COMPAT_ALIASES, COMPAT_IGNORED, type CompatEnvWarning } from './config/compat-env.js';
 export {
   ActorwireError, KernelError, KernelErrors, ProtocolErrors, CloseCodes, protocolError, isActorwireError, isKernelError,
   type ProtocolErrorCode, type CloseCode,
 } from './errors.js';
-export { loadConfig, readConfigFile, effectiveEnv, type ConfigFile, type LoadConfigOptions, type DeepPartial } from './config/load.js';
+export { resolveConfig, checkConfig, deepMerge, type DeepPartial } from './config/check.js';
+export { OTLP_PROTOCOLS, SAMPLERS, tracesUrl, type OtelConfig, type OtlpProtocol, type SamplerName } from './config/otel.js';
 export { defaultConfig, type ActorwireConfig, type WebSocketConfig, type RateLimitConfig } from './config/schema.js';
-export { envString, envInt, envBool, envList, envPairs, envEnum, envUrl, envDuration, parseDuration } from './config/env.js';
 export { TimerWheel, ManualClock, type TimerClock, type WheelTimer } from './sessions/timer-wheel.js';
 export { readClaim, claimAsId, hasAnyRole } from './util/identity.js';
 export { LogLimiter } from './telemetry/log-limiter.js';

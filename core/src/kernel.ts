@@ -12,8 +12,8 @@ import { createContainer, InjectionMode } from 'awilix';
 import type { Logger } from 'pino';
 import type HyperExpress from '#hyper-express';
 import uws, { type TemplatedApp } from '#uws';
-import { loadConfig, checkConfig, deepMerge, type DeepPartial } from './config/load.js';
-import { defaultConfig, type ActorwireConfig } from './config/schema.js';
+import { resolveConfig, type DeepPartial } from './config/check.js';
+import type { ActorwireConfig } from './config/schema.js';
 import { CloseCodes, KernelError, KernelErrors, isKernelError } from './errors.js';
 import { KERNEL_OWNER, Seal, who } from './registries/registration.js';
 import { Services } from './registries/services.js';
@@ -46,10 +46,11 @@ import { LogLimiter } from './telemetry/log-limiter.js';
 import type { ActorwireServices, AuthMode, Broker, Clock, ComponentHealth, PluginEntry, WsRouteOptions } from './types.js';
 
 export interface KernelOptions {
-  /** Complete or partial configuration; merged over defaults (and over env when `env` is given). */
+  /**
+   * Complete or partial configuration, merged over the defaults. The kernel reads no environment:
+   * `loadConfig()` from `@actorwire/config` turns variables and a config file into this.
+   */
   config?: DeepPartial<ActorwireConfig>;
-  /** Read the kernel's variables from this environment (the CLI passes process.env). Tests omit it. */
-  env?: NodeJS.ProcessEnv;
   plugins?: PluginEntry[];
   logger?: Logger;
   /**
@@ -85,9 +86,7 @@ export interface Kernel {
 type HealthCheck = () => ComponentHealth | Record<string, unknown>;
 
 export function createKernel(opts: KernelOptions = {}): Kernel {
-  const config = opts.env
-    ? loadConfig({ env: opts.env, overrides: opts.config })
-    : checkConfig(deepMerge(structuredClone(defaultConfig), opts.config));
+  const config = resolveConfig(opts.config);
   const instanceId = config.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const logger = opts.logger ?? createLogger(config.logLevel, instanceId);
   const resolved: ResolvedPlugin[] = resolvePlugins(opts.plugins ?? [], KERNEL_VERSION);

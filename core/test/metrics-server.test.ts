@@ -6,7 +6,7 @@
 import t from 'tap';
 import { get } from 'node:http';
 import { definePlugin } from '../src/index.js';
-import { loadConfig } from '../src/config/load.js';
+import { loadConfig } from '@actorwire/config';
 import { startTestServer } from '@actorwire/testing';
 
 const TOKEN = 'scrape-token-0123456789abcdef';

@@ -1,9 +1,9 @@
 /** The standard OTEL_* variables for traces: read as the specification says, refused when unsupported. */
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../src/index.js';
+import { loadConfig } from '@actorwire/config';
 import { KernelError } from '../src/errors.js';
-import { tracesUrl } from '../src/config/otel-env.js';
+import { tracesUrl } from '../src/config/otel.js';
 import { createTracing, samplerFor } from '../src/telemetry/tracing.js';
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { loadConfig, KernelError } from '../src/index.js';
+import { KernelError } from '../src/index.js';
+import { loadConfig } from '@actorwire/config';
 import { expectRefused, startTestServer } from '@actorwire/testing';
 import { miniRooms } from './fixtures/plugins.js';
 

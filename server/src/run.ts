@@ -3,7 +3,8 @@
  * from ACTORWIRE_PLUGINS or the defaults, then the kernel; SIGTERM/SIGINT drain it (sessions get
  * 1001) and the process exits 0. A second signal exits at once.
  */
-import { createKernel, effectiveEnv, loadConfig, readConfigFile, withDeprecatedEnv } from '@actorwire/core';
+import { createKernel } from '@actorwire/core';
+import { effectiveEnv, loadConfig, readConfigFile, withDeprecatedEnv } from '@actorwire/config';
 import { choosePlugins, loadPlugins } from './plugins.js';
 
 export async function main(): Promise<void> {

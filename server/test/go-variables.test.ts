@@ -5,7 +5,8 @@
  * asks for what is already so: nothing to apply, nothing to report.)
  */
 import t from 'tap';
-import { effectiveEnv, loadConfig, withCompatEnv, type CompatEnvWarning, type Plugin } from '@actorwire/core';
+import { type Plugin } from '@actorwire/core';
+import { effectiveEnv, loadConfig, withCompatEnv, type CompatEnvWarning } from '@actorwire/config';
 import { BUNDLED } from '../src/plugins.js';
 
 /** The Go services' documented variables, with a value as their docs give one. */

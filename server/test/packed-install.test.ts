@@ -16,7 +16,7 @@ import { connect } from '@actorwire/testing';
 
 const run = promisify(execFile);
 const repo = resolve(fileURLToPath(import.meta.url), '../../..');
-const WORKSPACES = ['core', 'client', 'packages/testing', 'plugins/auth', 'plugins/rooms', 'plugins/redis-pubsub', 'plugins/kafka', 'plugins/snapshots', 'plugins/analytics', 'plugins/dialects', 'plugins/history', 'plugins/admin', 'server', 'examples/custom-plugin'];
+const WORKSPACES = ['core', 'client', 'packages/testing', 'packages/config', 'plugins/auth', 'plugins/rooms', 'plugins/redis-pubsub', 'plugins/kafka', 'plugins/snapshots', 'plugins/analytics', 'plugins/dialects', 'plugins/history', 'plugins/admin', 'server', 'examples/custom-plugin'];
 
 t.setTimeout(300_000);
 
@@ -96,7 +96,8 @@ function stopApp(child: ChildProcess): Promise<number | null> {
 
 t.test('an application using the library API: native uWS, pong, a plugin imported by name', async (t) => {
   writeFileSync(join(app, 'server.mjs'), `
-import { createKernel, loadConfig } from '@actorwire/core';
+import { createKernel } from '@actorwire/core';
+import { loadConfig } from '@actorwire/config';
 import auth from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
 import dice from '@acme/actorwire-plugin-dice';

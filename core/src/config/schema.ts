@@ -1,5 +1,5 @@
 /** The kernel's configuration: its shape, its JSON schema and its defaults. */
-import { OTLP_PROTOCOLS, SAMPLERS, type OtelConfig } from './otel-env.js';
+import { OTLP_PROTOCOLS, SAMPLERS, type OtelConfig } from './otel.js';
 
 export interface RateLimitConfig {
   /** Sustained inbound messages per second per connection; 0 disables the limit. */
@@ -73,7 +73,7 @@ export interface ActorwireConfig {
   /** Largest HTTP body accepted by kernel and plugin routes (bytes). */
   maxHttpBodySize: number;
   websocket: WebSocketConfig;
-  /** Traces: the standard OTEL_* variables (config/otel-env.ts). */
+  /** Traces: the standard OTEL_* variables (read by `@actorwire/config`). */
   otel: OtelConfig;
   /**
    * Operator endpoints: `/metrics` and every `/admin/*` route. With `port` they are served on a
@@ -210,46 +210,3 @@ export const configSchema = {
     plugins: { type: 'object', additionalProperties: { type: 'object' } },
   },
 } as const;
-
-/** Config variable behind each config path, so an invalid value can be reported by the name the operator set. */
-export const envNames: Record<string, string> = {
-  '/port': 'PORT',
-  '/host': 'HOST',
-  '/instanceId': 'ACTORWIRE_INSTANCE_ID',
-  '/logLevel': 'LOG_LEVEL',
-  '/allowedOrigins': 'ALLOWED_ORIGINS',
-  '/shutdownTimeout': 'ACTORWIRE_SHUTDOWN_TIMEOUT',
-  '/hookTimeout': 'ACTORWIRE_HOOK_TIMEOUT',
-  '/registerTimeout': 'ACTORWIRE_REGISTER_TIMEOUT',
-  '/defaultAuth': 'ACTORWIRE_DEFAULT_AUTH',
-  '/defaultDialect': 'ACTORWIRE_DIALECT',
-  '/maxHttpBodySize': 'ACTORWIRE_MAX_HTTP_BODY_SIZE',
-  '/websocket/maxMessageSize': 'WEBSOCKET_MAX_MESSAGE_SIZE',
-  '/websocket/hardMaxMessageSize': 'WEBSOCKET_HARD_MAX_MESSAGE_SIZE',
-  '/websocket/pingInterval': 'WEBSOCKET_PING_INTERVAL',
-  '/websocket/pongWait': 'WEBSOCKET_PONG_WAIT',
-  '/websocket/authTimeout': 'WEBSOCKET_AUTH_TIMEOUT',
-  '/websocket/maxConnections': 'WEBSOCKET_LIMITS_MAX_CONNECTIONS',
-  '/websocket/maxUnauthenticated': 'WEBSOCKET_LIMITS_MAX_UNAUTHENTICATED',
-  '/websocket/maxConnectionsPerIp': 'WEBSOCKET_LIMITS_MAX_CONNECTIONS_PER_IP',
-  '/websocket/upgradesPerIpPerSecond': 'WEBSOCKET_LIMITS_UPGRADES_PER_IP',
-  '/websocket/maxSubscriptionsPerConnection': 'WEBSOCKET_LIMITS_MAX_SUBSCRIPTIONS',
-  '/websocket/maxBackpressure': 'WEBSOCKET_MAX_BACKPRESSURE',
-  '/websocket/slowConsumer': 'WEBSOCKET_SLOW_CONSUMER',
-  '/websocket/sweepInterval': 'WEBSOCKET_SWEEP_INTERVAL',
-  '/websocket/corkAnchor': 'ACTORWIRE_CORK_ANCHOR',
-  '/websocket/rateLimit/messagesPerSecond': 'ACTORWIRE_RATE_LIMIT',
-  '/websocket/rateLimit/burst': 'ACTORWIRE_RATE_LIMIT_BURST',
-  '/websocket/rateLimit/maxViolations': 'ACTORWIRE_RATE_LIMIT_MAX_VIOLATIONS',
-  '/otel/endpoint': 'OTEL_EXPORTER_OTLP_ENDPOINT',
-  '/otel/serviceName': 'OTEL_SERVICE_NAME',
-  '/otel/tracesEndpoint': 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
-  '/otel/protocol': 'OTEL_EXPORTER_OTLP_PROTOCOL',
-  '/otel/sampler': 'OTEL_TRACES_SAMPLER',
-  '/otel/samplerArg': 'OTEL_TRACES_SAMPLER_ARG',
-  '/metrics/port': 'ACTORWIRE_METRICS_PORT',
-  '/metrics/host': 'ACTORWIRE_METRICS_HOST',
-  '/metrics/token': 'ACTORWIRE_METRICS_TOKEN',
-  '/history/maxBytes': 'HISTORY_MAX_BYTES',
-  '/history/maxTopics': 'HISTORY_MAX_ROOMS',
-};

@@ -5,7 +5,8 @@
  * component, read from the kernel's `stats` service. Without a token it mounts nothing.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { definePlugin, envInt, envString, packageInfo } from '@actorwire/core';
+import { definePlugin, packageInfo } from '@actorwire/core';
+import { envInt, envString } from '@actorwire/config';
 import { AdminFeed, type BearerCheck } from './feed.js';
 
 export { AdminFeed } from './feed.js';

@@ -1,5 +1,6 @@
 /** Options of the analytics plugin: JSON schema (ajv fills defaults) and environment variables. */
-import { KernelError, KernelErrors, envBool, envDuration, envInt, envList, envPairs, envString, envUrl } from '@actorwire/core';
+import { KernelError, KernelErrors } from '@actorwire/core';
+import { envBool, envDuration, envInt, envList, envPairs, envString, envUrl } from '@actorwire/config';
 
 export interface AnalyticsOptions {
   /** Upstream REST service. Env REST_BASE_URL. */

@@ -1,5 +1,6 @@
 /** The plugin's options: their JSON schema (ajv fills the defaults) and how they are read from the environment. */
-import { KernelError, KernelErrors, envBool, envDuration, envInt, envList, envString, envUrl } from '@actorwire/core';
+import { KernelError, KernelErrors } from '@actorwire/core';
+import { envBool, envDuration, envInt, envList, envString, envUrl } from '@actorwire/config';
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const ASYMMETRIC_ALGORITHMS = [

@@ -2,7 +2,8 @@
  * Options of the history plugin: which rooms keep history and how much.
  * From the environment: HISTORY_ROOMS="chat-*=100/10m,orders:*=50" (pattern=size[/age]).
  */
-import { KernelError, KernelErrors, compilePattern, envEnum, envInt, envString, parseDuration } from '@actorwire/core';
+import { KernelError, KernelErrors, compilePattern } from '@actorwire/core';
+import { envEnum, envInt, envString, parseDuration } from '@actorwire/config';
 
 export interface HistoryRule {
   /** Room pattern (kernel topic pattern syntax: `{name}` segments, a trailing `*`). */

@@ -1,5 +1,6 @@
 /** Options of the kafka plugin: JSON schema (ajv fills defaults) and environment variables. */
-import { KernelError, KernelErrors, envBool, envDuration, envEnum, envInt, envList, envString } from '@actorwire/core';
+import { KernelError, KernelErrors } from '@actorwire/core';
+import { envBool, envDuration, envEnum, envInt, envList, envString } from '@actorwire/config';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 

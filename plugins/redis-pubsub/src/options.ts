@@ -1,5 +1,6 @@
 /** Options of the redis-pubsub plugin: JSON schema (ajv fills defaults) and the environment variables. */
-import { KernelError, KernelErrors, envBool, envDuration, envEnum, envInt, envList, envString, envUrl } from '@actorwire/core';
+import { KernelError, KernelErrors } from '@actorwire/core';
+import { envBool, envDuration, envEnum, envInt, envList, envString, envUrl } from '@actorwire/config';
 
 export type SubscribeMode = 'topics' | 'pattern';
 

@@ -3,7 +3,8 @@
  * and how they are read from the environment. Every environment variable is read with the
  * kernel's env helpers, so a bad value stops startup with an error naming the variable.
  */
-import { KernelError, KernelErrors, envBool, envDuration, envEnum, envInt, envList, envString, envUrl } from '@actorwire/core';
+import { KernelError, KernelErrors } from '@actorwire/core';
+import { envBool, envDuration, envEnum, envInt, envList, envString, envUrl } from '@actorwire/config';
 
 /** Who may publish into a room they are subscribed to. */
 export type PublishAccess = 'members' | 'authenticated' | 'admins';

@@ -6,7 +6,7 @@
  * the other is reported once.
  */
 import t from 'tap';
-import { withCompatEnv, type CompatEnvWarning } from '@actorwire/core';
+import { withCompatEnv, type CompatEnvWarning } from '@actorwire/config';
 import snapshots from '../src/index.js';
 
 const optionsOf = (env: NodeJS.ProcessEnv, warn: (w: CompatEnvWarning) => void) => snapshots.optionsFromEnv!(withCompatEnv(env, warn));

@@ -12,7 +12,7 @@ import { createPrivateKey } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { SignJWT } from 'jose';
-import { parseDuration } from '@actorwire/core';
+import { parseDuration } from '@actorwire/config';
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../options.js';
 
 const USAGE = `Usage: npm run -s token -- [options]

@@ -4,37 +4,11 @@
  * usual collector setup works unchanged. Unsupported values (the gRPC protocol, other exporters)
  * stop startup with the variable's name rather than being silently ignored.
  */
-import { KernelError, KernelErrors } from '../errors.js';
+import { KernelError, KernelErrors } from '@actorwire/core';
 import { envDuration, envEnum, envString, envUrl } from './env.js';
+import { OTLP_PROTOCOLS, SAMPLERS, type OtelConfig } from '@actorwire/core';
 
 type Env = Record<string, string | undefined>;
-
-export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
-export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
-
-export const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
-export type SamplerName = (typeof SAMPLERS)[number];
-
-export interface OtelConfig {
-  /** Base endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`); traces go to `<endpoint>/v1/traces`. */
-  endpoint?: string;
-  /** Traces endpoint used as is (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), over `endpoint`. */
-  tracesEndpoint?: string;
-  protocol: OtlpProtocol;
-  /** Sent with every export (API keys of hosted collectors). */
-  headers?: Record<string, string>;
-  /** Export request timeout, ms. */
-  timeout?: number;
-  compression?: 'gzip' | 'none';
-  sampler: SamplerName;
-  /** Ratio (0..1) for the traceidratio samplers. */
-  samplerArg?: number;
-  serviceName: string;
-  /** Extra resource attributes (`OTEL_RESOURCE_ATTRIBUTES`); `serviceName` wins over `service.name`. */
-  resourceAttributes?: Record<string, string>;
-  /** false: no spans are exported whatever the endpoint (`OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER=none`). */
-  enabled: boolean;
-}
 
 function fail(name: string, value: string, expected: string): never {
   throw new KernelError(KernelErrors.CONFIG, `invalid ${name}=${JSON.stringify(value)}: expected ${expected}`, name);
@@ -89,12 +63,4 @@ export function otelFromEnv(env: Env): Partial<OtelConfig> {
     resourceAttributes: parseOtelPairs(env, 'OTEL_RESOURCE_ATTRIBUTES'),
     enabled: exporter === 'none' || (disabled !== undefined && /^true$/i.test(disabled)) ? false : undefined,
   };
-}
-
-/** Where traces go, or undefined when nothing is exported. */
-export function tracesUrl(o: OtelConfig): string | undefined {
-  if (!o.enabled) return undefined;
-  if (o.tracesEndpoint) return o.tracesEndpoint;
-  if (o.endpoint) return o.endpoint.replace(/\/$/, '') + '/v1/traces';
-  return undefined;
 }

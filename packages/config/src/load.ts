@@ -5,30 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { withCompatEnv } from './compat-env.js';
-import { KernelError, KernelErrors } from '../errors.js';
-import { createAjv } from '../util/validation.js';
-import { configSchema, defaultConfig, envNames, type ActorwireConfig } from './schema.js';
+import { KernelError, KernelErrors, checkConfig, deepMerge, defaultConfig, type ActorwireConfig, type DeepPartial } from '@actorwire/core';
+import { envNames } from './names.js';
 import { envDuration, envEnum, envInt, envList, envString } from './env.js';
 import { withDeprecatedEnv } from './deprecated-env.js';
 import { otelFromEnv } from './otel-env.js';
 
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
-
-const validate = createAjv().compile(configSchema);
-
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Merge `b` over `a` recursively (arrays and scalars replace). */
-export function deepMerge<T>(a: T, b: unknown): T {
-  if (!isPlainObject(a) || !isPlainObject(b)) return (b === undefined ? a : b) as T;
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    if (v === undefined) continue;
-    out[k] = isPlainObject(out[k]) && isPlainObject(v) ? deepMerge(out[k], v) : v;
-  }
-  return out as T;
 }
 
 /** The kernel's own variables; plugins read theirs through `optionsFromEnv`. */
@@ -185,22 +169,5 @@ export function loadConfig(opts: LoadConfigOptions = {}): ActorwireConfig {
   if (fromFile) config = deepMerge(config, fromFile.doc);
   config = deepMerge(config, configFromEnv(env));
   config = deepMerge(config, opts.overrides);
-  return checkConfig(config, file);
-}
-
-/** Validate a complete config object; the error names the env variable (or file path) of the bad value. */
-export function checkConfig(config: ActorwireConfig, file?: string): ActorwireConfig {
-  if (!validate(config)) {
-    const e = validate.errors![0]!;
-    const where = e.instancePath || '/';
-    const variable = envNames[where];
-    const subject = variable ?? (file ? `${file}${where}` : where);
-    throw new KernelError(KernelErrors.CONFIG, `invalid configuration ${subject}: ${e.message ?? 'invalid'}`, subject);
-  }
-  const ws = config.websocket;
-  if (ws.hardMaxMessageSize < ws.maxMessageSize) ws.hardMaxMessageSize = ws.maxMessageSize;
-  if (ws.pongWait <= ws.pingInterval) {
-    throw new KernelError(KernelErrors.CONFIG, `invalid configuration WEBSOCKET_PONG_WAIT: must be greater than WEBSOCKET_PING_INTERVAL (${ws.pongWait} <= ${ws.pingInterval} ms)`, 'WEBSOCKET_PONG_WAIT');
-  }
-  return config;
+  return checkConfig(config, (path) => envNames[path] ?? (file ? `${file}${path}` : path));
 }

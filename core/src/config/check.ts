@@ -1,0 +1,48 @@
+/** A partial configuration merged over the defaults and validated: what `createKernel` runs on. */
+import { KernelError, KernelErrors } from '../errors.js';
+import { createAjv } from '../util/validation.js';
+import { configSchema, defaultConfig, type ActorwireConfig } from './schema.js';
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+const validate = createAjv().compile(configSchema);
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Merge `b` over `a` recursively (arrays and scalars replace). */
+export function deepMerge<T>(a: T, b: unknown): T {
+  if (!isPlainObject(a) || !isPlainObject(b)) return (b === undefined ? a : b) as T;
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (v === undefined) continue;
+    out[k] = isPlainObject(out[k]) && isPlainObject(v) ? deepMerge(out[k], v) : v;
+  }
+  return out as T;
+}
+
+/** The defaults with `partial` merged over them, validated. */
+export function resolveConfig(partial: DeepPartial<ActorwireConfig> | undefined, nameOf?: (path: string) => string): ActorwireConfig {
+  return checkConfig(deepMerge(structuredClone(defaultConfig), partial), nameOf);
+}
+
+/**
+ * Validate a complete config object. The error's subject is `nameOf(path)` — the environment
+ * reader names the variable an operator set — or the JSON path itself.
+ */
+export function checkConfig(config: ActorwireConfig, nameOf: (path: string) => string = (path) => path): ActorwireConfig {
+  if (!validate(config)) {
+    const e = validate.errors![0]!;
+    const where = e.instancePath || '/';
+    const subject = nameOf(where);
+    throw new KernelError(KernelErrors.CONFIG, `invalid configuration ${subject}: ${e.message ?? 'invalid'}`, subject);
+  }
+  const ws = config.websocket;
+  if (ws.hardMaxMessageSize < ws.maxMessageSize) ws.hardMaxMessageSize = ws.maxMessageSize;
+  if (ws.pongWait <= ws.pingInterval) {
+    const subject = nameOf('/websocket/pongWait');
+    throw new KernelError(KernelErrors.CONFIG, `invalid configuration ${subject}: must be greater than ${nameOf('/websocket/pingInterval')} (${ws.pongWait} <= ${ws.pingInterval} ms)`, subject);
+  }
+  return config;
+}

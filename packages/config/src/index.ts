@@ -1,0 +1,11 @@
+/**
+ * @actorwire/config — Actorwire's configuration from the environment and a config file. The kernel
+ * takes a configuration object; this package is where the variables an operator sets become one,
+ * and where plugins read their own variables with the same parsing and the same errors.
+ */
+export { loadConfig, configFromEnv, readConfigFile, effectiveEnv, type ConfigFile, type LoadConfigOptions } from './load.js';
+export { envNames } from './names.js';
+export { envString, envInt, envBool, envList, envPairs, envEnum, envUrl, envDuration, parseDuration } from './env.js';
+export { otelFromEnv, parseOtelPairs } from './otel-env.js';
+export { withCompatEnv, COMPAT_ALIASES, COMPAT_IGNORED, type CompatEnvWarning } from './compat-env.js';
+export { withDeprecatedEnv, type DeprecatedEnvWarning } from './deprecated-env.js';
