@@ -9,11 +9,11 @@ export {
   type ProtocolErrorCode, type CloseCode,
 } from './errors.js';
 export { resolveConfig, checkConfig, deepMerge, type DeepPartial } from './config/check.js';
-export { OTLP_PROTOCOLS, SAMPLERS, tracesUrl, type OtelConfig, type OtlpProtocol, type SamplerName } from './config/otel.js';
+export { OTLP_PROTOCOLS, SAMPLERS, tracesUrl, type OtelConfig, type OtlpProtocol, type SamplerName } from '@actorwire/telemetry';
 export { defaultConfig, type ActorwireConfig, type WebSocketConfig, type RateLimitConfig } from './config/schema.js';
 export { TimerWheel, ManualClock, type TimerClock, type WheelTimer } from './sessions/timer-wheel.js';
 export { readClaim, claimAsId, hasAnyRole } from './util/identity.js';
-export { LogLimiter } from './telemetry/log-limiter.js';
+export { LogLimiter } from '@actorwire/telemetry';
 export {
   InputGuard, InputRefused, MAX_JSON_DEPTH, parseUntrustedJson, checkUntrustedText, isPlainObject, readBoundedBody,
   type InputLimits, type InputRefusal, type InputGuardSink,

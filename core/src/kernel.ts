@@ -37,12 +37,10 @@ import { Dialects } from './registries/dialects.js';
 import type { CorkAnchor } from './server/cork-anchor.js';
 import { detectUws, type UwsInfo } from './server/uws-info.js';
 import { KernelMetrics } from './telemetry/metrics.js';
-import { createTracing, type Tracing } from './telemetry/tracing.js';
-import { createLogger } from './telemetry/logger.js';
+import { createTracing, type Tracing, createLogger, LogLimiter } from '@actorwire/telemetry';
 import { resolvePlugins, type ResolvedPlugin } from './plugin/resolve.js';
 import { KERNEL_VERSION } from './version.js';
 import { InputGuard, MAX_JSON_DEPTH, type InputGuardSink, type InputLimits } from './util/inputs.js';
-import { LogLimiter } from './telemetry/log-limiter.js';
 import type { ActorwireServices, AuthMode, Broker, Clock, ComponentHealth, PluginEntry, WsRouteOptions } from './types.js';
 
 export interface KernelOptions {

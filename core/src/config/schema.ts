@@ -1,5 +1,5 @@
 /** The kernel's configuration: its shape, its JSON schema and its defaults. */
-import { OTLP_PROTOCOLS, SAMPLERS, type OtelConfig } from './otel.js';
+import { OTLP_PROTOCOLS, SAMPLERS, type OtelConfig } from '@actorwire/telemetry';
 
 export interface RateLimitConfig {
   /** Sustained inbound messages per second per connection; 0 disables the limit. */

@@ -2,7 +2,7 @@
  * Inbound message types: each has a schema (compiled once by ajv), a handler and optional
  * aliases. Normalization happens here so handlers only ever see the canonical form.
  */
-import type { FastHistogram } from '../telemetry/fast-histogram.js';
+import type { FastHistogram } from '@actorwire/telemetry';
 import type { ValidateFunction } from 'ajv';
 import { KernelError, KernelErrors } from '../errors.js';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';

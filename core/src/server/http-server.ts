@@ -2,7 +2,7 @@
 import HyperExpress from '#hyper-express';
 import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, context as otelContext, trace, type Span } from '@opentelemetry/api';
-import type { RootSpans } from '../telemetry/tracing.js';
+import type { RootSpans } from '@actorwire/telemetry';
 import type { Logger } from 'pino';
 import { isActorwireError } from '../errors.js';
 import type { HttpRoute } from '../registries/routes.js';

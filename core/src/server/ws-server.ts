@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, trace, type Span } from '@opentelemetry/api';
-import type { RootSpans } from '../telemetry/tracing.js';
+import type { RootSpans } from '@actorwire/telemetry';
 import uws from '#uws';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '#uws';
 import type { ActorwireConfig } from '../config/schema.js';

@@ -6,7 +6,7 @@
  * error itself closes it, as sustained rate-limit abuse does).
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, trace } from '@opentelemetry/api';
-import type { RootSpans } from '../telemetry/tracing.js';
+import type { RootSpans, FastHistogram } from '@actorwire/telemetry';
 import type { Logger } from 'pino';
 import { CloseCodes, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
 import type { HookRegistry } from '../registries/hooks.js';
@@ -15,7 +15,6 @@ import type { WebSocketConfig } from '../config/schema.js';
 import type { Clock, Frame, InboundMessage, MessageContext } from '../types.js';
 import { describeErrors } from '../util/validation.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../util/inputs.js';
-import type { FastHistogram } from '../telemetry/fast-histogram.js';
 import type { SessionImpl } from './session.js';
 
 export interface InboundDeps {

@@ -7,7 +7,7 @@
  * (`actorwire_inputs_refused`), logged through a LogLimiter, and dropped; nothing the guard
  * checks throws past it, and `shield` keeps anything else thrown out of a driver's event handler.
  */
-import { LogLimiter } from '../telemetry/log-limiter.js';
+import { LogLimiter } from '@actorwire/telemetry';
 
 /** Deepest JSON nesting accepted anywhere (client frames too). */
 export const MAX_JSON_DEPTH = 64;

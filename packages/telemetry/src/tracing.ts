@@ -25,7 +25,7 @@ import {
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { tracesUrl, type OtelConfig } from '../config/otel.js';
+import { tracesUrl, type OtelConfig } from './otel-config.js';
 
 export interface Tracing {
   tracer: Tracer;

@@ -2,9 +2,8 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@actorwire/config';
-import { KernelError } from '../src/errors.js';
-import { tracesUrl } from '../src/config/otel.js';
-import { createTracing, samplerFor } from '../src/telemetry/tracing.js';
+import { KernelError } from '@actorwire/core';
+import { createTracing, samplerFor, tracesUrl } from '../src/index.js';
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 
 t.test('defaults: protobuf, parent-based always-on, nothing exported without an endpoint', async (t) => {

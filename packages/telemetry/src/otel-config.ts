@@ -1,4 +1,4 @@
-/** The kernel's OpenTelemetry trace settings (the standard OTEL_* variables are read by `@actorwire/config`). */
+/** The kernel's OpenTelemetry trace settings (`@actorwire/config` reads them from the standard OTEL_* variables). */
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 
