@@ -17,10 +17,10 @@ export { LogLimiter } from '@actorwire/telemetry';
 export {
   InputGuard, InputRefused, MAX_JSON_DEPTH, parseUntrustedJson, checkUntrustedText, isPlainObject, readBoundedBody,
   type InputLimits, type InputRefusal, type InputGuardSink,
-} from './util/inputs.js';
+} from '@actorwire/inputs';
 export { HookFailure } from './registries/hooks.js';
 export { readJsonBody } from './server/json-body.js';
 export { compilePattern } from './registries/topics.js';
 export { streamPositionSchema } from './broker/stream-position.js';
-export { createAjv, describeErrors } from './util/validation.js';
+export { createAjv, describeErrors } from '@actorwire/inputs';
 export type * from './types.js';

@@ -40,7 +40,7 @@ import { KernelMetrics } from './telemetry/metrics.js';
 import { createTracing, type Tracing, createLogger, LogLimiter } from '@actorwire/telemetry';
 import { resolvePlugins, type ResolvedPlugin } from './plugin/resolve.js';
 import { KERNEL_VERSION } from './version.js';
-import { InputGuard, MAX_JSON_DEPTH, type InputGuardSink, type InputLimits } from './util/inputs.js';
+import { InputGuard, MAX_JSON_DEPTH, type InputGuardSink, type InputLimits } from '@actorwire/inputs';
 import type { ActorwireServices, AuthMode, Broker, Clock, ComponentHealth, PluginEntry, WsRouteOptions } from './types.js';
 
 export interface KernelOptions {

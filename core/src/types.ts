@@ -7,7 +7,7 @@ import type { Tracer, Meter } from '@opentelemetry/api';
 import type { JSONSchemaType, AnySchema } from 'ajv';
 import type { ActorwireConfig } from './config/schema.js';
 import type { ActorwireError } from './errors.js';
-import type { InputGuard, InputLimits } from './util/inputs.js';
+import type { InputGuard, InputLimits } from '@actorwire/inputs';
 
 export type Awaitable<T> = T | Promise<T>;
 export type JsonSchema = AnySchema | JSONSchemaType<unknown>;

@@ -1,6 +1,6 @@
 /** A partial configuration merged over the defaults and validated: what `createKernel` runs on. */
 import { KernelError, KernelErrors } from '../errors.js';
-import { createAjv } from '../util/validation.js';
+import { createAjv } from '@actorwire/inputs';
 import { configSchema, defaultConfig, type ActorwireConfig } from './schema.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };

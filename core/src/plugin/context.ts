@@ -14,7 +14,7 @@ import type { Routes } from '../registries/routes.js';
 import type { Services } from '../registries/services.js';
 import type { Topics } from '../registries/topics.js';
 import type { Dialects } from '../registries/dialects.js';
-import type { InputGuard, InputLimits } from '../util/inputs.js';
+import type { InputGuard, InputLimits } from '@actorwire/inputs';
 import type {
   Bus, ComponentHealth, Plugin, PluginContext, SessionRegistry, TopicRegistry,
 } from '../types.js';

@@ -4,7 +4,7 @@
  */
 import semver from 'semver';
 import { KernelError, KernelErrors } from '../errors.js';
-import { createAjv, describeErrors } from '../util/validation.js';
+import { createAjv, describeErrors } from '@actorwire/inputs';
 import type { Plugin, PluginEntry } from '../types.js';
 import { isPlugin } from './define.js';
 import { KERNEL_SERVICES } from '../registries/services.js';

@@ -6,7 +6,7 @@ import type { FastHistogram } from '@actorwire/telemetry';
 import type { ValidateFunction } from 'ajv';
 import { KernelError, KernelErrors } from '../errors.js';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
-import { createAjv } from '../util/validation.js';
+import { createAjv } from '@actorwire/inputs';
 import type { AliasNormalizer, InboundMessage, MessageDefinition, MessageRegistry } from '../types.js';
 
 export interface CompiledMessage {

@@ -3,7 +3,7 @@
  * public API (and its type declarations) does not depend on the HTTP layer's internals.
  */
 import { ActorwireError } from '../errors.js';
-import { InputRefused, parseUntrustedJson } from '../util/inputs.js';
+import { InputRefused, parseUntrustedJson } from '@actorwire/inputs';
 import type { HttpRequest } from '../types.js';
 
 /**

@@ -13,8 +13,7 @@ import type { HookRegistry } from '../registries/hooks.js';
 import type { Messages, CompiledMessage } from '../registries/messages.js';
 import type { WebSocketConfig } from '../config/schema.js';
 import type { Clock, Frame, InboundMessage, MessageContext } from '../types.js';
-import { describeErrors } from '../util/validation.js';
-import { MAX_JSON_DEPTH, nestedDeeperThan } from '../util/inputs.js';
+import { describeErrors, MAX_JSON_DEPTH, nestedDeeperThan } from '@actorwire/inputs';
 import type { SessionImpl } from './session.js';
 
 export interface InboundDeps {
