@@ -11,7 +11,7 @@ export {
 export { resolveConfig, checkConfig, deepMerge, type DeepPartial } from './config/check.js';
 export { OTLP_PROTOCOLS, SAMPLERS, tracesUrl, type OtelConfig, type OtlpProtocol, type SamplerName } from '@actorwire/telemetry';
 export { defaultConfig, type ActorwireConfig, type WebSocketConfig, type RateLimitConfig } from './config/schema.js';
-export { TimerWheel, ManualClock, type TimerClock, type WheelTimer } from './sessions/timer-wheel.js';
+export { TimerWheel, ManualClock, type TimerClock, type WheelTimer } from '@actorwire/actors';
 export { readClaim, claimAsId, hasAnyRole } from './util/identity.js';
 export { LogLimiter } from '@actorwire/telemetry';
 export {

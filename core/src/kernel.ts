@@ -28,9 +28,8 @@ import { Routes } from './registries/routes.js';
 import { LocalPresence } from './sessions/presence.js';
 import { Sessions } from './sessions/registry.js';
 import { createInboundPipeline } from './sessions/inbound.js';
-import { SessionRuntime } from './sessions/session-actor.js';
 import { createSessionMachine, type SessionHost } from './sessions/machine.js';
-import { TimerWheel } from './sessions/timer-wheel.js';
+import { MachineRuntime, TimerWheel } from '@actorwire/actors';
 import { createHttpServer, mountHttpRoutes } from './server/http-server.js';
 import { mountWsRoutes } from './server/ws-server.js';
 import { Dialects } from './registries/dialects.js';
@@ -137,7 +136,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     pongWait: config.websocket.pongWait,
     maxSubscriptions: config.websocket.maxSubscriptionsPerConnection,
   });
-  const sessionRuntime = new SessionRuntime(sessionMachine, wheel, config.websocket.maxSubscriptionsPerConnection);
+  const sessionRuntime = new MachineRuntime(sessionMachine, wheel);
   sessionRuntime.onError = (err) => logger.error({ err }, 'session action failed');
 
   const container = createContainer<ActorwireServices>({ injectionMode: InjectionMode.PROXY, strict: true });

@@ -1,7 +1,7 @@
 /**
  * The session runtime held against XState itself. The same scripted lifetimes run through
  * `createActor(machine, { clock: new SimulatedClock() })` — XState's own interpreter — and through
- * `SessionActor` on one shared `SessionRuntime` (start plans, transition plans, the timer wheel),
+ * `MachineActor` on one shared `MachineRuntime` (start plans, transition plans, the timer wheel),
  * and after every step both must show the same state value, status, context, pending delayed
  * events (type and due time) and the same calls to the host, in the same order.
  *
@@ -13,8 +13,7 @@
 import t from 'tap';
 import { assign, createActor, setup, SimulatedClock, type AnyActorRef } from 'xstate';
 import { createSessionMachine, type SessionEvent, type SessionHost, type SessionMachine, type SessionMachineInput } from '../src/sessions/machine.js';
-import { SessionActor, SessionRuntime } from '../src/sessions/session-actor.js';
-import { ManualClock } from '../src/sessions/timer-wheel.js';
+import { MachineActor, MachineRuntime, ManualClock } from '@actorwire/actors';
 import type { ActorwireError } from '../src/errors.js';
 
 const T0 = 1_000_000;
@@ -100,19 +99,19 @@ function xstateWorld(make: MachineFactory): World {
   };
 }
 
-/** SessionActors on one SessionRuntime (plans on) and a 1 ms wheel. */
-function runtimeWorld(make: MachineFactory): World & { runtime: SessionRuntime } {
+/** SessionActors on one MachineRuntime (plans on) and a 1 ms wheel. */
+function runtimeWorld(make: MachineFactory): World & { runtime: MachineRuntime } {
   const clock = new ManualClock({ resolution: 1, start: T0 });
   const host = new Host(() => clock.now());
-  const runtime = new SessionRuntime(make(host), clock);
+  const runtime = new MachineRuntime(make(host), clock);
   runtime.onError = (err) => { throw err; };
-  const actors = new Map<string, SessionActor>();
+  const actors = new Map<string, MachineActor>();
   return {
     host,
     runtime,
     start(input) {
       host.touch(input.sessionId);
-      const actor = new SessionActor(runtime);
+      const actor = new MachineActor(runtime);
       actors.set(input.sessionId, actor);
       actor.start(input);
     },
@@ -133,7 +132,7 @@ type Step =
   | { touch: string };
 
 /** Run `steps` in both worlds, comparing every started session and the host's log after each. */
-function conform(t: Pick<typeof import('tap').default, 'same'>, name: string, make: MachineFactory, steps: Step[]): { runtime: SessionRuntime } {
+function conform(t: Pick<typeof import('tap').default, 'same'>, name: string, make: MachineFactory, steps: Step[]): { runtime: MachineRuntime } {
   const x = xstateWorld(make);
   const r = runtimeWorld(make);
   const ids: string[] = [];

@@ -4,8 +4,7 @@
  */
 import t from 'tap';
 import { createSessionMachine, type SessionHost, type SessionMachineInput } from '../src/sessions/machine.js';
-import { SessionActor, SessionRuntime } from '../src/sessions/session-actor.js';
-import { ManualClock } from '../src/sessions/timer-wheel.js';
+import { MachineActor, MachineRuntime, ManualClock } from '@actorwire/actors';
 import type { ActorwireError } from '../src/errors.js';
 
 const timing = { authTimeout: 1_000, pingInterval: 5_000, pongWait: 8_000, maxSubscriptions: 2 };
@@ -30,10 +29,10 @@ class RecordingHost implements SessionHost {
 function setupMachine(input: Partial<SessionMachineInput> = {}) {
   const clock = new ManualClock({ resolution: 100, start: 1_000_000 });
   const host = new RecordingHost(clock);
-  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
+  const runtime = new MachineRuntime(createSessionMachine(host, timing), clock);
   const errors: unknown[] = [];
   runtime.onError = (err) => errors.push(err);
-  const actor = new SessionActor(runtime);
+  const actor = new MachineActor(runtime);
   host.touch('s1');
   actor.start({ sessionId: 's1', authRequired: false, authenticated: false, ...input });
   actor.send({ type: 'OPEN' });
@@ -163,9 +162,9 @@ t.test('the snapshot is plain data: it serialises and names its state', async (t
 t.test('the shared scheduler: many sessions, each close cancels only its own timers', async (t) => {
   const clock = new ManualClock({ resolution: 100, start: 0 });
   const host = new RecordingHost(clock);
-  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
+  const runtime = new MachineRuntime(createSessionMachine(host, timing), clock);
   const actors = Array.from({ length: 1_000 }, (_, i) => {
-    const a = new SessionActor(runtime);
+    const a = new MachineActor(runtime);
     host.touch(`s${i}`);
     a.start({ sessionId: `s${i}`, authRequired: false, authenticated: true, expiresAt: 60_000 });
     a.send({ type: 'OPEN' });
@@ -215,8 +214,8 @@ t.test('a failing action is reported to the runtime and the actor carries on', a
 t.test('events before start and after the final state are ignored', async (t) => {
   const clock = new ManualClock({ resolution: 100, start: 0 });
   const host = new RecordingHost(clock);
-  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
-  const actor = new SessionActor(runtime);
+  const runtime = new MachineRuntime(createSessionMachine(host, timing), clock);
+  const actor = new MachineActor(runtime);
   actor.send({ type: 'OPEN' });
   t.throws(() => actor.getSnapshot(), /not started/);
   actor.start({ sessionId: 'a', authRequired: false, authenticated: false });
@@ -233,9 +232,9 @@ t.test('events before start and after the final state are ignored', async (t) =>
 t.test('opened at start: past connecting in the start transition, each region where the input puts it', async (t) => {
   const clock = new ManualClock({ resolution: 100, start: 1_000_000 });
   const host = new RecordingHost(clock);
-  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
+  const runtime = new MachineRuntime(createSessionMachine(host, timing), clock);
   const start = (input: Partial<SessionMachineInput>) => {
-    const a = new SessionActor(runtime);
+    const a = new MachineActor(runtime);
     a.start({ sessionId: 'x', authRequired: false, authenticated: false, opened: true, ...input });
     return a;
   };
@@ -260,17 +259,17 @@ t.test('a replayed start is XState\'s start: same state, context, timers and beh
     const name = JSON.stringify({ opened, authRequired, authenticated, expiring });
     const clock = new ManualClock({ resolution: 100, start: 1_000_000 });
     const host = new RecordingHost(clock);
-    const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
+    const runtime = new MachineRuntime(createSessionMachine(host, timing), clock);
     const input = (id: string): SessionMachineInput => ({ sessionId: id, authRequired, authenticated, opened, ...(expiring ? { expiresAt: 1_004_000 } : {}) });
-    const computed = new SessionActor(runtime);
+    const computed = new MachineActor(runtime);
     host.touch('a');
     computed.start(input('a'));
-    const replayed = new SessionActor(runtime);
+    const replayed = new MachineActor(runtime);
     host.touch('b');
     replayed.start(input('b'));
     t.equal(runtime.starts.computed, 1, `${name}: XState computed the first start`);
     t.equal(runtime.starts.replayed, 1, `${name}: the second was replayed`);
-    const view = (a: SessionActor) => {
+    const view = (a: MachineActor) => {
       const p = a.getPersistedSnapshot() as { value: unknown; context: Record<string, unknown>; status: string };
       return { value: p.value, status: p.status, context: { ...p.context, sessionId: 'x' }, timers: a.pendingTimers };
     };
@@ -297,7 +296,7 @@ t.test('a replayed start is XState\'s start: same state, context, timers and beh
 t.test('a start whose actions a plan cannot describe is never replayed', async (t) => {
   const clock = new ManualClock({ resolution: 100, start: 0 });
   const host = new RecordingHost(clock);
-  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
+  const runtime = new MachineRuntime(createSessionMachine(host, timing), clock);
   const input: SessionMachineInput = { sessionId: 'z', authRequired: false, authenticated: false, opened: true };
   const [snapshot, actions] = runtime.computeInitial(input);
   const planOf = (runtime as unknown as { planOf: (s: unknown, a: unknown[], i: unknown) => unknown }).planOf.bind(runtime);
@@ -308,19 +307,19 @@ t.test('a start whose actions a plan cannot describe is never replayed', async (
   t.equal(planOf({ ...snapshot, status: 'done' }, actions, input), null, 'a start that ended the actor: not plannable');
   // A start no plan can describe is not kept: every later one like it goes through XState.
   (runtime as unknown as { planOf: () => null }).planOf = () => null;
-  new SessionActor(runtime).start(input);
-  new SessionActor(runtime).start(input);
+  new MachineActor(runtime).start(input);
+  new MachineActor(runtime).start(input);
   t.same(runtime.starts, { computed: 3, replayed: 0 });
 });
 
 t.test('starts are replayed on a clock that moves (delays read the clock)', async (t) => {
   const clock = new ManualClock({ resolution: 100, start: 0 });
   const host = new RecordingHost(clock);
-  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock);
+  const runtime = new MachineRuntime(createSessionMachine(host, timing), clock);
   // The host's activity clock runs ahead of the wheel while the start is computed, as real time does.
   let skew = 0;
   host.lastActivity = () => clock.now() - (skew += 3);
-  for (let i = 0; i < 3; i++) new SessionActor(runtime).start({ sessionId: `s${i}`, authRequired: false, authenticated: true, opened: true });
+  for (let i = 0; i < 3; i++) new MachineActor(runtime).start({ sessionId: `s${i}`, authRequired: false, authenticated: true, opened: true });
   t.same(runtime.starts, { computed: 1, replayed: 2 });
 });
 
@@ -329,10 +328,10 @@ t.test('planned transitions and shared configurations behave exactly as XState a
   const run = (plans: boolean) => {
     const clock = new ManualClock({ resolution: 100, start: 1_000_000 });
     const host = new RecordingHost(clock);
-    const runtime = new SessionRuntime(createSessionMachine(host, timing), clock, timing.maxSubscriptions, plans);
+    const runtime = new MachineRuntime(createSessionMachine(host, timing), clock, plans);
     const trace: unknown[] = [];
     const actors = Array.from({ length: 6 }, (_, i) => {
-      const a = new SessionActor(runtime);
+      const a = new MachineActor(runtime);
       host.touch(`s${i}`);
       a.start({ sessionId: `s${i}`, authRequired: i % 3 === 2, authenticated: i % 3 !== 2, opened: true, ...(i % 2 ? { expiresAt: 1_009_000 } : {}) });
       return a;
@@ -371,9 +370,9 @@ t.test('planned transitions and shared configurations behave exactly as XState a
 t.test('sessions in the same state share its configuration; a guarded transition is never planned', async (t) => {
   const clock = new ManualClock({ resolution: 100, start: 0 });
   const host = new RecordingHost(clock);
-  const runtime = new SessionRuntime(createSessionMachine(host, timing), clock, 2);
+  const runtime = new MachineRuntime(createSessionMachine(host, timing), clock);
   const actors = Array.from({ length: 3 }, (_, i) => {
-    const a = new SessionActor(runtime);
+    const a = new MachineActor(runtime);
     host.touch(`s${i}`);
     a.start({ sessionId: `s${i}`, authRequired: false, authenticated: true, opened: true });
     return a;

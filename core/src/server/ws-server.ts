@@ -18,7 +18,8 @@ import type { Sessions } from '../sessions/registry.js';
 import { SessionImpl, type SessionEnv } from '../sessions/session.js';
 import type { Topics } from '../registries/topics.js';
 import type { AuthMode, Clock, Dialect, Frame, WsRouteOptions } from '../types.js';
-import type { SessionRuntime } from '../sessions/session-actor.js';
+import type { MachineRuntime } from '@actorwire/actors';
+import type { SessionMachine } from '../sessions/machine.js';
 import type { KernelMetrics } from '../telemetry/metrics.js';
 import { Admission } from './admission.js';
 import { CorkAnchor, corkEpilogueBug } from './cork-anchor.js';
@@ -46,7 +47,7 @@ export interface WsServerDeps {
   draining(): boolean;
   broadcastTopic: string;
   /** Root actor whose system every session actor shares. */
-  sessionRuntime: SessionRuntime;
+  sessionRuntime: MachineRuntime<SessionMachine>;
   /** The kernel clock: activity stamps are compared against the session timers on it. */
   clock: Clock;
   dialects: Dialects;
@@ -127,6 +128,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
     const authMode = deps.authMode(options);
     const sessionEnv: SessionEnv = {
       runtime: deps.sessionRuntime,
+      maxSubscriptions: ws.maxSubscriptionsPerConnection,
       authRequired: authMode === 'required',
       maxBackpressure: ws.maxBackpressure,
       closeSlowConsumers: ws.slowConsumer === 'close',

@@ -17,7 +17,7 @@
  * region is entered at `expiring` or `unbounded` directly rather than through an eventless choice.
  *
  * Deadlines are XState delayed transitions (`after`), scheduled on the kernel's shared timer
- * wheel (see session-actor.ts). The machine is never on the data path (the hot-path rule):
+ * wheel (`@actorwire/actors`). The machine is never on the data path (the hot-path rule):
  * inbound frames only stamp the session's last-activity time, which the heartbeat reads when
  * its timer fires; data messages read the actor's state, they send it no event.
  *

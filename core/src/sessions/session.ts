@@ -6,7 +6,8 @@ import type { WebSocket } from '#uws';
 import { CloseCodes, ActorwireError } from '../errors.js';
 import type { Dialect, Frame, Identity, Session, SessionPhase } from '../types.js';
 import type { SessionEvent } from './machine.js';
-import { SessionActor, type SessionRuntime } from './session-actor.js';
+import { MachineActor, type MachineRuntime } from '@actorwire/actors';
+import type { SessionMachine } from './machine.js';
 
 /**
  * What every session of one route shares. One object per route, not per connection: closures
@@ -14,8 +15,10 @@ import { SessionActor, type SessionRuntime } from './session-actor.js';
  * fresh function into a dictionary-mode object), and there are tens of thousands of sessions.
  */
 export interface SessionEnv {
-  /** The kernel's session machine, wheel and actor scope (see session-actor.ts). */
-  runtime: SessionRuntime;
+  /** The kernel's session machine, wheel and actor scope (`@actorwire/actors`). */
+  runtime: MachineRuntime<SessionMachine>;
+  /** The per-connection subscription limit (0: none): the actor hears only of counts that cross it. */
+  maxSubscriptions: number;
   authRequired: boolean;
   maxBackpressure: number;
   closeSlowConsumers: boolean;
@@ -80,7 +83,7 @@ export class SessionImpl implements Session {
   opened: Promise<void> | undefined;
   /** Close code and reason as the socket reported them. */
   closeInfo: { code: number; reason: string } | undefined;
-  readonly actor: SessionActor;
+  readonly actor: MachineActor<SessionMachine>;
   private readonly ws: WebSocket<unknown>;
   private topicSet: Set<string> | undefined;
   private dataMap: Map<string, unknown> | undefined;
@@ -103,7 +106,7 @@ export class SessionImpl implements Session {
     if (init.data && init.data.size > 0) this.dataMap = init.data;
     if (init.dialect) this.wire = { dialect: init.dialect, topics: new Set() };
     this.traceLink = init.traceLink;
-    this.actor = new SessionActor(env.runtime);
+    this.actor = new MachineActor(env.runtime);
   }
 
   get dialect(): string | undefined {
@@ -163,7 +166,7 @@ export class SessionImpl implements Session {
    * per-connection limit (it decides open ⇄ full); a change that crosses nothing costs no event.
    */
   subscriptionsChanged(): void {
-    const max = this.env.runtime.maxSubscriptions;
+    const max = this.env.maxSubscriptions;
     if (max <= 0) return;
     const count = this.subscriptionCount;
     if ((count >= max) !== this.subscriptionsFull) this.dispatch({ type: 'SUBSCRIPTIONS_CHANGED', count });

@@ -1,5 +1,5 @@
 /**
- * One clock for every session timer. Timers are kept in buckets of `resolution` ms and fired
+ * One clock for every actor timer. Timers are kept in buckets of `resolution` ms and fired
  * by a single interval (or, in tests, by `advance`), so 10,000 sessions cost 10,000 small
  * entries and one Node timer instead of 10,000 Node timers.
  *
@@ -11,7 +11,10 @@
  * linked list through the timers themselves, so a timer is one object and no Set or array
  * entry, and removal is O(1).
  */
-import type { Clock } from '../types.js';
+/** What reads the time. */
+export interface Clock {
+  now(): number;
+}
 
 /** A timer on the wheel. Subclass it and implement `fire` to carry your own fields without a closure. */
 export abstract class WheelTimer {
@@ -31,7 +34,7 @@ class CallbackTimer extends WheelTimer {
   }
 }
 
-/** What schedules session timers: the time, and setTimeout/clearTimeout on the shared wheel. */
+/** What schedules timers: the time, and setTimeout/clearTimeout on the shared wheel. */
 export interface TimerClock extends Clock {
   setTimeout(fn: () => void, ms: number): WheelTimer;
   clearTimeout(timer: WheelTimer | undefined): void;
@@ -45,7 +48,7 @@ export class TimerWheel implements TimerClock {
   private size = 0;
 
   /** Called with what a timer callback threw; the other callbacks of the tick still run. */
-  onError: (err: unknown) => void = (err) => console.error('actorwire: a session timer failed', err);
+  onError: (err: unknown) => void = (err) => console.error('actorwire: a timer failed', err);
 
   constructor(
     readonly resolution: number,
@@ -138,9 +141,8 @@ export class TimerWheel implements TimerClock {
 }
 
 /**
- * A wheel on simulated time, for tests: nothing fires until `advance` moves the time on.
- * Pass it as `createKernel({ clock })` to drive heartbeats, auth deadlines and token expiry
- * of a real server without sleeping.
+ * A wheel on simulated time, for tests: nothing fires until `advance` moves the time on
+ * (`createKernel({ clock })` drives a real server's heartbeats, deadlines and expiry with it).
  */
 export class ManualClock extends TimerWheel {
   private readonly box: { t: number };

@@ -1,38 +1,28 @@
 /**
- * Session actors: each connection's lifecycle is a snapshot of the session machine, moved on
- * by XState's own transition function and run one event at a time, with its delayed events on
- * the kernel's shared timer wheel.
+ * Many actors of one XState machine, cheaply: each actor is a snapshot moved on by XState's own
+ * transition function, run one event at a time, with its delayed events on a shared timer wheel.
  *
- * Why not `createActor` per session: an XState actor carries a mailbox, observer sets, a
- * per-actor scope with its own closures and a registration in a system — about 2.1 KB before
- * its machine has any state, more than everything else a connection holds. The machine is the
- * same and so are its semantics (`machine.transition` is what an XState actor calls too):
- * events are processed in order, an event sent while one is being processed waits its turn,
- * delayed transitions (`after`) are scheduled and cancelled exactly as XState asks, and a
- * final state stops the actor. What is gone is per-session machinery: one scope serves every
- * session of a kernel, a pending delayed event is one small object, and an idle session is
- * its snapshot plus a few fields.
+ * Why not `createActor` per actor: an XState actor carries a mailbox, observer sets, a per-actor
+ * scope with its own closures and a registration in a system — about 2.1 KB before its machine
+ * has any state. The semantics are XState's (`machine.transition` is what an XState actor calls
+ * too): events in order, an event sent while one is processed waits its turn, `after` delays
+ * scheduled and cancelled as XState asks, a final state stops the actor. One scope serves every
+ * actor of a runtime; an idle actor is its snapshot plus a few fields.
  *
- * Starting is the costliest transition (a connect enters the whole `ready` region), and most
- * sessions start the same way. So a start XState computed is kept as a plan: the snapshot it
- * reached, the delayed events it scheduled, and the guard trace — every guard XState evaluated on
- * the way, with its params and its answer. A later start replays a plan only if each guard of its
- * trace, evaluated again on the new session's context and input, answers the same: then XState
- * would have taken the same path. The replay is the same snapshot with the session's own context
- * (from the machine's own context factory) and the same delayed events with delays from the
- * machine's own delay functions. A start the plan cannot describe exactly (an action other than a
- * delayed raise, a context an action changed, a guard that saw anything but the initial context)
- * is never kept: such starts go through XState. Likewise a transition that depended on
- * nothing of the session's (no guard evaluated, context unchanged — SOCKET_CLOSED from `ready`)
- * is replayed from the plan of the first session that made it, and sessions in one state share
- * its configuration (see `next` and `intern`). core/test/session-conformance.test.ts holds the
- * runtime against `createActor` on scripted lifetimes, event for event.
+ * Starting is the costliest transition, and most actors start the same way. So a start XState
+ * computed is kept as a plan — the snapshot, the delayed events, and the guard trace (every guard
+ * evaluated on the way, its params and answer) — and replayed only when each traced guard, asked
+ * again on the new actor's context and input, answers the same. A start a plan cannot describe
+ * exactly (another action, a context an action changed, a guard that saw more than the initial
+ * context) always goes through XState. A transition that depended on nothing of the actor's (no
+ * guard, context unchanged) is replayed from the first actor's, and actors in one configuration
+ * share it (`next`, `intern`). The tests hold this against `createActor`, event for event.
  */
-import { createActor, type AnyActorScope } from 'xstate';
+import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventFrom, type EventObject, type InputFrom, type SnapshotFrom } from 'xstate';
 import { WheelTimer, type TimerWheel } from './timer-wheel.js';
-import type { SessionEvent, SessionMachine, SessionMachineInput } from './machine.js';
 
-type Snapshot = ReturnType<SessionMachine['getInitialSnapshot']>;
+type Snapshot = AnyMachineSnapshot;
+type AnyEvent = EventObject;
 
 /** What XState hands the executor for each action of a transition. */
 interface ExecutableAction {
@@ -43,7 +33,7 @@ interface ExecutableAction {
 }
 
 interface RaiseParams {
-  event: SessionEvent;
+  event: AnyEvent;
   id: string | undefined;
   delay: number | undefined;
 }
@@ -52,8 +42,8 @@ interface RaiseParams {
 class DelayedEvent extends WheelTimer {
   sibling: DelayedEvent | undefined = undefined;
   constructor(
-    readonly actor: SessionActor,
-    readonly event: SessionEvent,
+    readonly actor: MachineActor,
+    readonly event: AnyEvent,
     readonly id: string,
   ) {
     super();
@@ -65,7 +55,7 @@ class DelayedEvent extends WheelTimer {
 
 type GuardFn = (args: unknown, params: unknown) => boolean;
 type DelayFn = (args: { context: unknown; event: unknown; self: unknown; system: unknown }, params: unknown) => unknown;
-type ContextFactory = (args: { input: SessionMachineInput; self: unknown; spawn: unknown }) => Snapshot['context'];
+type ContextFactory = (args: { input: unknown; self: unknown; spawn: unknown }) => Snapshot['context'];
 
 /** A guard XState evaluated during a start: what it was asked, what it answered. */
 interface TracedGuard {
@@ -81,20 +71,20 @@ interface TracedGuard {
 interface StartPlan {
   guards: Omit<TracedGuard, 'context' | 'event'>[];
   snapshot: Snapshot;
-  delayed: { event: SessionEvent; id: string; delay: DelayFn }[];
+  delayed: { event: AnyEvent; id: string; delay: DelayFn }[];
 }
 
-/** Distinct start paths kept; the session machine has a handful, a machine with more computes the rest. */
+/** Distinct start paths kept; a machine with more computes the rest. */
 const MAX_START_PLANS = 32;
 
 const AFTER_PREFIX = 'xstate.after.';
 /** The event XState starts a machine with (its `input` is the actor's input). */
 const INIT_EVENT = 'xstate.init';
 
-/** One action of a transition plan, replayed with the session's own context and event. */
+/** One action of a transition plan, replayed with the actor's own context and event. */
 type PlannedAction =
   | { kind: 'cancel'; params: unknown }
-  | { kind: 'raise'; event: SessionEvent; id: string; delay: DelayFn }
+  | { kind: 'raise'; event: AnyEvent; id: string; delay: DelayFn }
   | { kind: 'exec'; type: string; exec: (info: unknown, params: unknown) => void };
 
 /** A transition XState made from one configuration on one event type, with no guard on the way. */
@@ -122,13 +112,13 @@ function onlyNamedGuards(node: { transitions: Map<string, { guard?: unknown }[]>
 }
 
 /**
- * What every session actor of one kernel shares: the machine, the wheel, and the one actor
- * scope XState resolves transitions against.
+ * What every actor of one machine shares: the machine, the wheel, and the one actor scope XState
+ * resolves transitions against.
  */
-export class SessionRuntime {
+export class MachineRuntime<M extends AnyStateMachine = AnyStateMachine> {
   /** Where a failing action is reported; the actor carries on with its next event. */
-  onError: (err: unknown) => void = (err) => console.error('actorwire: a session action failed', err);
-  readonly scope: AnyActorScope;
+  onError: (err: unknown) => void = (err) => console.error('actorwire: an actor action failed', err);
+  private scopeOf: AnyActorScope | undefined = undefined;
   private collected: ExecutableAction[] = [];
   /** Starts XState computed, each replayable where its guard trace answers the same. */
   private readonly startPlans: StartPlan[] = [];
@@ -138,20 +128,18 @@ export class SessionRuntime {
   readonly starts = { replayed: 0, computed: 0 };
   /** Per configuration (a canonical `_nodes` array, see `intern`) and event type. */
   private readonly transitionPlans = new Map<object, Map<string, TransitionPlan | null>>();
-  /** One snapshot per configuration (by state node ids): whose `_nodes`, value and tags every session in it shares. */
+  /** One snapshot per configuration (by state node ids): whose `_nodes`, value and tags every actor in it shares. */
   private readonly configurations = new Map<string, Snapshot>();
   /** Transitions answered from a plan / by XState. */
   readonly transitions = { replayed: 0, computed: 0 };
   /** Guards evaluated so far: a transition during which this moved is never planned. */
   private guardCalls = 0;
-  readonly machine: SessionMachine;
+  readonly machine: M;
   private readonly planning: boolean;
 
   constructor(
-    machine: SessionMachine,
+    machine: M,
     readonly wheel: TimerWheel,
-    /** The machine's per-connection subscription limit (0: none), so sessions send only the counts that cross it. */
-    readonly maxSubscriptions = 0,
     /** Replay starts and transitions from plans (false: every one through XState, for comparison). */
     plans = true,
   ) {
@@ -168,15 +156,22 @@ export class SessionRuntime {
         return result;
       };
     }
-    this.machine = machine.provide({ guards: counted } as Parameters<SessionMachine['provide']>[0]) as SessionMachine;
+    this.machine = machine.provide({ guards: counted } as never) as M;
     this.planning = plans && onlyNamedGuards(this.machine.root as unknown as Parameters<typeof onlyNamedGuards>[0]);
-    // `self` is only read by actions that spawn or message other actors, which the session
-    // machine has none of; an unstarted actor stands in, as in XState's own pure `transition`.
-    const self = createActor(this.machine, { input: { sessionId: '', authRequired: false, authenticated: false } });
+  }
+
+  /**
+   * The scope every transition is resolved against, made with the first actor's input. `self` is
+   * only read by actions that spawn or message other actors (not supported here); an unstarted
+   * actor stands in, as in XState's own pure `transition`.
+   */
+  private scopeFor(input: unknown): AnyActorScope {
+    if (this.scopeOf !== undefined) return this.scopeOf;
+    const self = createActor(this.machine as AnyStateMachine, { input } as never);
     const runtime = this;
-    this.scope = {
+    this.scopeOf = {
       self,
-      id: 'session',
+      id: 'actor',
       sessionId: '',
       logger: () => {},
       defer: (fn: () => void) => fn(),
@@ -187,10 +182,20 @@ export class SessionRuntime {
         runtime.collected.push(action);
       },
     } as unknown as AnyActorScope;
+    return this.scopeOf;
+  }
+
+  private get scope(): AnyActorScope {
+    return this.scopeOf!;
   }
 
   /** The initial snapshot for `input`, and the actions its entry asks for. */
-  initial(input: SessionMachineInput): [Snapshot, ExecutableAction[]] {
+  initial(input: InputFrom<M>): [SnapshotFrom<M>, ExecutableAction[]] {
+    this.scopeFor(input);
+    return this.initialOf(input) as [SnapshotFrom<M>, ExecutableAction[]];
+  }
+
+  private initialOf(input: unknown): [Snapshot, ExecutableAction[]] {
     if (!this.planning) return this.computeInitial(input);
     const context = this.contextFor(input);
     if (context !== undefined) for (const plan of this.startPlans) if (this.takesPath(plan, context, input)) return this.replay(plan, input, context);
@@ -205,7 +210,8 @@ export class SessionRuntime {
   }
 
   /** XState's own start (what a plan is checked against); the guards it evaluates go into `trace`. */
-  computeInitial(input: SessionMachineInput, trace?: TracedGuard[]): [Snapshot, ExecutableAction[]] {
+  computeInitial(input: unknown, trace?: TracedGuard[]): [Snapshot, ExecutableAction[]] {
+    this.scopeFor(input);
     this.starts.computed++;
     const actions = (this.collected = []);
     this.trace = trace;
@@ -218,24 +224,24 @@ export class SessionRuntime {
   }
 
   /** Whether XState would take `plan`'s path for this start: every guard of its trace answers the same. */
-  private takesPath(plan: StartPlan, context: Snapshot['context'], input: SessionMachineInput): boolean {
+  private takesPath(plan: StartPlan, context: Snapshot['context'], input: unknown): boolean {
     if (plan.guards.length === 0) return true;
     const args = { context, event: { type: INIT_EVENT, input }, self: this.scope.self, system: this.scope.system };
     for (const g of plan.guards) if (g.guard(args, g.params) !== g.result) return false;
     return true;
   }
 
-  private contextFor(input: SessionMachineInput): Snapshot['context'] | undefined {
+  private contextFor(input: unknown): Snapshot['context'] | undefined {
     const factory = this.machine.config.context;
     return typeof factory === 'function' ? (factory as unknown as ContextFactory)({ input, self: this.scope.self, spawn: undefined }) : undefined;
   }
 
-  private delayArgs(context: unknown, input: SessionMachineInput) {
+  private delayArgs(context: unknown, input: unknown) {
     return { context, event: { type: INIT_EVENT, input }, self: this.scope.self, system: this.scope.system };
   }
 
   /** A plan for this start, or null when replaying could differ from XState in any way. */
-  private planOf(snapshot: Snapshot, actions: ExecutableAction[], input: SessionMachineInput, trace: TracedGuard[] = []): StartPlan | null {
+  private planOf(snapshot: Snapshot, actions: ExecutableAction[], input: unknown, trace: TracedGuard[] = []): StartPlan | null {
     if (snapshot.status !== 'active') return null;
     const context = this.contextFor(input);
     // An action that assigned to the context would be lost by a replay.
@@ -268,7 +274,7 @@ export class SessionRuntime {
     return { guards: trace.map(({ guard, params, result }) => ({ guard, params, result })), snapshot, delayed };
   }
 
-  private replay(plan: StartPlan, input: SessionMachineInput, context: Snapshot['context']): [Snapshot, ExecutableAction[]] {
+  private replay(plan: StartPlan, input: unknown, context: Snapshot['context']): [Snapshot, ExecutableAction[]] {
     this.starts.replayed++;
     // What XState's cloneMachineSnapshot does, minus recomputing the value and tags of a state
     // that is the same: snapshots are immutable, so they are shared.
@@ -285,12 +291,11 @@ export class SessionRuntime {
 
   /**
    * The snapshot after `event`, and the actions the transition asks for. A transition from a
-   * configuration sessions share (one a start plan made) is kept as a plan when nothing in it
-   * depended on the session: no guard was evaluated, the context did not change, and its actions
-   * are cancels, delayed raises and implementations without params. SOCKET_CLOSED from `ready`
-   * is such a transition, and every session makes it once.
+   * configuration actors share (one a start plan made) is kept as a plan when nothing in it
+   * depended on the actor: no guard was evaluated, the context did not change, and its actions
+   * are cancels, delayed raises and implementations without params.
    */
-  next(snapshot: Snapshot, event: SessionEvent): [Snapshot, ExecutableAction[]] {
+  next(snapshot: Snapshot, event: AnyEvent): [Snapshot, ExecutableAction[]] {
     const byEvent = this.planning ? this.transitionPlans.get(snapshot._nodes) : undefined;
     const plan = byEvent?.get(event.type);
     if (plan) return this.replayTransition(plan, snapshot, event);
@@ -305,7 +310,7 @@ export class SessionRuntime {
 
   /**
    * The snapshot with the configuration's shared `_nodes`, value and tags (snapshots are
-   * immutable): an idle session holds little more than its context, and transitions from it
+   * immutable): an idle actor holds little more than its context, and transitions from it
    * can be planned.
    */
   private intern(snapshot: Snapshot): Snapshot {
@@ -341,7 +346,7 @@ export class SessionRuntime {
     return { next, actions: planned };
   }
 
-  private replayTransition(plan: TransitionPlan, from: Snapshot, event: SessionEvent): [Snapshot, ExecutableAction[]] {
+  private replayTransition(plan: TransitionPlan, from: Snapshot, event: AnyEvent): [Snapshot, ExecutableAction[]] {
     this.transitions.replayed++;
     const context = from.context;
     const next = { ...plan.next, context } as Snapshot;
@@ -365,18 +370,18 @@ export class SessionRuntime {
   }
 }
 
-/** One session's lifecycle: its machine snapshot, its pending delayed events, its queue. */
-export class SessionActor {
+/** One actor: its machine snapshot, its pending delayed events, its queue. */
+export class MachineActor<M extends AnyStateMachine = AnyStateMachine> {
   private snapshot: Snapshot | undefined;
   private timers: DelayedEvent | undefined = undefined;
   /** Events sent while one is being processed (by the actions it runs), in order. */
-  private queue: SessionEvent[] | undefined = undefined;
+  private queue: AnyEvent[] | undefined = undefined;
   private processing = false;
 
-  constructor(private readonly runtime: SessionRuntime) {}
+  constructor(private readonly runtime: MachineRuntime<M>) {}
 
   /** Enter the initial state for `input` and run its entry actions. Only the first call counts. */
-  start(input: SessionMachineInput): void {
+  start(input: InputFrom<M>): void {
     if (this.snapshot !== undefined) return;
     this.run(() => {
       const [snapshot, actions] = this.runtime.initial(input);
@@ -386,7 +391,7 @@ export class SessionActor {
   }
 
   /** Process `event` now, or after the event being processed. Ignored before start and once the actor has stopped. */
-  send(event: SessionEvent): void {
+  send(event: EventFrom<M>): void {
     if (this.snapshot === undefined || this.snapshot.status !== 'active') return;
     if (this.processing) {
       (this.queue ??= []).push(event);
@@ -395,9 +400,9 @@ export class SessionActor {
     this.run(() => this.step(event));
   }
 
-  getSnapshot(): Snapshot {
-    if (this.snapshot === undefined) throw new Error('the session actor has not started');
-    return this.snapshot;
+  getSnapshot(): SnapshotFrom<M> {
+    if (this.snapshot === undefined) throw new Error('the actor has not started');
+    return this.snapshot as SnapshotFrom<M>;
   }
 
   /** The snapshot as plain data (what XState would persist). */
@@ -422,10 +427,10 @@ export class SessionActor {
   /** The wheel fired `timer`: forget it, then deliver its event. */
   delayedEventDue(timer: DelayedEvent): void {
     this.detach(timer.id);
-    this.send(timer.event);
+    this.send(timer.event as EventFrom<M>);
   }
 
-  private step(event: SessionEvent): void {
+  private step(event: AnyEvent): void {
     const [snapshot, actions] = this.runtime.next(this.snapshot!, event);
     this.snapshot = snapshot;
     this.execute(actions);
@@ -468,7 +473,7 @@ export class SessionActor {
     }
   }
 
-  private schedule(event: SessionEvent, id: string, delay: number): void {
+  private schedule(event: AnyEvent, id: string, delay: number): void {
     this.cancel(id);
     const timer = new DelayedEvent(this, event, id);
     timer.sibling = this.timers;
