@@ -7,10 +7,9 @@ export { loadPlugin, pluginEntry, type LoadPluginOptions } from './plugin/load.j
 export {
   ActorwireError, KernelError, KernelErrors, ProtocolErrors, CloseCodes, protocolError, isActorwireError, isKernelError,
   type ProtocolErrorCode, type CloseCode,
-} from './errors.js';
-export { resolveConfig, checkConfig, deepMerge, type DeepPartial } from './config/check.js';
+} from '@actorwire/errors';
+export { resolveConfig, checkConfig, deepMerge, defaultConfig, type DeepPartial, type ActorwireConfig, type WebSocketConfig, type RateLimitConfig } from '@actorwire/config';
 export { OTLP_PROTOCOLS, SAMPLERS, tracesUrl, type OtelConfig, type OtlpProtocol, type SamplerName } from '@actorwire/telemetry';
-export { defaultConfig, type ActorwireConfig, type WebSocketConfig, type RateLimitConfig } from './config/schema.js';
 export { TimerWheel, ManualClock, type TimerClock, type WheelTimer } from '@actorwire/actors';
 export { readClaim, claimAsId, hasAnyRole } from './util/identity.js';
 export { LogLimiter } from '@actorwire/telemetry';

@@ -5,8 +5,8 @@
 import type { Logger } from 'pino';
 import type { Tracer, Meter } from '@opentelemetry/api';
 import type { JSONSchemaType, AnySchema } from 'ajv';
-import type { ActorwireConfig } from './config/schema.js';
-import type { ActorwireError } from './errors.js';
+import type { ActorwireConfig } from '@actorwire/config';
+import type { ActorwireError } from '@actorwire/errors';
 import type { InputGuard, InputLimits } from '@actorwire/inputs';
 
 export type Awaitable<T> = T | Promise<T>;

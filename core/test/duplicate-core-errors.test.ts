@@ -7,7 +7,7 @@ import { definePlugin, isActorwireError, isKernelError, ActorwireError } from '.
 import { startTestServer } from '@actorwire/testing';
 
 // The same module loaded again under another URL is a distinct copy, with its own classes.
-const copy = (await import(`../src/errors.ts?copy=${Date.now()}`)) as typeof import('../src/errors.js');
+const copy = (await import(`../../packages/errors/src/index.ts?copy=${Date.now()}`)) as typeof import('@actorwire/errors');
 
 t.test('the copy is a different class, recognised by the brand', async (t) => {
   const foreign = copy.protocolError('FORBIDDEN');

@@ -14,7 +14,7 @@ import t from 'tap';
 import { assign, createActor, setup, SimulatedClock, type AnyActorRef } from 'xstate';
 import { createSessionMachine, type SessionEvent, type SessionHost, type SessionMachine, type SessionMachineInput } from '../src/sessions/machine.js';
 import { MachineActor, MachineRuntime, ManualClock } from '@actorwire/actors';
-import type { ActorwireError } from '../src/errors.js';
+import type { ActorwireError } from '@actorwire/errors';
 
 const T0 = 1_000_000;
 const timing = { authTimeout: 1_000, pingInterval: 5_000, pongWait: 8_000, maxSubscriptions: 2 };

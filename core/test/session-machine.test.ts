@@ -5,7 +5,7 @@
 import t from 'tap';
 import { createSessionMachine, type SessionHost, type SessionMachineInput } from '../src/sessions/machine.js';
 import { MachineActor, MachineRuntime, ManualClock } from '@actorwire/actors';
-import type { ActorwireError } from '../src/errors.js';
+import type { ActorwireError } from '@actorwire/errors';
 
 const timing = { authTimeout: 1_000, pingInterval: 5_000, pongWait: 8_000, maxSubscriptions: 2 };
 

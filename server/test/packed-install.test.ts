@@ -16,7 +16,7 @@ import { connect } from '@actorwire/testing';
 
 const run = promisify(execFile);
 const repo = resolve(fileURLToPath(import.meta.url), '../../..');
-const WORKSPACES = ['packages/telemetry', 'packages/inputs', 'packages/actors', 'core', 'client', 'packages/testing', 'packages/config', 'plugins/auth', 'plugins/rooms', 'plugins/redis-pubsub', 'plugins/kafka', 'plugins/snapshots', 'plugins/analytics', 'plugins/dialects', 'plugins/history', 'plugins/admin', 'server', 'examples/custom-plugin'];
+const WORKSPACES = ['packages/errors', 'packages/telemetry', 'packages/inputs', 'packages/actors', 'core', 'client', 'packages/testing', 'packages/config', 'plugins/auth', 'plugins/rooms', 'plugins/redis-pubsub', 'plugins/kafka', 'plugins/snapshots', 'plugins/analytics', 'plugins/dialects', 'plugins/history', 'plugins/admin', 'server', 'examples/custom-plugin'];
 
 t.setTimeout(300_000);
 

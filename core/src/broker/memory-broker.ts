@@ -5,7 +5,7 @@
  * so a join reads what was missed and joins in one turn: nothing published can fall between.
  */
 import { randomBytes } from 'node:crypto';
-import { protocolError, type ActorwireError } from '../errors.js';
+import { protocolError, type ActorwireError } from '@actorwire/errors';
 import type { Broker, Clock, ComponentHealth, Deliver, Frame, HistoryJoin, HistoryPage, HistoryQuery, KeptHistory, StreamPosition } from '../types.js';
 
 export const newEpoch = (): string => randomBytes(6).toString('hex');

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Meter, Tracer } from '@opentelemetry/api';
-import type { ActorwireConfig } from '../config/schema.js';
+import type { ActorwireConfig } from '@actorwire/config';
 import type { HookRegistry } from '../registries/hooks.js';
 import type { Messages } from '../registries/messages.js';
 import type { Policies } from '../registries/policies.js';

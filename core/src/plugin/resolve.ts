@@ -3,7 +3,7 @@
  * so a bad combination fails at startup with one error naming the plugin.
  */
 import semver from 'semver';
-import { KernelError, KernelErrors } from '../errors.js';
+import { KernelError, KernelErrors } from '@actorwire/errors';
 import { createAjv, describeErrors } from '@actorwire/inputs';
 import type { Plugin, PluginEntry } from '../types.js';
 import { isPlugin } from './define.js';

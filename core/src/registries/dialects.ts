@@ -10,7 +10,7 @@
  * one Map lookup per registered dialect and no allocation.
  */
 import type { TemplatedApp } from '#uws';
-import { KernelError, KernelErrors } from '../errors.js';
+import { KernelError, KernelErrors } from '@actorwire/errors';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import type { Dialect, DialectRegistry, Frame } from '../types.js';
 

@@ -14,7 +14,7 @@
  * See core/README.md "Hooks" for the table of hooks, their order and what each failure means.
  */
 import type { Logger } from 'pino';
-import { ActorwireError, KernelError, KernelErrors, isActorwireError } from '../errors.js';
+import { ActorwireError, KernelError, KernelErrors, isActorwireError } from '@actorwire/errors';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import { compilePattern } from './topics.js';
 import type { HookMap, HookName, HookScope, InboundMessage, Session, UpgradeRequest } from '../types.js';

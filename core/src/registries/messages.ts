@@ -4,7 +4,7 @@
  */
 import type { FastHistogram } from '@actorwire/telemetry';
 import type { ValidateFunction } from 'ajv';
-import { KernelError, KernelErrors } from '../errors.js';
+import { KernelError, KernelErrors } from '@actorwire/errors';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import { createAjv } from '@actorwire/inputs';
 import type { AliasNormalizer, InboundMessage, MessageDefinition, MessageRegistry } from '../types.js';

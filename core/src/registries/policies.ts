@@ -1,5 +1,5 @@
 /** Named authorization policies that topic definitions refer to. */
-import { KernelError, KernelErrors } from '../errors.js';
+import { KernelError, KernelErrors } from '@actorwire/errors';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import type { AuthorizeInput, AuthorizeResult, Policy, PolicyRegistry } from '../types.js';
 

@@ -2,7 +2,7 @@
  * What every registry shares: who registers (the owner: a plugin name or `kernel`) and the
  * seal that closes registration once the server starts.
  */
-import { KernelError, KernelErrors } from '../errors.js';
+import { KernelError, KernelErrors } from '@actorwire/errors';
 
 export const KERNEL_OWNER = 'kernel';
 

@@ -1,5 +1,5 @@
 /** HTTP and WebSocket routes declared by plugins (and the kernel), checked for duplicates. */
-import { KernelError, KernelErrors } from '../errors.js';
+import { KernelError, KernelErrors } from '@actorwire/errors';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import type { HttpHandler, HttpMethod, RouteRegistry, WsRouteOptions } from '../types.js';
 

@@ -4,7 +4,7 @@
  * view, which records the plugin as the owner. Reads are typed by `ActorwireServices`.
  */
 import { asFunction, asValue, type AwilixContainer } from 'awilix';
-import { KernelError, KernelErrors } from '../errors.js';
+import { KernelError, KernelErrors } from '@actorwire/errors';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import type { ActorwireServices, ServiceName, ServiceReader, ServiceRegistry } from '../types.js';
 

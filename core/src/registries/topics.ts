@@ -4,7 +4,7 @@
  * hooks, then — synchronously — limits again, recovery, uWS topic, membership, broker interest;
  * publishing through another: authorization, onPublish hooks, the bus or the broker's history.
  */
-import { KernelError, KernelErrors, isActorwireError, protocolError } from '../errors.js';
+import { KernelError, KernelErrors, isActorwireError, protocolError } from '@actorwire/errors';
 import { KERNEL_OWNER, who, type Seal } from './registration.js';
 import type { HookRegistry } from './hooks.js';
 import type { SessionImpl } from '../sessions/session.js';

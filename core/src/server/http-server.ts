@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, context as otelContext, trace, type Span } from '@opentelemetry/api';
 import type { RootSpans } from '@actorwire/telemetry';
 import type { Logger } from 'pino';
-import { isActorwireError } from '../errors.js';
+import { isActorwireError } from '@actorwire/errors';
 import type { HttpRoute } from '../registries/routes.js';
 import type { HttpRequest } from '../types.js';
 

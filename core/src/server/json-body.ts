@@ -2,7 +2,7 @@
  * Request-body helpers for plugin HTTP routes. Kept apart from the HTTP server module so the
  * public API (and its type declarations) does not depend on the HTTP layer's internals.
  */
-import { ActorwireError } from '../errors.js';
+import { ActorwireError } from '@actorwire/errors';
 import { InputRefused, parseUntrustedJson } from '@actorwire/inputs';
 import type { HttpRequest } from '../types.js';
 

@@ -8,10 +8,10 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context as otelContext, trace } from '@opentelemetry/api';
 import type { RootSpans, FastHistogram } from '@actorwire/telemetry';
 import type { Logger } from 'pino';
-import { CloseCodes, isActorwireError, protocolError, type ActorwireError } from '../errors.js';
+import { CloseCodes, isActorwireError, protocolError, type ActorwireError } from '@actorwire/errors';
 import type { HookRegistry } from '../registries/hooks.js';
 import type { Messages, CompiledMessage } from '../registries/messages.js';
-import type { WebSocketConfig } from '../config/schema.js';
+import type { WebSocketConfig } from '@actorwire/config';
 import type { Clock, Frame, InboundMessage, MessageContext } from '../types.js';
 import { describeErrors, MAX_JSON_DEPTH, nestedDeeperThan } from '@actorwire/inputs';
 import type { SessionImpl } from './session.js';

@@ -26,7 +26,7 @@
  * kernel, which finds the session by id.
  */
 import { assign, setup } from 'xstate';
-import { CloseCodes, protocolError, type ActorwireError } from '../errors.js';
+import { CloseCodes, protocolError, type ActorwireError } from '@actorwire/errors';
 
 /** What the machine asks of the server, for the session `id`. */
 export interface SessionHost {

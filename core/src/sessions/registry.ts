@@ -1,6 +1,6 @@
 /** Every live session of this instance, indexed by id and by user. */
 import type { Broker, Frame, Identity, Session, SessionRegistry } from '../types.js';
-import { protocolError } from '../errors.js';
+import { protocolError } from '@actorwire/errors';
 import type { HookRegistry } from '../registries/hooks.js';
 import type { SessionImpl } from './session.js';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { SpanContext } from '@opentelemetry/api';
 import type { Dialects } from '../registries/dialects.js';
 import type { WebSocket } from '#uws';
-import { CloseCodes, ActorwireError } from '../errors.js';
+import { CloseCodes, ActorwireError } from '@actorwire/errors';
 import type { Dialect, Frame, Identity, Session, SessionPhase } from '../types.js';
 import type { SessionEvent } from './machine.js';
 import { MachineActor, type MachineRuntime } from '@actorwire/actors';

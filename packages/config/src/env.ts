@@ -2,7 +2,7 @@
  * Typed readers of environment variables. Each throws a KernelError naming the variable,
  * so a bad value stops startup with a message an operator can act on.
  */
-import { KernelError, KernelErrors } from '@actorwire/core';
+import { KernelError, KernelErrors } from '@actorwire/errors';
 
 type Env = NodeJS.ProcessEnv;
 

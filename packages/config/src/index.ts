@@ -1,8 +1,11 @@
 /**
- * @actorwire/config — Actorwire's configuration from the environment and a config file. The kernel
- * takes a configuration object; this package is where the variables an operator sets become one,
- * and where plugins read their own variables with the same parsing and the same errors.
+ * @actorwire/config — Actorwire's configuration: its shape, defaults and validation, and reading
+ * it from the environment and a config file. The kernel takes a configuration object; this
+ * package is where the variables an operator sets become one, and where plugins read their own
+ * variables with the same parsing and the same errors.
  */
+export { defaultConfig, configSchema, type ActorwireConfig, type WebSocketConfig, type RateLimitConfig } from './schema.js';
+export { resolveConfig, checkConfig, deepMerge, type DeepPartial } from './check.js';
 export { loadConfig, configFromEnv, readConfigFile, effectiveEnv, type ConfigFile, type LoadConfigOptions } from './load.js';
 export { envNames } from './names.js';
 export { envString, envInt, envBool, envList, envPairs, envEnum, envUrl, envDuration, parseDuration } from './env.js';

@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { withCompatEnv } from './compat-env.js';
-import { KernelError, KernelErrors, checkConfig, deepMerge, defaultConfig, type ActorwireConfig, type DeepPartial } from '@actorwire/core';
+import { KernelError, KernelErrors } from '@actorwire/errors';
+import { checkConfig, deepMerge, type DeepPartial } from './check.js';
+import { defaultConfig, type ActorwireConfig } from './schema.js';
 import { envNames } from './names.js';
 import { envDuration, envEnum, envInt, envList, envString } from './env.js';
 import { withDeprecatedEnv } from './deprecated-env.js';

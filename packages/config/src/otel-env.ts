@@ -4,9 +4,9 @@
  * usual collector setup works unchanged. Unsupported values (the gRPC protocol, other exporters)
  * stop startup with the variable's name rather than being silently ignored.
  */
-import { KernelError, KernelErrors } from '@actorwire/core';
+import { KernelError, KernelErrors } from '@actorwire/errors';
 import { envDuration, envEnum, envString, envUrl } from './env.js';
-import { OTLP_PROTOCOLS, SAMPLERS, type OtelConfig } from '@actorwire/core';
+import { OTLP_PROTOCOLS, SAMPLERS, type OtelConfig } from '@actorwire/telemetry';
 
 type Env = Record<string, string | undefined>;
 

@@ -1,5 +1,5 @@
 /** A partial configuration merged over the defaults and validated: what `createKernel` runs on. */
-import { KernelError, KernelErrors } from '../errors.js';
+import { KernelError, KernelErrors } from '@actorwire/errors';
 import { createAjv } from '@actorwire/inputs';
 import { configSchema, defaultConfig, type ActorwireConfig } from './schema.js';
 

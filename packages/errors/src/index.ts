@@ -1,5 +1,5 @@
 /**
- * Typed errors with stable codes. Protocol codes reach clients verbatim (docs/protocol.md);
+ * @actorwire/errors — typed errors with stable codes. Protocol codes reach clients verbatim (docs/protocol.md);
  * kernel codes (WS_ERR_*) are raised at startup and never sent on the wire.
  */
 

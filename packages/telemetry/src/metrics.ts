@@ -7,7 +7,8 @@ import type { Meter } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { RuntimeMetrics, FastHistogramFamily, histogramsText, type FastHistogram } from '@actorwire/telemetry';
+import { RuntimeMetrics } from './runtime-metrics.js';
+import { FastHistogramFamily, histogramsText, type FastHistogram } from './fast-histogram.js';
 
 /** Seconds: 10 µs … 5 s (most handlers answer in tens of µs; a REST-backed one in ms). */
 const HANDLING_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
