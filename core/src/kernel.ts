@@ -118,6 +118,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   });
   const tracing: Tracing = createTracing(config.otel, instanceId);
   if (tracing.enabled) bus.traceWith(tracing.tracer);
+  bus.onListenerError = (err, topic) => logger.error({ err, topic }, 'bus listener failed');
   const health = new Map<string, { owner: string; check: HealthCheck }>();
   // One machine and one actor runtime for every session; the host finds sessions by id.
   const sessionHost: SessionHost = {
@@ -349,8 +350,8 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       try {
         await broker.start((topic, payload, frame) => bus.fanOut(topic, payload, frame), { history: topics.keepsHistory });
         // Every session is on the broadcast topic, and sessions join it without the topic
-        // registry: it is active for as long as the broker runs.
-        broker.topicActive?.(bus.broadcastTopic, undefined);
+        // registry: it is active for as long as the broker runs (so are the topics listened to).
+        bus.brokerRunning();
         logger.info({ broker: broker.name }, 'broker started');
       } catch (err) {
         // Local delivery works without the broker; it reports itself degraded.

@@ -336,6 +336,13 @@ export interface Bus {
   readonly broadcastTopic: string;
   /** Local subscribers of a topic on this instance (uWS native count). */
   localSubscribers(topic: string): number;
+  /**
+   * Hear every message of a server topic on this instance — published here or on any other
+   * (Socket.IO's `serverSideEmit`): how instances tell each other what sessions need not see.
+   * The topic starts with `$` (no session can join it); returns a function that stops listening.
+   * Payloads from other instances passed the broker's input guard; a listener that throws is logged.
+   */
+  listen(topic: string, listener: (payload: string) => void): () => void;
 }
 
 /* ---------------------------------------------------------------- history */

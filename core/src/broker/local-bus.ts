@@ -13,6 +13,11 @@ export interface BusStats {
 
 export class LocalBus implements Bus {
   private app: TemplatedApp | undefined;
+  /** Server-side listeners by `$` topic (`listen`). */
+  private readonly listeners = new Map<string, Set<(payload: string) => void>>();
+  /** Where a listener's throw goes; set by the kernel. */
+  onListenerError: (err: unknown, topic: string) => void = () => {};
+  private brokerStarted = false;
   /** `$` cannot appear in room names, so no client can subscribe to it as a room. */
   readonly broadcastTopic = '$broadcast';
 
@@ -69,6 +74,29 @@ export class LocalBus implements Bus {
     return carrier.traceparent;
   }
 
+  listen(topic: string, listener: (payload: string) => void): () => void {
+    if (!topic.startsWith('$') || topic === this.broadcastTopic) throw new TypeError(`bus.listen: ${JSON.stringify(topic)} is not a server topic (it starts with $ and is not ${this.broadcastTopic})`);
+    let set = this.listeners.get(topic);
+    if (set === undefined) {
+      this.listeners.set(topic, (set = new Set()));
+      if (this.brokerStarted) this.broker().topicActive?.(topic, undefined);
+    }
+    set.add(listener);
+    return () => {
+      if (!set.delete(listener) || set.size > 0 || this.listeners.get(topic) !== set) return;
+      this.listeners.delete(topic);
+      if (this.brokerStarted) this.broker().topicInactive?.(topic, undefined);
+    };
+  }
+
+  /** The broker runs: it carries the topics listened to so far (and later ones as they come). */
+  brokerRunning(): void {
+    this.brokerStarted = true;
+    const broker = this.broker();
+    broker.topicActive?.(this.broadcastTopic, undefined);
+    for (const topic of this.listeners.keys()) broker.topicActive?.(topic, undefined);
+  }
+
   localSubscribers(topic: string): number {
     const app = this.app;
     if (!app) return 0;
@@ -77,10 +105,23 @@ export class LocalBus implements Bus {
 
   /** Local fan-out only: what the broker delivers (`Deliver`). */
   fanOut(topic: string, payload: string, frame?: Frame): void {
+    if (this.listeners.size !== 0 && topic.charCodeAt(0) === 36 /* $ */) this.notify(topic, payload);
     const app = this.app;
     if (!app) return;
     if (this.tracer !== undefined && trace.getSpan(otelContext.active())?.isRecording()) return this.tracedFanOut(app, topic, payload, frame);
     this.deliverLocally(app, topic, payload, frame);
+  }
+
+  private notify(topic: string, payload: string): void {
+    const set = this.listeners.get(topic);
+    if (set === undefined) return;
+    for (const listener of set) {
+      try {
+        listener(payload);
+      } catch (err) {
+        this.onListenerError(err, topic);
+      }
+    }
   }
 
   /** A fan-out inside a sampled trace: its own span, with how many sockets it reached. */
