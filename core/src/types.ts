@@ -340,7 +340,8 @@ export interface Bus {
    * Hear every message of a server topic on this instance — published here or on any other
    * (Socket.IO's `serverSideEmit`): how instances tell each other what sessions need not see.
    * The topic starts with `$` (no session can join it); returns a function that stops listening.
-   * Payloads from other instances passed the broker's input guard; a listener that throws is logged.
+   * A payload is a frame's JSON, as published (`publish(topic, { type, … })`); from other instances
+   * it passed the broker's input guard. A listener that throws is logged.
    */
   listen(topic: string, listener: (payload: string) => void): () => void;
 }

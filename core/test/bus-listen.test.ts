@@ -28,16 +28,16 @@ t.test('a listener hears local and remote messages of its server topic, and only
   t.ok(broker.active.includes('$test:notices'), 'the broker carries the listened topic once it runs');
 
   const late = ctx.bus.listen('$test:notices', (p) => void heard.push(`late ${p}`));
-  ctx.bus.publishRaw('$test:notices', '{"n":1}');
-  broker.deliverRemote!('$test:notices', '{"n":2}');
-  t.same(heard, ['early {"n":1}', 'late {"n":1}', 'early {"n":2}', 'late {"n":2}'], 'local publishes and broker deliveries, in order, to every listener');
+  ctx.bus.publishRaw('$test:notices', '{"type":"n","n":1}');
+  broker.deliverRemote!('$test:notices', '{"type":"n","n":2}');
+  t.same(heard, ['early {"type":"n","n":1}', 'late {"type":"n","n":1}', 'early {"type":"n","n":2}', 'late {"type":"n","n":2}'], 'local publishes and broker deliveries, in order, to every listener');
   t.equal(failures.length, 2, 'the throwing listener ran each time, and did not stop the ones after it');
   t.equal(broker.published.filter((m) => m.topic === '$test:notices').length, 1, 'a local publish goes to the broker too');
 
   stopEarly();
   late();
   t.same(broker.inactive, [], 'still listened to (by the throwing listener): the broker keeps it');
-  ctx.bus.publishRaw('$test:notices', '{"n":3}');
+  ctx.bus.publishRaw('$test:notices', '{"type":"n","n":3}');
   t.equal(heard.length, 4, 'stopped listeners hear nothing more');
 
   t.throws(() => ctx.bus.listen('room-1', () => {}), /not a server topic/, 'a topic sessions could join is refused');

@@ -5,7 +5,7 @@
  * dashboards, once per distinct view. Shares the REST client and cache of plugin-snapshots.
  * See README.md.
  */
-import { definePlugin, packageInfo } from '@actorwire/core';
+import { definePlugin, packageInfo, type Session } from '@actorwire/core';
 import type {} from '@actorwire/plugin-kafka';
 import { EntityTable, SnapshotCache, UpstreamClient, UpstreamCredentials, Watchers, actionAsType, type Scoped } from '@actorwire/plugin-snapshots/upstream';
 import { Access, ROUTE, seatOf, upgradeCheck } from './access.js';
@@ -13,6 +13,7 @@ import { Commands } from './commands.js';
 import { Paths, ScopeTable, type Dashboard } from './dashboard.js';
 import { multiMap, optionsFromEnv, optionsSchema, type AnalyticsOptions } from './options.js';
 import { Refresher, type AnalyticsEvent } from './refresh.js';
+import { dashboardTopics } from './view-topics.js';
 
 export type { AnalyticsOptions } from './options.js';
 export type { AnalyticsEvent } from './refresh.js';
@@ -73,8 +74,17 @@ export default definePlugin<AnalyticsOptions>({
       },
       Date.now,
     );
-    // One dashboard per session: a `fetch` of another query replaces it.
-    const boards = new Watchers<Dashboard>(1);
+    // One dashboard per session: a `fetch` of another query replaces it. Its session follows the
+    // dashboard's topic, where re-queried answers are published.
+    const topics = dashboardTopics(entities, o.maxQueryParams);
+    const follow = (session: Session, topic: string, join: boolean) => {
+      const done = join ? ctx.topics.subscribe(session, topic, { skipAuthorization: true }) : ctx.topics.unsubscribe(session, topic);
+      void Promise.resolve(done).catch((err) => ctx.logger.warn({ err, session: session.id, topic }, 'dashboard topic (un)subscribe failed'));
+    };
+    const boards = new Watchers<Dashboard>(1, {
+      joined: (session, d) => follow(session, topics.topicOf(d), true),
+      left: (session, d) => follow(session, topics.topicOf(d), false),
+    });
     const accessOptions = {
       scopes, entities, paths,
       adminRoles: o.adminRoles, restaurantParam: o.restaurantParam, restaurantClaims: o.restaurantClaims,
@@ -94,7 +104,7 @@ export default definePlugin<AnalyticsOptions>({
     }
     const refresher = new Refresher(
       { window: o.refreshWindow, maxDelay: o.refreshMaxDelay, affects, restaurantParam: o.restaurantParam, restaurantFields: o.restaurantFields, credentials },
-      cache, boards, ctx.logger,
+      cache, topics, ctx, ctx.inputs('analytics-notices', { maxBytes: 1024 * 1024 }),
     );
 
     // Public dashboards need no token; restaurant and admin ones are refused before the upgrade without one.

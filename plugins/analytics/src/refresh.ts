@@ -1,16 +1,15 @@
 /**
- * Events re-query the dashboards they affect and push the answer to those dashboards' sessions
- * only. An event is about an entity (the Kafka topic it came on says which); the affects map
- * says which dashboard entities it touches (its own always); when the event names a restaurant,
- * dashboards filtered to another restaurant are left alone. Events are coalesced: a burst costs
- * one upstream call per distinct dashboard (scope, entity, query), however many sessions share it.
+ * Events re-query the dashboards they affect, and the answers are published to those dashboards'
+ * topics, reaching their sessions on every instance. An event is about an entity (the Kafka
+ * topic it came on says which); the affects map says which dashboard entities it touches (its own
+ * always); when the event names a restaurant, dashboards filtered to another restaurant are left
+ * alone. Events are coalesced on the instance that consumed them (`ViewRefresh`): a burst costs
+ * one upstream call per distinct dashboard (scope, entity, query) some session watches anywhere.
  */
-import type { PluginContext } from '@actorwire/core';
-import { ViewRefresh, readField, type ChangeRecord, type Scoped, type SnapshotCache, type UpstreamCredentials, type ViewRefreshCounts, type Watchers } from '@actorwire/plugin-snapshots/upstream';
+import type { InputGuard, PluginContext } from '@actorwire/core';
+import { ViewRefresh, readField, type ChangeRecord, type Scoped, type SnapshotCache, type UpstreamCredentials, type ViewRefreshCounts, type ViewTopics } from '@actorwire/plugin-snapshots/upstream';
 import { param, type Dashboard } from './dashboard.js';
 import { errorFrame, snapshotFrame } from './frames.js';
-
-type Logger = PluginContext['logger'];
 
 export interface AnalyticsEvent {
   /** The entity the event is about (`payments`, `tables`, …). */
@@ -32,21 +31,29 @@ export interface RefreshOptions {
 
 export class Refresher {
   readonly stats = { events: 0 };
-  private readonly refresh: ViewRefresh<Dashboard>;
+  private readonly refresh: ViewRefresh<Dashboard, AnalyticsEvent>;
 
   constructor(
     private readonly o: RefreshOptions,
     cache: SnapshotCache<Scoped<Dashboard>>,
-    private readonly boards: Watchers<Dashboard>,
-    logger: Logger,
+    topics: ViewTopics<Dashboard>,
+    ctx: Pick<PluginContext, 'bus' | 'services' | 'topics' | 'logger'>,
+    inputs: InputGuard,
   ) {
-    this.refresh = new ViewRefresh<Dashboard>({
+    this.refresh = new ViewRefresh<Dashboard, AnalyticsEvent>({
+      name: 'analytics',
+      ctx,
+      inputs,
       window: o.window,
       maxDelay: o.maxDelay,
       credentials: o.credentials,
       cache,
-      watchers: boards,
-      logger,
+      topics,
+      changes: {
+        key: (ev) => `${ev.entity}\u0000${ev.restaurantId ?? '*'}`,
+        touches: (d, ev) => this.touches(d, ev),
+        parse: parseEvent,
+      },
       frames: {
         snapshot: (d, snap) => snapshotFrame(d, snap, { action: 'update' }),
         error: (d, err) => errorFrame(d, err, { action: 'update' }),
@@ -56,7 +63,7 @@ export class Refresher {
     });
   }
 
-  /** Dashboards re-queried, snapshots pushed to sessions, failed re-queries. */
+  /** Dashboards re-queried, answers published, failed re-queries, events heard from other instances. */
   get counts(): ViewRefreshCounts {
     return this.refresh.counts;
   }
@@ -75,29 +82,27 @@ export class Refresher {
     return this.o.affects.get(entity) ?? new Set([entity]);
   }
 
-  record(ev: AnalyticsEvent): void {
-    this.stats.events++;
-    const touches = (d: Dashboard) => {
-      if (ev.restaurantId === undefined) return true;
-      const r = param(d, this.o.restaurantParam);
-      return r === undefined || r === ev.restaurantId;
-    };
-    for (const entity of this.affected(ev.entity)) {
-      for (const w of this.boards.of(entity)) if (touches(w.view)) this.refresh.mark(w.view);
-      // Cached answers the event touches are dropped now; watched ones are re-queried after the window.
-      this.refresh.invalidate((d) => d.entity === entity && touches(d));
-    }
-    this.refresh.schedule();
+  /** Does `ev` concern dashboard `d`: an affected entity, and the event's restaurant when both name one. */
+  touches(d: Dashboard, ev: AnalyticsEvent): boolean {
+    if (!this.affected(ev.entity).has(d.entity)) return false;
+    if (ev.restaurantId === undefined) return true;
+    const r = param(d, this.o.restaurantParam);
+    return r === undefined || r === ev.restaurantId;
   }
 
-  /** The event stream stopped: every session is told, once, that its dashboard may go stale. */
+  record(ev: AnalyticsEvent): void {
+    this.stats.events++;
+    this.refresh.record(ev);
+  }
+
+  /** The event stream stopped: this instance's sessions are told, once, that their dashboards may go stale. */
   paused(): void {
     this.refresh.paused();
   }
 
-  /** The event stream flows again: every watched dashboard is re-queried. */
+  /** The event stream flows again: this instance's dashboards are re-queried for their sessions. */
   resumed(): void {
-    this.refresh.resumed();
+    void this.refresh.resumed();
   }
 
   flush(): Promise<void> {
@@ -107,4 +112,14 @@ export class Refresher {
   idle(): Promise<void> {
     return this.refresh.idle();
   }
+}
+
+/** An event another instance reports: an entity, and a restaurant when it named one. */
+function parseEvent(raw: unknown): AnalyticsEvent | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const { entity, restaurantId } = raw as Record<string, unknown>;
+  if (typeof entity !== 'string' || entity.length === 0 || entity.length > 128) return undefined;
+  if (restaurantId === undefined) return { entity };
+  if (typeof restaurantId !== 'string' || restaurantId.length === 0 || restaurantId.length > 4096) return undefined;
+  return { entity, restaurantId };
 }

@@ -55,6 +55,10 @@ export interface ActionsDeps {
   maxQueryParams: number;
   credentials: UpstreamCredentials;
   logger: Logger;
+  /** Actions whose answer goes to every session of the section, on the section's `{entity}.{action}` topic. */
+  observable: ReadonlySet<string>;
+  /** The section's topic of a kind (`sectionTopic`). */
+  topicOf(entity: string, section: string, kind: string): string;
 }
 
 export class Actions {
@@ -151,7 +155,15 @@ export class Actions {
         query,
         snapshot: (kind, id) => this.snapshot(session, makeView(place.entity, place.section, kind, id, [...query] as Array<[string, string]>)),
       });
-      session.sendRaw(payloadFrame(action, place.entity, place.section, payload, { id: reqId, action }));
+      const frame = payloadFrame(action, place.entity, place.section, payload, { id: reqId, action });
+      if (!this.d.observable.has(action)) {
+        session.sendRaw(frame);
+        return;
+      }
+      // Every session of the section, on every instance, the asker among them (its `id` says which answer is its own).
+      const topic = this.d.topicOf(place.entity, place.section, action);
+      this.d.ctx.bus.publishRaw(topic, frame);
+      if (!session.topics.has(topic)) session.sendRaw(frame);
     } catch (err) {
       this.fail(session, place, err, { id: reqId, action });
     }

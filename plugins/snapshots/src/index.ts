@@ -4,7 +4,7 @@
  * through a single-flight TTL/LRU cache, and Kafka records that refresh exactly the views they
  * touch and push them to exactly their viewers. See README.md.
  */
-import { definePlugin, packageInfo, type Frame } from '@actorwire/core';
+import { definePlugin, packageInfo, protocolError, type Frame, type Session } from '@actorwire/core';
 import type {} from '@actorwire/plugin-kafka';
 import { Actions, placeOf, type ActionHandler } from './actions.js';
 import { actionAsType } from './entity-decode.js';
@@ -14,6 +14,8 @@ import { EntityTable } from './entities.js';
 import { Fetcher } from './fetcher.js';
 import { entityOfTopics, optionsFromEnv, optionsSchema, type SnapshotsOptions } from './options.js';
 import { Refresher, type Change } from './refresh.js';
+import { viewTopics } from './view-topics.js';
+import { makeView, readQuery } from './view.js';
 import { ROUTE_LIST, sectionTopic, upgradeCheck } from './routes.js';
 import { Watchers } from './watchers.js';
 import { UpstreamCredentials, type Scoped } from './credentials.js';
@@ -86,12 +88,26 @@ export default definePlugin<SnapshotsOptions>({
       },
       Date.now,
     );
-    const viewers = new Watchers<View>(o.maxViewsPerSession);
+    // A session watching a view is subscribed to the view's topic, where its refreshes are published.
+    const topics = viewTopics(entities, o.maxQueryParams);
+    const follow = (session: Session, topic: string, join: boolean) => {
+      const done = join ? ctx.topics.subscribe(session, topic, { skipAuthorization: true }) : ctx.topics.unsubscribe(session, topic);
+      void Promise.resolve(done).catch((err) => ctx.logger.warn({ err, session: session.id, topic }, 'view topic (un)subscribe failed'));
+    };
+    const viewers = new Watchers<View>(o.maxViewsPerSession, {
+      joined: (session, view) => follow(session, topics.topicOf(view), true),
+      left: (session, view) => follow(session, topics.topicOf(view), false),
+    });
     const refresher = new Refresher(
-      { refreshWindow: o.refreshWindow, refreshMaxDelay: Math.max(o.refreshWindow, o.refreshMaxDelay), sectionFields: o.sectionFields, idFields: o.idFields, credentials },
-      cache, viewers, ctx.logger,
+      { refreshWindow: o.refreshWindow, refreshMaxDelay: Math.max(o.refreshWindow, o.refreshMaxDelay), sectionFields: o.sectionFields, idFields: o.idFields, credentials, entities, topics },
+      cache, ctx, ctx.inputs('snapshots-notices', { maxBytes: 1024 * 1024 }),
     );
-    const actions = new Actions({ ctx, routes: ROUTE_LIST, entities, cache, viewers, maxQueryParams: o.maxQueryParams, credentials, logger: ctx.logger });
+    // The section's default view, which every session of the section follows (`passive`).
+    const passiveQuery = readQuery({ query: Object.fromEntries(new URLSearchParams(o.passiveQuery)) }, o.maxQueryParams);
+    const actions = new Actions({
+      ctx, routes: ROUTE_LIST, entities, cache, viewers, maxQueryParams: o.maxQueryParams, credentials, logger: ctx.logger,
+      observable: new Set(o.observableActions), topicOf: sectionTopic,
+    });
     actions.defineBuiltins();
 
     // The token is checked before the upgrade (the auth plugin reads `meta.lateAuth`) unless late auth is on.
@@ -102,8 +118,11 @@ export default definePlugin<SnapshotsOptions>({
     // Section topics are the server's to publish on: clients cannot join or publish to them.
     const refuse = () => false;
     ctx.topics.define('snapshots:*', { authorize: refuse, authorizePublish: refuse });
+    // A plain room named like an entity topic (`restaurants.snapshot`) would pass for the server's own frames.
+    const reserved = ({ topic }: { topic: string }) => protocolError('FORBIDDEN', `"${topic.slice(0, 128)}" is named like an entity topic of the snapshots plugin: it cannot be joined or published to as a room`);
+    for (const entity of entities.entities) ctx.topics.define(`${entity}.*`, { authorize: reserved, authorizePublish: reserved });
 
-    const kinds = [...BASE_KINDS, ...o.allowedActions.filter((a) => !BASE_KINDS.includes(a))];
+    const kinds = [...new Set([...BASE_KINDS, ...o.allowedActions, ...o.observableActions])];
     ctx.hooks.on('onUpgrade', upgradeCheck({ entities, defaultEntity: o.defaultEntity }));
     ctx.hooks.on('onOpen', async (session) => {
       const place = placeOf(session);
@@ -117,8 +136,9 @@ export default definePlugin<SnapshotsOptions>({
       await joinSection(session, place.entity, place.section);
     });
     ctx.hooks.on('onDisconnect', (session) => viewers.forget(session));
-    async function joinSection(session: Parameters<typeof placeOf>[0], entity: string, section: string): Promise<void> {
+    async function joinSection(session: Session, entity: string, section: string): Promise<void> {
       for (const kind of kinds) await ctx.topics.subscribe(session, sectionTopic(entity, section, kind), { skipAuthorization: true });
+      if (o.passive) await ctx.topics.subscribe(session, topics.topicOf(makeView(entity, section, 'list', undefined, [...passiveQuery])), { skipAuthorization: true });
     }
 
     const entityOf = entityOfTopics(o.entityTopics);
@@ -170,12 +190,13 @@ export default definePlugin<SnapshotsOptions>({
     ctx.meter.createObservableCounter('actorwire_snapshots_upstream_errors', { description: 'Failed upstream REST calls, by code' }).addCallback((r) => {
       for (const [code, n] of upstream.errors) r.observe(n, { code });
     });
-    ctx.meter.createObservableCounter('actorwire_snapshots_refresh', { description: 'Change records seen, views refreshed, snapshots pushed, refreshes failed' }).addCallback((r) => {
+    ctx.meter.createObservableCounter('actorwire_snapshots_refresh', { description: 'Change records seen, views refreshed, snapshots published to view topics, refreshes failed, changes heard from other instances' }).addCallback((r) => {
       const c = refresher.counts;
       r.observe(refresher.stats.records, { kind: 'records' });
       r.observe(c.refreshed, { kind: 'refreshes' });
       r.observe(c.pushed, { kind: 'pushed' });
       r.observe(c.failed, { kind: 'failed' });
+      r.observe(c.heard, { kind: 'heard' });
     });
 
     ctx.hooks.on('onReady', () => {

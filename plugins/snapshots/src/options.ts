@@ -24,6 +24,11 @@ export interface SnapshotsOptions {
   aliases: Record<string, string>;
   /** Extra actions whose `{entity}.{action}` topics every session joins. Env WS_ALLOWED_ACTIONS. */
   allowedActions: string[];
+  /**
+   * Actions whose answer every session of the section receives (published on the section's
+   * `{entity}.{action}` topic, on every instance), not only the asker. Env WS_OBSERVABLE_ACTIONS.
+   */
+  observableActions: string[];
   /** `entity:topicA|topicB` entries: Kafka topics whose records refresh the entity's snapshots. Env WS_ENTITY_TOPICS. */
   entityTopics: string[];
   /** Where a record's section is read, first match wins: `header:<name>` or `value.<path>`. Env SNAPSHOTS_SECTION_FIELDS. */
@@ -54,6 +59,14 @@ export interface SnapshotsOptions {
   refreshMaxDelay: number;
   /** Views one session keeps receiving refreshes for (oldest dropped first). Env SNAPSHOTS_MAX_VIEWS. */
   maxViewsPerSession: number;
+  /**
+   * Every session of a section receives the section's default view (its list with
+   * `passiveQuery`) whenever a change touches the section, whether or not it asked for a view.
+   * Env SNAPSHOTS_PASSIVE.
+   */
+  passive: boolean;
+  /** The default view's query (`page=1&limit=20`; empty: none). Env SNAPSHOTS_PASSIVE_QUERY. */
+  passiveQuery: string;
   /** Serve POST /api/snapshots/changes. Env SNAPSHOTS_CHANGES_API. */
   changesApi: boolean;
   /** Roles whose token may post changes. Env SNAPSHOTS_CHANGES_ROLES. */
@@ -84,6 +97,7 @@ export const optionsSchema = {
     entities: { type: 'array', minItems: 1, items: { type: 'string', pattern: NAME }, default: DEFAULT_ENTITIES },
     aliases: { type: 'object', additionalProperties: { type: 'string', pattern: NAME }, default: {} },
     allowedActions: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' }, default: [] },
+    observableActions: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' }, default: [] },
     entityTopics: { type: 'array', items: { type: 'string', pattern: '^[^:|,\\s]+:[^:,\\s]+$' }, default: [] },
     sectionFields: {
       type: 'array', minItems: 1, items: { type: 'string', pattern: '^(header:.+|value\\..+)$' },
@@ -110,6 +124,8 @@ export const optionsSchema = {
     refreshMaxDelay: { type: 'integer', minimum: 0, default: 1000 },
     maxViewsPerSession: { type: 'integer', minimum: 1, maximum: 1000, default: 16 },
     maxQueryParams: { type: 'integer', minimum: 0, maximum: 256, default: 32 },
+    passive: { type: 'boolean', default: true },
+    passiveQuery: { type: 'string', maxLength: 2048, default: '' },
     changesApi: { type: 'boolean', default: true },
     changesRoles: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, default: ['admin', 'service'] },
     changesMaxBody: { type: 'integer', minimum: 1, default: 256 * 1024 },
@@ -129,6 +145,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<SnapshotsOptions
     entities: envList(env, 'SNAPSHOTS_ENTITIES')?.map((e) => e.toLowerCase()),
     aliases: envPairs(env, 'SNAPSHOTS_ENTITY_ALIASES', 'alias:entity,…'),
     allowedActions: envList(env, 'WS_ALLOWED_ACTIONS')?.map((a) => a.toLowerCase()),
+    observableActions: envList(env, 'WS_OBSERVABLE_ACTIONS')?.map((a) => a.toLowerCase()),
     entityTopics,
     sectionFields: envList(env, 'SNAPSHOTS_SECTION_FIELDS'),
     idFields: envList(env, 'SNAPSHOTS_ID_FIELDS'),
@@ -144,6 +161,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<SnapshotsOptions
     refreshMaxDelay: envDuration(env, 'SNAPSHOTS_REFRESH_MAX_DELAY', { min: 0 }),
     maxViewsPerSession: envInt(env, 'SNAPSHOTS_MAX_VIEWS', { min: 1, max: 1000 }),
     maxQueryParams: envInt(env, 'SNAPSHOTS_MAX_QUERY_PARAMS', { min: 0, max: 256 }),
+    passive: envBool(env, 'SNAPSHOTS_PASSIVE'),
+    passiveQuery: envString(env, 'SNAPSHOTS_PASSIVE_QUERY'),
     changesApi: envBool(env, 'SNAPSHOTS_CHANGES_API'),
     changesRoles: envList(env, 'SNAPSHOTS_CHANGES_ROLES'),
   };

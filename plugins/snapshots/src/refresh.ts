@@ -1,20 +1,22 @@
 /**
- * Records say what changed; the views they touch are refreshed, and only their viewers are told.
+ * Records say what changed; the views they touch are refreshed once and published to their topics,
+ * so every session of a touched view, on any instance, gets the new snapshot.
  *
  * A record names an entity (the one WS_ENTITY_TOPICS maps its topic to), a section and maybe an
- * entity id (read from the configured header/value fields). Records are coalesced: the views
- * they touch are marked, and marked views are refreshed once the records stop for
- * `refreshWindow` ms (or `refreshMaxDelay` after the first, under a steady stream). So a burst of
- * 1,000 records about one section costs one upstream call per affected view. A touched view
- * nobody on this instance views is dropped from the cache instead (the next request fetches it).
+ * entity id (read from the configured header/value fields). Records are coalesced on the
+ * instance that consumed them (`ViewRefresh`): a burst of 1,000 records about one section costs
+ * one upstream call per view of it that some session watches — its list views (the passive
+ * default view included) and the detail views of the ids the records name.
  */
-import type { PluginContext } from '@actorwire/core';
+import type { InputGuard, PluginContext } from '@actorwire/core';
 import type { SnapshotCache } from './cache.js';
+import type { EntityTable } from './entities.js';
 import { errorFrame, snapshotFrame } from './frames.js';
+import type { ViewTopicCodec } from './view-topics.js';
 import type { View } from './view.js';
 import type { Scoped, UpstreamCredentials } from './credentials.js';
+import { SECTION } from './routes.js';
 import { ViewRefresh, type ViewRefreshCounts } from './view-refresh.js';
-import type { Watchers } from './watchers.js';
 
 type Logger = PluginContext['logger'];
 
@@ -40,6 +42,8 @@ export interface RefreshOptions {
   idFields: readonly string[];
   /** Refreshes nobody asked for go upstream with the service token or nothing, never a viewer's credential. */
   credentials: UpstreamCredentials;
+  entities: EntityTable;
+  topics: ViewTopicCodec;
 }
 
 /** `header:ws-section` / `value.section_id` → the field's value as a string, if present. */
@@ -60,39 +64,34 @@ export function readField(rec: ChangeRecord, field: string): string | undefined 
 
 export class Refresher {
   readonly stats = { records: 0 };
-  private readonly refresh: ViewRefresh<View>;
-  /** Places touched since the last refresh (for cached views nobody watches). */
-  private readonly touched = new Map<string, Change>();
+  private readonly refresh: ViewRefresh<View, Change>;
 
   constructor(
     private readonly o: RefreshOptions,
     cache: SnapshotCache<Scoped<View>>,
-    private readonly viewers: Watchers<View>,
-    logger: Logger,
+    ctx: Pick<PluginContext, 'bus' | 'services' | 'topics' | 'logger'>,
+    inputs: InputGuard,
   ) {
-    this.refresh = new ViewRefresh<View>({
+    this.refresh = new ViewRefresh<View, Change>({
+      name: 'snapshots',
+      ctx,
+      inputs,
       window: o.refreshWindow,
       maxDelay: o.refreshMaxDelay,
       credentials: o.credentials,
       cache,
-      watchers: viewers,
-      logger,
+      topics: o.topics,
+      changes: { key: changeKey, touches, parse: (raw) => parseChange(raw, o.entities) },
       frames: {
         snapshot: (view, snap) => snapshotFrame(view.kind === 'list' ? 'snapshot' : 'detail', view, snap),
         error: (view, err) => errorFrame(view.entity, view.section, err, { action: 'refresh', entityId: view.id }),
         describe: (view) => ({ entity: view.entity, section: view.section }),
       },
       pausedMessage: 'live updates are paused: the change stream is unavailable, this view may be stale until it returns',
-      // Every cached answer the changes touched is dropped, except the server's own answers of watched views, refreshed now.
-      beforeRefresh: () => {
-        const touched = [...this.touched.values()];
-        this.touched.clear();
-        for (const change of touched) this.refresh.invalidate((v) => touches(v, change));
-      },
     });
   }
 
-  /** Views refreshed, snapshots pushed to sessions, failed refreshes. */
+  /** Views refreshed, snapshots published, failed refreshes, changes heard from other instances. */
   get counts(): ViewRefreshCounts {
     return this.refresh.counts;
   }
@@ -106,22 +105,22 @@ export class Refresher {
     return { entity, section, id };
   }
 
-  /** Mark what `change` touches; the refresh happens after the window. */
+  /** A change: the views it touches are refreshed after the window. */
   record(change: Change): void {
     this.stats.records++;
-    for (const w of this.viewers.of(change.entity, change.section)) if (touches(w.view, change)) this.refresh.mark(w.view);
-    this.touched.set(`${change.entity}\u0000${change.section ?? '*'}\u0000${change.id ?? '*'}`, change);
-    this.refresh.schedule();
+    // A section no route accepts touches no view (and would not pass another instance's check).
+    if (change.section !== undefined && !SECTION.test(change.section)) return;
+    this.refresh.record(change);
   }
 
-  /** The change stream stopped (Kafka brokers away): every viewer is told, once, that its view may go stale. */
+  /** The change stream stopped (Kafka brokers away): this instance's viewers are told, once, that their views may go stale. */
   paused(): void {
     this.refresh.paused();
   }
 
-  /** The change stream flows again: every watched view is refreshed. */
+  /** The change stream flows again: this instance's viewers get their views refreshed. */
   resumed(): void {
-    this.refresh.resumed();
+    void this.refresh.resumed();
   }
 
   flush(): Promise<void> {
@@ -131,6 +130,20 @@ export class Refresher {
   idle(): Promise<void> {
     return this.refresh.idle();
   }
+}
+
+function changeKey(c: Change): string {
+  return `${c.entity}\u0000${c.section ?? '*'}\u0000${c.id ?? '*'}`;
+}
+
+/** A change another instance reports: an entity this plugin serves, a section and an id when given. */
+function parseChange(raw: unknown, entities: EntityTable): Change | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const { entity, section, id } = raw as Record<string, unknown>;
+  if (typeof entity !== 'string' || entities.normalize(entity) !== entity) return undefined;
+  if (section !== undefined && (typeof section !== 'string' || !SECTION.test(section))) return undefined;
+  if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > 4096)) return undefined;
+  return { entity, section, id };
 }
 
 /** Does `change` concern `view`? List views of the section always; detail views when the id matches (or is unknown). */

@@ -12,5 +12,5 @@ export { EntityTable, singular } from './entities.js';
 export { actionAsType } from './entity-decode.js';
 export { readField, type ChangeRecord } from './refresh.js';
 export { Watchers, type Watchable, type Watched } from './watchers.js';
-export { ViewRefresh, type ViewFrames, type ViewRefreshCounts, type ViewRefreshOptions } from './view-refresh.js';
+export { ViewRefresh, type ChangeKind, type ViewFrames, type ViewRefreshCounts, type ViewRefreshOptions, type ViewTopics } from './view-refresh.js';
 export { UpstreamCredentials, scoped, isCredentialName, refuseCredentialName, type Audience, type Credential, type Scoped } from './credentials.js';

@@ -50,3 +50,23 @@ t.test('refused: no token 401, a client role 403, a bad change 400 (and nothing 
   t.ok(await a.expectNone('tables.snapshot', 150), 'the valid half of a rejected request was not applied');
   t.equal(up.calls.length, 1);
 });
+
+t.test('passive: every session of the section gets its default view (with the configured query), once per change', async (t) => {
+  const up = await startUpstream();
+  const srv = await server(up, { snapshots: { refreshWindow: 20, passiveQuery: 'limit=20&page=1' } });
+  t.teardown(async () => { await srv.stop(); await up.close(); });
+  const quiet = await viewer(srv, '/ws/tables/A'); // never asks
+  const lister = await viewer(srv, '/ws/tables/A');
+  const other = await viewer(srv, '/ws/tables/B');
+  await lister.request({ action: 'list', query: { status: 'open' } });
+  const service = await jwt({ sub: 'svc', role: 'service' });
+  t.equal((await post(srv.httpBase, { entity: 'tables', section: 'A' }, service)).status, 202);
+  const passive = await quiet.next('tables.snapshot', 5000);
+  t.same(passive.query, { limit: '20', page: '1' }, 'the default view, with the passive query');
+  t.equal(passive.payload.version, 1, 'fetched for the change: nobody had asked for it');
+  const both = [await lister.next('tables.snapshot', 5000), await lister.next('tables.snapshot', 5000)].map((f) => JSON.stringify(f.query)).sort();
+  t.same(both, ['{"limit":"20","page":"1"}', '{"status":"open"}'], 'a session that asked gets its own view refreshed, and the default view as a session of A');
+  t.equal(up.count('/tables?section=A&limit=20&page=1'), 1, 'one upstream call for the default view');
+  t.ok(await quiet.expectNone('tables.snapshot', 200), 'once per change');
+  t.ok(await other.expectNone('tables.snapshot', 50), 'section B untouched');
+});

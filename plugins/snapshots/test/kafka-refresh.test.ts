@@ -10,13 +10,13 @@ import rooms from '@actorwire/plugin-rooms';
 import { BROKERS, consuming, createTopics, produce, unique } from '../../kafka/test/support.js';
 import { server, startUpstream, viewer } from './support.js';
 
-async function setup(t: { teardown(fn: () => unknown): void }, o: { refreshWindow?: number; refreshMaxDelay?: number } = {}) {
+async function setup(t: { teardown(fn: () => unknown): void }, o: { refreshWindow?: number; refreshMaxDelay?: number; passive?: boolean } = {}) {
   const topic = unique('restaurants.changed');
   await createTopics(topic);
   const up = await startUpstream();
   const srv = await server(up, {
     plugins: [rooms, [kafkaPlugin, { brokers: BROKERS, groupId: unique('snapshots'), fromBeginning: true, entityTopics: [`restaurants:${topic}`] }]],
-    snapshots: { entityTopics: [`restaurants:${topic}`], refreshWindow: o.refreshWindow ?? 100, refreshMaxDelay: o.refreshMaxDelay ?? 1000 },
+    snapshots: { entityTopics: [`restaurants:${topic}`], refreshWindow: o.refreshWindow ?? 100, refreshMaxDelay: o.refreshMaxDelay ?? 1000, ...(o.passive === undefined ? {} : { passive: o.passive }) },
   });
   t.teardown(async () => { await srv.stop(); await up.close(); });
   await consuming(srv);
@@ -44,7 +44,8 @@ t.test('a record about section A refreshes A\'s viewers, not B\'s', async (t) =>
   t.equal(up.count('/restaurants?section=A'), 2, 'one refresh for both viewers');
   t.equal(up.count('/restaurants?section=B'), 1, 'B not fetched again');
   t.ok(await b.expectNone('restaurants.snapshot', 300), 'B\'s viewer got nothing');
-  t.ok(await idle.expectNone('restaurants.snapshot', 50), 'a session that viewed nothing got nothing');
+  const passive = await idle.next('restaurants.snapshot', 15_000);
+  t.equal(passive.payload.version, 2, 'a session of A that asked for nothing gets A\'s default view (passive), from the same refresh');
   const again = await b.request({ action: 'list' });
   t.equal(again.cached, true, 'B\'s cached view was not touched');
   // The refresh went upstream without any viewer's credential; a user's own request is answered
@@ -54,6 +55,17 @@ t.test('a record about section A refreshes A\'s viewers, not B\'s', async (t) =>
   t.equal(fresh.cached, false, 'a user\'s request is not served the server\'s refresh');
   t.equal(fresh.payload.version, 3);
   t.equal(up.count('/restaurants?section=A'), 3);
+});
+
+t.test('passive off: a session that asked for nothing gets nothing', async (t) => {
+  const { topic, up, srv } = await setup(t, { passive: false });
+  const asked = await viewer(srv, '/ws/restaurants/A');
+  const idle = await viewer(srv, '/ws/restaurants/A');
+  await asked.request({ action: 'list' });
+  await produce(topic, [{ value: { section_id: 'A' } }]);
+  t.equal((await asked.next('restaurants.snapshot', 15_000)).payload.version, 2);
+  t.ok(await idle.expectNone('restaurants.snapshot', 300), 'not following the section\'s default view');
+  t.equal(up.count('/restaurants?section=A'), 2);
 });
 
 t.test('a burst of 1,000 records about one section: one upstream call per affected view', async (t) => {

@@ -31,7 +31,7 @@ t.test('route forms: entity + section, aliases, legacy forms, default entity', a
   }
 });
 
-t.test('each session joins its section topics (and the allowed actions\' topics)', async (t) => {
+t.test('each session joins its section topics (and the allowed actions\' topics) and follows its section\'s default view', async (t) => {
   const up = await startUpstream();
   const srv = await server(up, { snapshots: { allowedActions: ['stats'] } });
   t.teardown(async () => { await srv.stop(); await up.close(); });
@@ -42,6 +42,7 @@ t.test('each session joins its section topics (and the allowed actions\' topics)
   t.same(topics, [
     'snapshots:restaurants:A:detail', 'snapshots:restaurants:A:error', 'snapshots:restaurants:A:list', 'snapshots:restaurants:A:snapshot', 'snapshots:restaurants:A:stats',
     'snapshots:restaurants:B:detail', 'snapshots:restaurants:B:error', 'snapshots:restaurants:B:list', 'snapshots:restaurants:B:snapshot', 'snapshots:restaurants:B:stats',
+    'snapshots:view:restaurants:A:list::', 'snapshots:view:restaurants:B:list::',
   ]);
   // A server-side push to section A reaches A only.
   const snap = srv.kernel.services.get('snapshots');
