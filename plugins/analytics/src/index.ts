@@ -35,7 +35,7 @@ declare module '@actorwire/core' {
 }
 
 /** The server's own topic of a dashboard kind: clients can neither join nor publish to it. */
-const internalTopic = (scope: string, entity: string, kind: string) => `analytics:${scope}:${entity}:${kind}`;
+const internalTopic = (scope: string, entity: string, kind: string) => `$analytics:${scope}:${entity}:${kind}`;
 
 export default definePlugin<AnalyticsOptions>({
   name: 'analytics',
@@ -110,7 +110,7 @@ export default definePlugin<AnalyticsOptions>({
     // Public dashboards need no token; restaurant and admin ones are refused before the upgrade without one.
     ctx.routes.ws(ROUTE, { auth: 'optional', meta: { analytics: true }, decode: actionAsType, ...(o.forwardToken ? { keepCredential: true } : {}) });
     const refuse = () => false;
-    ctx.topics.define('analytics:*', { authorize: refuse, authorizePublish: refuse });
+    ctx.topics.define('$analytics:*', { authorize: refuse, authorizePublish: refuse });
     ctx.hooks.on('onUpgrade', upgradeCheck(accessOptions, access));
     ctx.hooks.on('onOpen', async (session) => {
       const seat = seatOf(session);

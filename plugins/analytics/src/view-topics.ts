@@ -1,5 +1,5 @@
 /**
- * A dashboard's server topic: `analytics:view:<scope>:<entity>:<query>`, each part
+ * A dashboard's server topic: `$analytics:view:<scope>:<entity>:<query>`, each part
  * percent-encoded and the query in its canonical order. Sessions on the dashboard are subscribed
  * to it; its re-queried answers are published there. Names read back from presence are input:
  * `dashboardOf` checks every part as a request would be checked.
@@ -7,7 +7,7 @@
 import type { EntityTable, ViewTopics } from '@actorwire/plugin-snapshots/upstream';
 import { SCOPES, checkParam, makeDashboard, type Dashboard, type Scope } from './dashboard.js';
 
-export const DASHBOARD_TOPIC_PREFIX = 'analytics:view:';
+export const DASHBOARD_TOPIC_PREFIX = '$analytics:view:';
 
 export function dashboardTopics(entities: EntityTable, maxQueryParams: number): ViewTopics<Dashboard> {
   return {

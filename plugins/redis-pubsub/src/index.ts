@@ -62,7 +62,7 @@ export default definePlugin<RedisPubSubOptions>({
     const interop = o.interop
       ? new InteropChannels(
         { roomPrefix: channels.roomPrefix, eventsPrefix: o.interopEventsPrefix, userPrefix: o.interopUserPrefix, broadcastChannel: o.interopBroadcastChannel },
-        ctx.bus.broadcastTopic, ctx.sessions.userTopic(''),
+        ctx.bus.broadcastTopic, ctx.sessions.userTopic(''), { roomFormat: o.interopRoomFormat, events: o.interopEvents },
       )
       : undefined;
     const transport = new RedisTransport(o, channels, ctx.bus.instanceId, ctx.logger, ctx.tracer, ctx.inputs('redis', { maxBytes: o.maxMessageSize }), interop);

@@ -15,13 +15,25 @@
  * `message`; on a user channel `{event, data}` or any JSON is a `notification`; on the
  * broadcast channel it is the `data` of a `message` without a room.
  *
+ * Mixed fleets (Go and Actorwire instances on one Redis): a room's `message` frames can go out as
+ * the realtime service's envelope on the room channel (`roomFormat: 'envelope'`) and also as the
+ * gateway's `event` frame on `events:<room>` (`events`); the gateway's own frames (`type`,
+ * `message_id`, an RFC 3339 `timestamp`) on any channel become the frame they are.
+ *
  * Plain JSON has no origin id, so an instance would get its own publishes back: it remembers
  * what it published (the frame's `message_id`, else the payload) for 10–20 s and drops one
- * matching arrival per publish.
+ * matching arrival per publish. A message that reaches an instance on both of a room's channels
+ * (from an instance publishing to both) is delivered once.
  */
 import { randomUUID } from 'node:crypto';
 
 export type ChannelKind = 'room' | 'events' | 'user' | 'broadcast';
+
+/** How a room's `message` frames go out (`RedisPubSubOptions.interopRoomFormat` / `interopEvents`). */
+export interface InteropOut {
+  roomFormat: 'frame' | 'envelope';
+  events: boolean;
+}
 
 export interface InteropNames {
   /** `{prefix}room:` */
@@ -36,7 +48,37 @@ export class InteropChannels {
     readonly names: InteropNames,
     private readonly broadcastTopic: string,
     private readonly userTopicPrefix: string,
+    private readonly out: InteropOut = { roomFormat: 'frame', events: false },
   ) {}
+
+  /**
+   * What a local publish to `topic` sends: `[channel, payload]` pairs. A room's `message` frame
+   * becomes the realtime service's envelope and/or also the gateway's event frame, as configured
+   * (parsed once per publish, not per receiver); everything else is the frame as it is.
+   */
+  outbound(topic: string, payload: string): Array<[string, string]> {
+    const channel = this.publishChannel(topic);
+    const roomMessage = (this.out.roomFormat === 'envelope' || this.out.events) && channel.startsWith(this.names.roomPrefix) && payload.startsWith('{"type":"message"');
+    if (!roomMessage) return [[channel, payload]];
+    const f = JSON.parse(payload) as { room?: unknown; data?: unknown; user_id?: unknown; client_id?: unknown; message_id?: unknown; timestamp?: unknown };
+    const ts = new Date(typeof f.timestamp === 'number' ? f.timestamp : Date.now()).toISOString();
+    const sends: Array<[string, string]> = [];
+    if (this.out.roomFormat === 'envelope') {
+      const from = typeof f.user_id === 'string' ? f.user_id : typeof f.client_id === 'string' ? f.client_id : '';
+      sends.push([channel, JSON.stringify({ from, room: topic, ts, body: f.data ?? null, meta: { message_id: f.message_id } })]);
+    } else sends.push([channel, payload]);
+    if (this.out.events) sends.push([this.names.eventsPrefix + topic, JSON.stringify({ type: 'event', channel: topic, data: f.data ?? null, timestamp: ts, message_id: f.message_id })]);
+    return sends;
+  }
+
+  /**
+   * A server topic (`$…`, not the broadcast): the server's own traffic (snapshot views, notices
+   * between instances), which Go services neither send nor read. It travels in Actorwire's own
+   * envelope on `{prefix}room:<topic>`, even in interop mode.
+   */
+  isServerTopic(topic: string): boolean {
+    return topic.charCodeAt(0) === 36 /* $ */ && topic !== this.broadcastTopic;
+  }
 
   /** Where a local publish to `topic` goes. */
   publishChannel(topic: string): string {
@@ -47,7 +89,7 @@ export class InteropChannels {
 
   /** What to subscribe to for `topic`. */
   subscribeChannels(topic: string): string[] {
-    if (topic === this.broadcastTopic || topic.startsWith(this.userTopicPrefix)) return [this.publishChannel(topic)];
+    if (topic === this.broadcastTopic || topic.startsWith(this.userTopicPrefix) || this.isServerTopic(topic)) return [this.publishChannel(topic)];
     return [this.names.roomPrefix + topic, this.names.eventsPrefix + topic];
   }
 
@@ -125,6 +167,27 @@ function isActorwireFrame(v: unknown): boolean {
   return isObject(v) && typeof v.type === 'string' && typeof v.message_id === 'string' && typeof v.timestamp === 'number';
 }
 
+/** The API gateway's own frame: a type, a message id and an RFC 3339 timestamp. */
+function isGatewayFrame(v: unknown): v is Record<string, unknown> & { type: string; message_id: string; timestamp: string } {
+  return isObject(v) && typeof v.type === 'string' && typeof v.message_id === 'string' && typeof v.timestamp === 'string';
+}
+
+/** A gateway frame as the Actorwire frame it stands for on a channel of `kind`. */
+function fromGateway(kind: ChannelKind, topic: string, userId: string | undefined, v: Record<string, unknown> & { type: string; message_id: string; timestamp: string }): string {
+  const parsed = Date.parse(v.timestamp);
+  const timestamp = Number.isFinite(parsed) ? parsed : Date.now();
+  if ((kind === 'events' || kind === 'room') && v.type === 'event') {
+    return JSON.stringify({ type: 'message', room: topic, data: v.data ?? null, message_id: v.message_id, timestamp });
+  }
+  if (kind === 'user' && v.type === 'notification') {
+    return JSON.stringify({
+      type: 'notification', event: typeof v.event === 'string' && v.event !== '' ? v.event : 'notification', data: v.data ?? null,
+      ...(userId !== undefined ? { user_id: userId } : {}), message_id: v.message_id, timestamp,
+    });
+  }
+  return JSON.stringify({ ...v, ...(kind === 'room' || kind === 'events' ? { room: topic } : {}), timestamp });
+}
+
 function isEnvelope(v: unknown): v is { from?: unknown; room?: unknown; ts?: unknown; body: unknown; meta?: unknown } {
   return isObject(v) && 'body' in v && ('from' in v || 'ts' in v || 'room' in v);
 }
@@ -142,6 +205,7 @@ export function frameFromInterop(kind: ChannelKind, topic: string, userId: strin
     v = raw; // text: the data of the frame
   }
   if (isActorwireFrame(v)) return raw;
+  if (isGatewayFrame(v)) return fromGateway(kind, topic, userId, v);
   const now = Date.now();
   const id = randomUUID();
   if (kind === 'room' || kind === 'events') {

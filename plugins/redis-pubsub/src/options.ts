@@ -49,6 +49,17 @@ export interface RedisPubSubOptions {
   /** Interop: the broadcast channel. Env REDIS_INTEROP_BROADCAST_CHANNEL. */
   interopBroadcastChannel: string;
   /**
+   * Interop: how a room's `message` frames go out on `{prefix}room:<room>` — `frame` (the
+   * frame as Actorwire clients get it) or `envelope` (the realtime service's `{from, room, ts,
+   * body}`, what its instances read there). Env REDIS_INTEROP_ROOM_FORMAT.
+   */
+  interopRoomFormat: 'frame' | 'envelope';
+  /**
+   * Interop: a room's `message` frames also go out on the gateway's `events:<room>` channel, as
+   * the gateway's `event` frame. Env REDIS_INTEROP_EVENTS.
+   */
+  interopEvents: boolean;
+  /**
    * History in Redis Streams (rooms given history, e.g. by @actorwire/plugin-history): how long a
    * room's epoch and last offset outlive its last publish (ms; at least every room's `ttl`). After
    * it the room starts a new epoch, so clients away longer are told `recovered: false`. Env HISTORY_META_TTL.
@@ -81,6 +92,8 @@ export const optionsSchema = {
     interopEventsPrefix: { type: 'string', minLength: 1, default: 'events:' },
     interopUserPrefix: { type: 'string', minLength: 1, default: 'notifications:' },
     interopBroadcastChannel: { type: 'string', minLength: 1, default: 'system:broadcast' },
+    interopRoomFormat: { type: 'string', enum: ['frame', 'envelope'], default: 'frame' },
+    interopEvents: { type: 'boolean', default: false },
     historyMetaTtl: { type: 'integer', minimum: 1000, default: 30 * 24 * 3600 * 1000 },
     historyMaxPendingBytes: { type: 'integer', minimum: 1024, default: 1024 * 1024 },
   },
@@ -115,6 +128,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<RedisPubSubOptio
     interopEventsPrefix: envString(env, 'REDIS_INTEROP_EVENTS_PREFIX'),
     interopUserPrefix: envString(env, 'REDIS_INTEROP_USER_PREFIX'),
     interopBroadcastChannel: envString(env, 'REDIS_INTEROP_BROADCAST_CHANNEL'),
+    interopRoomFormat: envEnum(env, 'REDIS_INTEROP_ROOM_FORMAT', ['frame', 'envelope'] as const),
+    interopEvents: envBool(env, 'REDIS_INTEROP_EVENTS'),
     historyMetaTtl: envDuration(env, 'HISTORY_META_TTL', { min: 1000 }),
     historyMaxPendingBytes: envInt(env, 'HISTORY_MAX_PENDING_BYTES', { min: 1024 }),
   };

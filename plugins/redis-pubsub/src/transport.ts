@@ -52,6 +52,8 @@ export class RedisTransport {
   private lastStallAt = 0;
   /** Interop mode: own publishes, to drop their echoes (plain JSON carries no origin). */
   private readonly recent: RecentPublishes | undefined;
+  /** Interop mode: room messages delivered lately, so a copy on the room's other channel is dropped. */
+  private readonly twins: RecentPublishes | undefined;
   /** Called on every (re)connection of the command client, e.g. to resync presence. */
   onReconnect: (() => void) | undefined;
 
@@ -67,6 +69,8 @@ export class RedisTransport {
     private readonly interop?: InteropChannels,
   ) {
     this.recent = interop ? new RecentPublishes() : undefined;
+    // Only a fleet that sends room messages on both channels has twins to drop (every instance of a fleet runs the same mode).
+    this.twins = interop && o.interopEvents ? new RecentPublishes() : undefined;
     this.sharded = o.clusterNodes.length > 0;
     this.pub = createClient(o, 'pub');
     this.sub = createClient(o, 'sub');
@@ -114,18 +118,25 @@ export class RedisTransport {
   }
 
   publish(msg: BusMessage): void {
-    const channel = this.interop ? this.interop.publishChannel(msg.topic) : this.channels.channelOf(msg.topic);
+    const interop = this.interop !== undefined && !this.interop.isServerTopic(msg.topic);
+    const channel = interop ? this.interop!.publishChannel(msg.topic) : this.channels.channelOf(msg.topic);
     if (this.pub.status !== 'ready') return this.drop(1);
     // A publish inside a sampled trace (the bus passed its traceparent) gets a producer span, and
     // the envelope carries that span's context: the other instances' consumer spans are its children.
     const span = msg.traceparent !== undefined ? this.producerSpan(msg.traceparent, channel) : undefined;
-    let data: string;
-    if (this.interop) {
-      data = msg.payload;
-      this.recent!.add(publishKey(channel, data));
-    } else data = encode(span === undefined ? msg : { ...msg, traceparent: traceparentOf(span) ?? msg.traceparent });
-    // A stalled Redis (paused, or slower than us) must not hold the process's memory hostage:
-    // what waits for its answer is bounded, and beyond the bound publishes are dropped and counted.
+    if (interop) {
+      this.interop!.outbound(msg.topic, msg.payload).forEach(([c, data], i) => {
+        this.recent!.add(publishKey(c, data));
+        this.send(c, data, i === 0 ? span : undefined);
+      });
+      return;
+    }
+    this.send(channel, encode(span === undefined ? msg : { ...msg, traceparent: traceparentOf(span) ?? msg.traceparent }), span);
+  }
+
+  /** One PUBLISH, bounded by what may wait for Redis (a stalled Redis must not hold our memory hostage). */
+  private send(channel: string, data: string, span: Span | undefined): void {
+    // Beyond the bound publishes are dropped and counted.
     const bytes = data.length;
     if (this.pendingMessages >= this.o.maxPendingMessages || this.pendingBytes + bytes > this.o.maxPendingBytes) {
       this.lastStallAt = Date.now();
@@ -205,7 +216,7 @@ export class RedisTransport {
   }
 
   private receive(channel: string, raw: string): void {
-    if (this.interop) return this.receiveInterop(channel, raw);
+    if (this.interop && !this.isServerChannel(channel)) return this.receiveInterop(channel, raw);
     const topic = this.channels.topicOf(channel);
     const env = topic === undefined ? undefined : decode(raw);
     if (topic === undefined || env === undefined) {
@@ -246,6 +257,12 @@ export class RedisTransport {
     }
   }
 
+  /** Interop mode: a server topic's channel, which carries Actorwire envelopes (`InteropChannels.isServerTopic`). */
+  private isServerChannel(channel: string): boolean {
+    const at = this.interop!.topicOf(channel);
+    return at !== undefined && at.kind === 'room' && this.interop!.isServerTopic(at.topic);
+  }
+
   private receiveInterop(channel: string, raw: string): void {
     const at = this.interop!.topicOf(channel);
     if (at === undefined) {
@@ -263,6 +280,15 @@ export class RedisTransport {
     const userId = at.kind === 'user' ? channel.slice(this.interop!.names.userPrefix.length) : undefined;
     const payload = frameFromInterop(at.kind, at.topic, userId, raw);
     if (payload !== raw) this.stats.converted++;
+    // One message on both of a room's channels (an instance publishing the envelope and the event): once.
+    if (this.twins !== undefined && (at.kind === 'room' || at.kind === 'events')) {
+      const key = publishKey(at.topic, payload);
+      if (this.twins.take(key)) {
+        this.stats.echoes++;
+        return;
+      }
+      this.twins.add(key);
+    }
     this.stats.received++;
     this.deliver?.(at.topic, payload);
   }
@@ -280,6 +306,7 @@ export class RedisTransport {
   async stop(): Promise<void> {
     this.stopped = true;
     this.recent?.stop();
+    this.twins?.stop();
     await Promise.all([this.pub, this.sub].map((c) => c.quit().catch(() => c.disconnect())));
   }
 }

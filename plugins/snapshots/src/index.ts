@@ -117,7 +117,7 @@ export default definePlugin<SnapshotsOptions>({
     for (const path of ROUTE_LIST) ctx.routes.ws(path, path.endsWith('/:token') ? { tokenParam: 'token', meta, decode: actionAsType, ...keep } : { meta, decode: actionAsType, ...keep });
     // Section topics are the server's to publish on: clients cannot join or publish to them.
     const refuse = () => false;
-    ctx.topics.define('snapshots:*', { authorize: refuse, authorizePublish: refuse });
+    ctx.topics.define('$snapshots:*', { authorize: refuse, authorizePublish: refuse });
     // A plain room named like an entity topic (`restaurants.snapshot`) would pass for the server's own frames.
     const reserved = ({ topic }: { topic: string }) => protocolError('FORBIDDEN', `"${topic.slice(0, 128)}" is named like an entity topic of the snapshots plugin: it cannot be joined or published to as a room`);
     for (const entity of entities.entities) ctx.topics.define(`${entity}.*`, { authorize: reserved, authorizePublish: reserved });

@@ -26,7 +26,7 @@ export const SECTION = /^[A-Za-z0-9][A-Za-z0-9_.~-]{0,127}$/;
 
 /** The internal topic of a section's `{entity}.{kind}` frames. */
 export function sectionTopic(entity: string, section: string, kind: string): string {
-  return `snapshots:${entity}:${section}:${kind}`;
+  return `$snapshots:${entity}:${section}:${kind}`;
 }
 
 export interface UpgradeOptions {

@@ -33,7 +33,7 @@ export interface ViewFrames<V> {
 
 /** Views ↔ their server topics. A topic read back (presence, other instances) is input: checked. */
 export interface ViewTopics<V> {
-  /** Every view topic starts with it (`snapshots:view:`). */
+  /** Every view topic starts with it (`$snapshots:view:`). */
   readonly prefix: string;
   topicOf(view: V): string;
   /** The view a topic names, or undefined when it names none this plugin would make. */

@@ -1,5 +1,5 @@
 /**
- * A view's server topic: `snapshots:view:<entity>:<section>:<kind>:<id>:<query>`, each part
+ * A view's server topic: `$snapshots:view:<entity>:<section>:<kind>:<id>:<query>`, each part
  * percent-encoded (so `:` only separates) and the query in its canonical order. Sessions that
  * watch the view are subscribed to it; its refreshes are published there. Topic names come back
  * from presence and other instances, so `viewOf` checks every part as a request would be checked
@@ -10,7 +10,7 @@ import type { EntityTable } from './entities.js';
 import { SECTION } from './routes.js';
 import { makeView, type View } from './view.js';
 
-export const VIEW_TOPIC_PREFIX = 'snapshots:view:';
+export const VIEW_TOPIC_PREFIX = '$snapshots:view:';
 
 export interface ViewTopicCodec {
   readonly prefix: string;

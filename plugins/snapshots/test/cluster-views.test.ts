@@ -15,10 +15,10 @@ import { uniquePrefix } from '../../redis-pubsub/test/support.js';
 import { server, startUpstream, viewer, type Upstream } from './support.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const LIST_A = 'snapshots:view:restaurants:A:list::';
-const DETAIL_7 = 'snapshots:view:restaurants:A:detail:7:';
+const LIST_A = '$snapshots:view:restaurants:A:list::';
+const DETAIL_7 = '$snapshots:view:restaurants:A:detail:7:';
 
-async function cluster(t: { teardown(fn: () => unknown): void }): Promise<{ topic: string; up: Upstream; nodes: TestServer[] }> {
+async function cluster(t: { teardown(fn: () => unknown): void }, interop: boolean): Promise<{ topic: string; up: Upstream; nodes: TestServer[] }> {
   const topic = unique('restaurants.changed');
   await createTopics(topic);
   const up = await startUpstream();
@@ -33,7 +33,7 @@ async function cluster(t: { teardown(fn: () => unknown): void }): Promise<{ topi
     nodes.push(await server(up, {
       plugins: [
         rooms,
-        [redisPubSub, { url: REDIS_URL, keyPrefix: prefix, presenceHeartbeat: 500, presenceTtl: 5000, retryBase: 50, retryMax: 300 }],
+        [redisPubSub, { url: REDIS_URL, keyPrefix: prefix, interop, interopEventsPrefix: `${prefix}events:`, interopUserPrefix: `${prefix}notifications:`, interopBroadcastChannel: `${prefix}system:broadcast`, presenceHeartbeat: 500, presenceTtl: 5000, retryBase: 50, retryMax: 300 }],
         [kafkaPlugin, { brokers: BROKERS, groupId, fromBeginning: true, entityTopics: [`restaurants:${topic}`] }],
       ],
       snapshots: { entityTopics: [`restaurants:${topic}`], refreshWindow: 100, refreshMaxDelay: 1000 },
@@ -58,8 +58,8 @@ async function onlyOnce(t: { ok(v: unknown, m: string): void }, clients: TestCli
   for (const c of clients) t.ok(await c.expectNone(type, 300), `one ${type} per client, not one per instance`);
 }
 
-t.test('a record consumed by one of three instances refreshes the viewers of all three, one upstream call per view', async (t) => {
-  const { topic, up, nodes } = await cluster(t);
+for (const interop of [false, true]) t.test(`a record consumed by one of three instances refreshes the viewers of all three, one upstream call per view${interop ? ' (interop mode: server topics keep Actorwire\'s envelope)' : ''}`, async (t) => {
+  const { topic, up, nodes } = await cluster(t, interop);
   const [n1, n2, n3] = nodes as [TestServer, TestServer, TestServer];
   const v1 = await viewer(n1, '/ws/restaurants/A');
   const v2 = await viewer(n2, '/ws/restaurants/A');
