@@ -437,6 +437,11 @@ export interface Dialect {
   encode(frame: Frame & Record<string, unknown>, topic: string | undefined): string | undefined;
   /** Rewrite an inbound frame (the parsed JSON object) into the canonical protocol. */
   decode?(raw: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * The answer to a frame that is not JSON (the text as received, within the size limits), sent
+   * as it is instead of `INVALID_JSON` — a dialect whose clients were echoed. Undefined: `INVALID_JSON`.
+   */
+  text?(text: string): string | undefined;
 }
 
 export interface DialectRegistry {

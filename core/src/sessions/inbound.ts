@@ -163,9 +163,16 @@ export function createInboundPipeline(deps: InboundDeps): InboundHandler {
     }
 
     let raw: unknown;
+    const text = bytes.toString('utf8');
     try {
-      raw = JSON.parse(bytes.toString('utf8'));
+      raw = JSON.parse(text);
     } catch {
+      // A dialect may answer text itself (the envelope dialect echoes it, as its service did).
+      try {
+        if (s.answerText(text)) return;
+      } catch (err) {
+        logger.error({ err, client_id: s.id, route: s.route }, 'dialect text answer failed');
+      }
       return fail(s, protocolError('INVALID_JSON'));
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

@@ -264,6 +264,16 @@ export class SessionImpl implements Session {
   }
 
   /** An inbound frame in the canonical protocol (the dialect, then the route, may rewrite it). */
+  /** A frame that is not JSON: true when the session's dialect answered it (`Dialect.text`). */
+  answerText(text: string): boolean {
+    const dialect = this.wire?.dialect;
+    if (dialect?.text === undefined) return false;
+    const answer = dialect.text(text);
+    if (answer === undefined) return false;
+    this.write(answer);
+    return true;
+  }
+
   decodeInbound(raw: Record<string, unknown>): Record<string, unknown> {
     const decode = this.wire?.dialect.decode;
     const canonical = decode === undefined ? raw : decode.call(this.wire!.dialect, raw);

@@ -14,13 +14,18 @@
 import type { Dialect, Frame } from '@actorwire/core';
 import { rfc3339 } from './time.js';
 
-/** `userTopicPrefix`: the kernel's user topics, which are not rooms (nor is the `$` broadcast topic). */
-export function envelopeDialect(userTopicPrefix: string): Dialect {
+/**
+ * `userTopicPrefix`: the kernel's user topics, which are not rooms (nor is the `$` broadcast topic).
+ * `echoText`: text that is not JSON comes back as it is (the service's hub echoed it) instead of
+ * `INVALID_JSON`.
+ */
+export function envelopeDialect(userTopicPrefix: string, opts: { echoText?: boolean } = {}): Dialect {
   const roomOf = (topic: string | undefined): string | null =>
     topic === undefined || topic.startsWith('$') || topic.startsWith(userTopicPrefix) ? null : topic;
   return {
     name: 'envelope',
     subprotocols: ['actorwire.envelope'],
+    ...(opts.echoText === false ? {} : { text: (text: string) => text }),
     encode(frame: Frame & Record<string, unknown>, topic: string | undefined): string | undefined {
       const room = typeof frame.room === 'string' ? frame.room : roomOf(topic);
       switch (frame.type) {

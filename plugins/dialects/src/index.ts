@@ -8,6 +8,7 @@
  * its route's `dialect`. See README.md.
  */
 import { definePlugin, packageInfo } from '@actorwire/core';
+import { envBool, envList, envPairs } from '@actorwire/config';
 import { compactDialect } from './compact.js';
 import { envelopeDialect } from './envelope.js';
 import { gatewayDialect } from './gateway.js';
@@ -17,10 +18,22 @@ export { envelopeDialect } from './envelope.js';
 export { compactDialect } from './compact.js';
 export { rfc3339 } from './time.js';
 
+type DialectName = 'gateway' | 'envelope' | 'compact';
+
 export interface DialectsOptions {
   /** Which to define (all by default). Env ACTORWIRE_DIALECTS. */
-  enabled: Array<'gateway' | 'envelope' | 'compact'>;
+  enabled: DialectName[];
+  /**
+   * Extra WebSocket paths, each speaking one dialect, beside the canonical `/ws` (e.g.
+   * `{ "/ws/gateway": "gateway", "/ws/rt": "envelope" }`), so every service's clients run
+   * unchanged on one server. Env ACTORWIRE_DIALECT_ROUTES (`/ws/gateway=gateway,/ws/rt=envelope`).
+   */
+  routes: Record<string, DialectName>;
+  /** The envelope dialect answers text that is not JSON with the same text (its service did). Env ACTORWIRE_ENVELOPE_ECHO. */
+  envelopeEcho: boolean;
 }
+
+const NAMES: readonly DialectName[] = ['gateway', 'envelope', 'compact'];
 
 export default definePlugin<DialectsOptions>({
   name: 'dialects',
@@ -29,15 +42,35 @@ export default definePlugin<DialectsOptions>({
   options: {
     type: 'object',
     additionalProperties: false,
-    properties: { enabled: { type: 'array', items: { enum: ['gateway', 'envelope', 'compact'] }, default: ['gateway', 'envelope', 'compact'] } },
+    properties: {
+      enabled: { type: 'array', items: { enum: [...NAMES] }, default: [...NAMES] },
+      routes: {
+        type: 'object',
+        propertyNames: { pattern: '^/[A-Za-z0-9_./~-]*$', maxLength: 256 },
+        additionalProperties: { enum: [...NAMES] },
+        default: {},
+      },
+      envelopeEcho: { type: 'boolean', default: true },
+    },
   },
   optionsFromEnv: (env) => {
-    const list = env.ACTORWIRE_DIALECTS?.split(',').map((s) => s.trim()).filter(Boolean);
-    return list ? { enabled: list as DialectsOptions['enabled'] } : {};
+    const list = envList(env, 'ACTORWIRE_DIALECTS');
+    const routes = envPairs(env, 'ACTORWIRE_DIALECT_ROUTES', '/path=dialect', { sep: '=', keepCase: true });
+    const envelopeEcho = envBool(env, 'ACTORWIRE_ENVELOPE_ECHO');
+    return {
+      ...(list ? { enabled: list as DialectName[] } : {}),
+      ...(routes ? { routes: routes as Record<string, DialectName> } : {}),
+      ...(envelopeEcho !== undefined ? { envelopeEcho } : {}),
+    };
   },
   register(ctx, o) {
-    if (o.enabled.includes('gateway')) ctx.dialects.define(gatewayDialect(ctx.sessions.userTopic('')));
-    if (o.enabled.includes('envelope')) ctx.dialects.define(envelopeDialect(ctx.sessions.userTopic('')));
+    const userTopics = ctx.sessions.userTopic('');
+    if (o.enabled.includes('gateway')) ctx.dialects.define(gatewayDialect(userTopics));
+    if (o.enabled.includes('envelope')) ctx.dialects.define(envelopeDialect(userTopics, { echoText: o.envelopeEcho }));
     if (o.enabled.includes('compact')) ctx.dialects.define(compactDialect());
+    for (const [path, dialect] of Object.entries(o.routes)) {
+      if (!o.enabled.includes(dialect)) throw new Error(`dialect route ${path} speaks "${dialect}", which ACTORWIRE_DIALECTS leaves out`);
+      ctx.routes.ws(path, { dialect });
+    }
   },
 });
