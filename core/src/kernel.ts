@@ -6,6 +6,7 @@
  *   → onClose (reverse) → broker stopped → exit.
  */
 import { hostname } from 'node:os';
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { bearerCheck } from './server/bearer.js';
 import { createContainer, InjectionMode } from 'awilix';
@@ -315,7 +316,11 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       if (!services.has('authenticator')) {
         logger.warn('no authenticator registered: WebSocket routes accept anonymous sessions (open mode)');
       }
-      app = createHttpServer({ maxBodySize: config.maxHttpBodySize });
+      const tlsFiles = config.tls.certFile !== undefined && config.tls.keyFile !== undefined
+        ? { certFile: config.tls.certFile, keyFile: config.tls.keyFile, passphrase: config.tls.passphrase }
+        : undefined;
+      if (tlsFiles !== undefined) checkTlsFiles(tlsFiles);
+      app = createHttpServer({ maxBodySize: config.maxHttpBodySize, tls: tlsFiles });
       // hyper-express runs on the chosen build (its bundle requires core/uws/binding.cjs); its own typings name another.
       const uwsApp = app.uws_instance as unknown as TemplatedApp;
       bus.attach(uwsApp);
@@ -340,11 +345,11 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       });
       // Operator routes on a server of their own when asked (kept off the public port).
       const separateOps = config.metrics.port !== undefined;
-      const httpTelemetry = { roots: tracing.roots };
+      const httpTelemetry = { roots: tracing.roots, scheme: tlsFiles !== undefined ? 'https' : 'http' };
       mountHttpRoutes(app, separateOps ? routes.httpRoutes.filter((r) => !isOperatorRoute(r.path)) : routes.httpRoutes, logger, httpTelemetry);
       if (separateOps) {
         opsApp = createHttpServer({ maxBodySize: config.maxHttpBodySize });
-        mountHttpRoutes(opsApp, routes.httpRoutes.filter((r) => isOperatorRoute(r.path) || r.path === '/health'), logger, httpTelemetry);
+        mountHttpRoutes(opsApp, routes.httpRoutes.filter((r) => isOperatorRoute(r.path) || r.path === '/health'), logger, { roots: tracing.roots, scheme: 'http' });
       }
 
       try {
@@ -374,7 +379,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
           throw new KernelError(KernelErrors.LISTEN, `cannot listen on ${config.metrics.host}:${config.metrics.port} (metrics): ${String((err as Error)?.message ?? err)}`, 'ACTORWIRE_METRICS_PORT', err);
         }
       }
-      await corkAnchor?.connect(port, config.host);
+      await corkAnchor?.connect(port, config.host, tlsFiles !== undefined);
       // A manual clock is driven by its test; the real wheel ticks on its own.
       if (!opts.clock) stopClock = wheel.start();
       state = 'running';
@@ -435,6 +440,17 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
     },
   };
   return kernel;
+}
+
+/** The TLS files exist and are readable, or startup stops naming the variable (not a uWS error at listen). */
+function checkTlsFiles(files: { certFile: string; keyFile: string }): void {
+  for (const [file, variable] of [[files.certFile, 'TLS_CERT_FILE'], [files.keyFile, 'TLS_KEY_FILE']] as const) {
+    try {
+      accessSync(file, fsConstants.R_OK);
+    } catch (err) {
+      throw new KernelError(KernelErrors.CONFIG, `cannot read ${variable} ${file}: ${(err as Error).message}`, variable, err);
+    }
+  }
 }
 
 /** `work`, or `onLate()`'s error once `ms` pass first (0: no deadline). A hung plugin must not hang startup. */

@@ -19,6 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from 'pino';
 import uws from '#uws';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from '#uws';
@@ -71,12 +72,14 @@ export class CorkAnchor {
    * Connect to ourselves once listening; settles when the anchor is open, or failed, or after
    * `waitMs` (without an anchor, upgrades borrow an open session's cork).
    */
-  connect(port: number, host: string, waitMs = 2000): Promise<void> {
+  connect(port: number, host: string, secure = false, waitMs = 2000): Promise<void> {
     const target = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
-    const sock = net.connect(port, target);
+    // Over TLS the anchor talks to its own listener on loopback and sends nothing but an upgrade
+    // to a random path: the certificate (issued for the public name) is not checked.
+    const sock = secure ? tls.connect({ port, host: target, rejectUnauthorized: false }) : net.connect(port, target);
     this.client = sock;
     sock.setNoDelay(true);
-    sock.on('connect', () => {
+    sock.on(secure ? 'secureConnect' : 'connect', () => {
       sock.write(
         `GET ${this.path} HTTP/1.1\r\nHost: ${target.includes(':') ? `[${target}]` : target}:${port}\r\n`
         + 'Upgrade: websocket\r\nConnection: Upgrade\r\n'

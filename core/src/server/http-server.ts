@@ -9,7 +9,7 @@ import type { HttpRoute } from '../registries/routes.js';
 import type { HttpRequest } from '../types.js';
 
 /** An HTTP server span (semantic conventions) for a route, continuing the caller's `traceparent`. */
-function startRouteSpan(roots: RootSpans, r: HttpRoute, req: HyperExpress.Request): Span | undefined {
+function startRouteSpan(roots: RootSpans, r: HttpRoute, req: HyperExpress.Request, scheme: string): Span | undefined {
   const h = req.headers;
   return roots.startServer(`${r.method.toUpperCase()} ${r.path}`, h, () => ({
     kind: SpanKind.SERVER,
@@ -17,7 +17,7 @@ function startRouteSpan(roots: RootSpans, r: HttpRoute, req: HyperExpress.Reques
       'http.request.method': r.method.toUpperCase(),
       'http.route': r.path,
       'url.path': req.path,
-      'url.scheme': 'http',
+      'url.scheme': scheme,
       'client.address': req.ip,
       'actorwire.plugin': r.owner,
       ...(h['user-agent'] !== undefined ? { 'user_agent.original': h['user-agent'] } : {}),
@@ -40,18 +40,28 @@ function httpRequest(req: HyperExpress.Request, requestId: string): HttpRequest 
   };
 }
 
-export function createHttpServer(opts: { maxBodySize: number }): HyperExpress.Server {
+/** A TLS certificate and key (PEM files), for uWebSockets.js's SSL app. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  passphrase?: string;
+}
+
+export function createHttpServer(opts: { maxBodySize: number; tls?: TlsFiles }): HyperExpress.Server {
   // fast_abort off: a body over the limit is answered 413 (after it is read and discarded, never
   // kept), not cut off with a reset the client cannot tell from a crash.
   // auto_close off: hyper-express would otherwise close the server on SIGUSR1 (which only asks
   // Node to open its inspector), SIGUSR2, SIGINT and SIGTERM — abruptly, under the kernel's own
   // graceful drain. Shutdown is the kernel's (`stop()`, and the CLI's SIGTERM/SIGINT handlers).
-  return new HyperExpress.Server({ max_body_length: opts.maxBodySize, fast_abort: false, auto_close: false });
+  const tls = opts.tls === undefined ? {} : { cert_file_name: opts.tls.certFile, key_file_name: opts.tls.keyFile, ...(opts.tls.passphrase !== undefined ? { passphrase: opts.tls.passphrase } : {}) };
+  return new HyperExpress.Server({ max_body_length: opts.maxBodySize, fast_abort: false, auto_close: false, ...tls });
 }
 
 export interface HttpTelemetry {
   /** Set when spans are exported: a request gets a server span continuing the caller's `traceparent`, or a sampled root. */
   roots: RootSpans | undefined;
+  /** `url.scheme` of the spans (`https` on a TLS port). */
+  scheme?: string;
 }
 
 /** A caller's `x-request-id` is kept when it is a sane token; otherwise the request gets one. */
@@ -72,7 +82,7 @@ export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], l
       const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
       const request = httpRequest(req, requestId);
       res.header('x-request-id', requestId);
-      const span = telemetry?.roots !== undefined && !quiet ? startRouteSpan(telemetry.roots, r, req) : undefined;
+      const span = telemetry?.roots !== undefined && !quiet ? startRouteSpan(telemetry.roots, r, req, telemetry.scheme ?? 'http') : undefined;
       let failure: unknown;
       try {
         const out = span === undefined ? await r.handler(request, res) : await otelContext.with(trace.setSpan(otelContext.active(), span), () => r.handler(request, res));

@@ -148,7 +148,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
           'http.route': pattern,
           // A path segment may carry a token (`tokenParam`): then only the route is recorded.
           'url.path': options.tokenParam === undefined ? up.url : pattern,
-          'url.scheme': 'http',
+          'url.scheme': config.tls.certFile !== undefined ? 'https' : 'http',
           'network.protocol.name': 'http',
           'network.protocol.version': '1.1',
           'client.address': up.remoteAddress,

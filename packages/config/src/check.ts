@@ -38,6 +38,10 @@ export function checkConfig(config: ActorwireConfig, nameOf: (path: string) => s
     const subject = nameOf(where);
     throw new KernelError(KernelErrors.CONFIG, `invalid configuration ${subject}: ${e.message ?? 'invalid'}`, subject);
   }
+  if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
+    const missing = nameOf(config.tls.certFile === undefined ? '/tls/certFile' : '/tls/keyFile');
+    throw new KernelError(KernelErrors.CONFIG, `invalid configuration ${missing}: TLS needs both a certificate and its key`, missing);
+  }
   const ws = config.websocket;
   if (ws.hardMaxMessageSize < ws.maxMessageSize) ws.hardMaxMessageSize = ws.maxMessageSize;
   if (ws.pongWait <= ws.pingInterval) {

@@ -59,6 +59,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
       token: envString(env, 'ACTORWIRE_METRICS_TOKEN'),
     },
     history: { maxBytes: envInt(env, 'HISTORY_MAX_BYTES', { min: 1024 }), maxTopics: envInt(env, 'HISTORY_MAX_ROOMS', { min: 1 }) },
+    tls: { certFile: envString(env, 'TLS_CERT_FILE'), keyFile: envString(env, 'TLS_KEY_FILE'), passphrase: envString(env, 'TLS_KEY_PASSPHRASE') },
   };
 }
 

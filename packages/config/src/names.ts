@@ -39,4 +39,7 @@ export const envNames: Readonly<Record<string, string>> = {
   '/metrics/token': 'ACTORWIRE_METRICS_TOKEN',
   '/history/maxBytes': 'HISTORY_MAX_BYTES',
   '/history/maxTopics': 'HISTORY_MAX_ROOMS',
+  '/tls/certFile': 'TLS_CERT_FILE',
+  '/tls/keyFile': 'TLS_KEY_FILE',
+  '/tls/passphrase': 'TLS_KEY_PASSPHRASE',
 };

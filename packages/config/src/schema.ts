@@ -89,6 +89,12 @@ export interface ActorwireConfig {
    * used is forgotten, its epoch with it). Env HISTORY_MAX_BYTES, HISTORY_MAX_ROOMS.
    */
   history: { maxBytes: number; maxTopics: number };
+  /**
+   * TLS on the main port (wss:// and https://, uWebSockets.js's SSL app): both files or neither,
+   * PEM; `passphrase` for an encrypted key. Read at start; a new certificate takes a restart.
+   * Env TLS_CERT_FILE, TLS_KEY_FILE, TLS_KEY_PASSPHRASE.
+   */
+  tls: { certFile?: string; keyFile?: string; passphrase?: string };
   /** Options per plugin name (from a config file), merged over `optionsFromEnv`. */
   plugins: Record<string, Record<string, unknown>>;
 }
@@ -125,6 +131,7 @@ export const defaultConfig: ActorwireConfig = {
   otel: { serviceName: 'actorwire', protocol: 'http/protobuf', sampler: 'parentbased_always_on', enabled: true },
   metrics: { host: '127.0.0.1' },
   history: { maxBytes: 128 * 1024 * 1024, maxTopics: 10_000 },
+  tls: {},
   plugins: {},
 };
 
@@ -205,6 +212,15 @@ export const configSchema = {
         port: { type: 'integer', minimum: 0, maximum: 65535 },
         host: { type: 'string', minLength: 1 },
         token: { type: 'string', minLength: 16 },
+      },
+    },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        certFile: { type: 'string', minLength: 1 },
+        keyFile: { type: 'string', minLength: 1 },
+        passphrase: { type: 'string' },
       },
     },
     plugins: { type: 'object', additionalProperties: { type: 'object' } },
