@@ -32,6 +32,7 @@ import { createSessionMachine, type SessionHost } from './sessions/machine.js';
 import { MachineRuntime, TimerWheel } from '@actorwire/actors';
 import { createHttpServer, mountHttpRoutes } from './server/http-server.js';
 import { mountWsRoutes } from './server/ws-server.js';
+import { TrustedProxies } from './server/client-address.js';
 import { Dialects } from './registries/dialects.js';
 import type { CorkAnchor } from './server/cork-anchor.js';
 import { detectUws, type UwsInfo } from './server/uws-info.js';
@@ -86,6 +87,7 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
   const instanceId = config.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const logger = opts.logger ?? createLogger(config.logLevel, instanceId);
   const resolved: ResolvedPlugin[] = resolvePlugins(opts.plugins ?? [], KERNEL_VERSION);
+  const proxies = new TrustedProxies(config.trustedProxies);
   const uwsInfo = detectUws();
 
   // One seal for every registry: closed when the server starts.
@@ -340,16 +342,17 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         draining: () => state === 'draining' || state === 'stopped',
         broadcastTopic: bus.broadcastTopic,
         sessionRuntime,
+        proxies,
         clock,
         dialects,
       });
       // Operator routes on a server of their own when asked (kept off the public port).
       const separateOps = config.metrics.port !== undefined;
       const httpTelemetry = { roots: tracing.roots, scheme: tlsFiles !== undefined ? 'https' : 'http' };
-      mountHttpRoutes(app, separateOps ? routes.httpRoutes.filter((r) => !isOperatorRoute(r.path)) : routes.httpRoutes, logger, httpTelemetry);
+      mountHttpRoutes(app, separateOps ? routes.httpRoutes.filter((r) => !isOperatorRoute(r.path)) : routes.httpRoutes, logger, proxies, httpTelemetry);
       if (separateOps) {
         opsApp = createHttpServer({ maxBodySize: config.maxHttpBodySize });
-        mountHttpRoutes(opsApp, routes.httpRoutes.filter((r) => isOperatorRoute(r.path) || r.path === '/health'), logger, { roots: tracing.roots, scheme: 'http' });
+        mountHttpRoutes(opsApp, routes.httpRoutes.filter((r) => isOperatorRoute(r.path) || r.path === '/health'), logger, proxies, { roots: tracing.roots, scheme: 'http' });
       }
 
       try {

@@ -9,7 +9,7 @@ import type { HttpRoute } from '../registries/routes.js';
 import type { HttpRequest } from '../types.js';
 
 /** An HTTP server span (semantic conventions) for a route, continuing the caller's `traceparent`. */
-function startRouteSpan(roots: RootSpans, r: HttpRoute, req: HyperExpress.Request, scheme: string): Span | undefined {
+function startRouteSpan(roots: RootSpans, r: HttpRoute, req: HyperExpress.Request, scheme: string, client: string): Span | undefined {
   const h = req.headers;
   return roots.startServer(`${r.method.toUpperCase()} ${r.path}`, h, () => ({
     kind: SpanKind.SERVER,
@@ -18,7 +18,7 @@ function startRouteSpan(roots: RootSpans, r: HttpRoute, req: HyperExpress.Reques
       'http.route': r.path,
       'url.path': req.path,
       'url.scheme': scheme,
-      'client.address': req.ip,
+      'client.address': client,
       'actorwire.plugin': r.owner,
       ...(h['user-agent'] !== undefined ? { 'user_agent.original': h['user-agent'] } : {}),
     },
@@ -26,14 +26,14 @@ function startRouteSpan(roots: RootSpans, r: HttpRoute, req: HyperExpress.Reques
 }
 
 /** What a route handler sees of hyper-express's request: the project's own names, nothing of the layer's. */
-function httpRequest(req: HyperExpress.Request, requestId: string): HttpRequest {
+function httpRequest(req: HyperExpress.Request, requestId: string, ip: string): HttpRequest {
   return {
     method: req.method,
     path: req.path,
     headers: req.headers,
     params: req.path_parameters,
     query: req.query_parameters,
-    ip: req.ip,
+    ip,
     requestId,
     buffer: () => req.buffer(),
     text: () => req.text(),
@@ -64,25 +64,30 @@ export interface HttpTelemetry {
   scheme?: string;
 }
 
+/** Where a request's client address comes from: the peer, or a trusted proxy's forwarding header. */
+export interface ClientAddresses {
+  clientOf(peer: string, headers: Readonly<Record<string, string | undefined>>): string;
+}
+
 /** A caller's `x-request-id` is kept when it is a sane token; otherwise the request gets one. */
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 /** Routes an operator polls (`/health`, `/metrics`): logged at debug and never traced (a trace per scrape is noise). */
 const quietRoute = (path: string): boolean => path === '/health' || path === '/metrics';
 
-export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], logger: Logger, telemetry?: HttpTelemetry): void {
+export function mountHttpRoutes(app: HyperExpress.Server, routes: HttpRoute[], logger: Logger, proxies: ClientAddresses, telemetry?: HttpTelemetry): void {
   for (const r of routes) {
     const route = `${r.method.toUpperCase()} ${r.path}`;
     const quiet = quietRoute(r.path);
     app[r.method](r.path, async (req, res) => {
       const started = performance.now();
       // uWS forbids reading the request once the response is sent: what the log line needs, now.
-      const remote = req.ip;
+      const remote = proxies.clientOf(req.ip, req.headers);
       const given = req.headers['x-request-id'];
       const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
-      const request = httpRequest(req, requestId);
+      const request = httpRequest(req, requestId, remote);
       res.header('x-request-id', requestId);
-      const span = telemetry?.roots !== undefined && !quiet ? startRouteSpan(telemetry.roots, r, req, telemetry.scheme ?? 'http') : undefined;
+      const span = telemetry?.roots !== undefined && !quiet ? startRouteSpan(telemetry.roots, r, req, telemetry.scheme ?? 'http', remote) : undefined;
       let failure: unknown;
       try {
         const out = span === undefined ? await r.handler(request, res) : await otelContext.with(trace.setSpan(otelContext.active(), span), () => r.handler(request, res));

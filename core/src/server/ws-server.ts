@@ -19,6 +19,7 @@ import { SessionImpl, type SessionEnv } from '../sessions/session.js';
 import type { Topics } from '../registries/topics.js';
 import type { AuthMode, Clock, Dialect, Frame, WsRouteOptions } from '../types.js';
 import type { MachineRuntime } from '@actorwire/actors';
+import type { TrustedProxies } from './client-address.js';
 import type { SessionMachine } from '../sessions/machine.js';
 import type { KernelMetrics } from '@actorwire/telemetry';
 import { Admission } from './admission.js';
@@ -48,6 +49,8 @@ export interface WsServerDeps {
   broadcastTopic: string;
   /** Root actor whose system every session actor shares. */
   sessionRuntime: MachineRuntime<SessionMachine>;
+  /** Whose forwarding headers are believed (the client address of every upgrade). */
+  proxies: TrustedProxies;
   /** The kernel clock: activity stamps are compared against the session timers on it. */
   clock: Clock;
   dialects: Dialects;
@@ -218,7 +221,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         const key = headers['sec-websocket-key'] ?? '';
         const offered = headers['sec-websocket-protocol'] ?? '';
         const ext = headers['sec-websocket-extensions'] ?? '';
-        const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+        const remote = deps.proxies.clientOf(Buffer.from(res.getRemoteAddressAsText()).toString(), headers);
         const up = new UpgradeRequestImpl(pattern, url, req.getQuery() ?? '', params, headers, remote, options, authMode);
         // No span at all when nothing is exported: a connect storm allocates nothing for tracing.
         if (roots !== undefined) up.span = startUpgradeSpan(up, roots);

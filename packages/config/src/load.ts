@@ -31,6 +31,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
     defaultAuth: envEnum(env, 'ACTORWIRE_DEFAULT_AUTH', ['required', 'optional', 'none'] as const),
     defaultDialect: envString(env, 'ACTORWIRE_DIALECT'),
     maxHttpBodySize: envInt(env, 'ACTORWIRE_MAX_HTTP_BODY_SIZE', { min: 1 }),
+    trustedProxies: envList(env, 'ACTORWIRE_TRUSTED_PROXIES'),
     websocket: {
       maxMessageSize: envInt(env, 'WEBSOCKET_MAX_MESSAGE_SIZE', { min: 1 }),
       hardMaxMessageSize: envInt(env, 'WEBSOCKET_HARD_MAX_MESSAGE_SIZE', { min: 1 }),

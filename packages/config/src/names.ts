@@ -11,6 +11,7 @@ export const envNames: Readonly<Record<string, string>> = {
   '/defaultAuth': 'ACTORWIRE_DEFAULT_AUTH',
   '/defaultDialect': 'ACTORWIRE_DIALECT',
   '/maxHttpBodySize': 'ACTORWIRE_MAX_HTTP_BODY_SIZE',
+  '/trustedProxies': 'ACTORWIRE_TRUSTED_PROXIES',
   '/websocket/maxMessageSize': 'WEBSOCKET_MAX_MESSAGE_SIZE',
   '/websocket/hardMaxMessageSize': 'WEBSOCKET_HARD_MAX_MESSAGE_SIZE',
   '/websocket/pingInterval': 'WEBSOCKET_PING_INTERVAL',

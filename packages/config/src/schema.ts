@@ -72,6 +72,11 @@ export interface ActorwireConfig {
   userTopicPrefix: string;
   /** Largest HTTP body accepted by kernel and plugin routes (bytes). */
   maxHttpBodySize: number;
+  /**
+   * Reverse proxies whose `Forwarded` / `X-Forwarded-For` are believed (addresses and CIDRs).
+   * Empty: every peer is the client. Env ACTORWIRE_TRUSTED_PROXIES.
+   */
+  trustedProxies: string[];
   websocket: WebSocketConfig;
   /** Traces: the standard OTEL_* variables (read by `@actorwire/config`). */
   otel: OtelConfig;
@@ -111,6 +116,7 @@ export const defaultConfig: ActorwireConfig = {
   defaultDialect: 'actorwire',
   userTopicPrefix: 'user:',
   maxHttpBodySize: 1024 * 1024,
+  trustedProxies: [],
   websocket: {
     maxMessageSize: 512_000,
     hardMaxMessageSize: 1024 * 1024,
@@ -154,6 +160,7 @@ export const configSchema = {
     defaultDialect: { type: 'string', pattern: '^[a-z][a-z0-9_.-]{0,31}$' },
     userTopicPrefix: { type: 'string', minLength: 1 },
     maxHttpBodySize: positiveInt,
+    trustedProxies: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 64 }, maxItems: 1024 },
     websocket: {
       type: 'object',
       additionalProperties: false,

@@ -5,7 +5,7 @@
  * answers the event touched.
  */
 import t from 'tap';
-import { until, type TestServer } from '@actorwire/testing';
+import { until, type ReceivedFrame, type TestServer } from '@actorwire/testing';
 import redisPubSub from '@actorwire/plugin-redis-pubsub';
 import type {} from '../src/index.js';
 import { uniquePrefix } from '../../redis-pubsub/test/support.js';
@@ -38,7 +38,7 @@ t.test('an event on one of two instances re-queries the dashboard once for the s
   await until(async () => (await n1.kernel.services.get('presence').count(TOPIC)) === 2, 10_000, 'instance 1 sees both sessions on the dashboard topic');
 
   n1.kernel.services.get('analytics').changed({ entity: 'payments' });
-  const [a, b] = await Promise.all([here, there].map((c) => c.next((f) => f.action === 'update', 10_000)));
+  const [a, b] = (await Promise.all([here, there].map((c) => c.next((f) => f.action === 'update', 10_000)))) as [ReceivedFrame, ReceivedFrame];
   t.equal(a.payload.version, 3, 'the re-queried answer');
   t.equal(b.payload.version, 3, 'the same answer on the other instance');
   t.equal(up.count(path), 3, 'one re-query for sessions on two instances');
