@@ -27,7 +27,7 @@ export function choosePlugins(env: NodeJS.ProcessEnv): string[] {
   if (explicit) return explicit.split(',').map((s) => s.trim()).filter(Boolean);
   // dialects: the Go services' clients connect with ?dialect=gateway|envelope (or ACTORWIRE_DIALECT).
   const names = ['auth', 'rooms', 'dialects'];
-  if (env.REDIS_URL || env.REDIS_ADDR) names.push('redis-pubsub');
+  if (env.REDIS_URL || env.REDIS_ADDR || env.REDIS_SENTINELS) names.push('redis-pubsub');
   if (env.KAFKA_BROKERS) names.push('kafka');
   // Rooms keep history (and clients recover what they missed) once HISTORY_ROOMS names them.
   if (env.HISTORY_ROOMS && installed(BUNDLED.get('history')!)) names.push('history');

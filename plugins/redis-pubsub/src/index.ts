@@ -52,6 +52,9 @@ export default definePlugin<RedisPubSubOptions>({
   options: optionsSchema,
   optionsFromEnv,
   register(ctx, o) {
+    if (o.clusterNodes.length > 0 && o.sentinels.length > 0) {
+      throw new Error('REDIS_SENTINELS and REDIS_CLUSTER_NODES cannot both be set: Redis Cluster does its own failover');
+    }
     if (o.clusterNodes.length > 0 && o.mode === 'pattern') {
       throw new Error('REDIS_SUBSCRIBE_MODE=pattern is not available with REDIS_CLUSTER_NODES (sharded pub/sub has no patterns)');
     }

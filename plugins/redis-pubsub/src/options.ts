@@ -12,6 +12,15 @@ export interface RedisPubSubOptions {
   password?: string;
   /** Redis Cluster seed nodes (`host:port`, …): enables cluster mode with sharded pub/sub. Env REDIS_CLUSTER_NODES. */
   clusterNodes: string[];
+  /**
+   * Redis Sentinel (`host:port`, …): the master of `sentinelName` is asked of these, and followed
+   * through a failover, for every connection (pub/sub, presence, history). Env REDIS_SENTINELS.
+   */
+  sentinels: string[];
+  /** The master's name in Sentinel. Env REDIS_SENTINEL_NAME. */
+  sentinelName: string;
+  /** The sentinels' own password, when they want one. Env REDIS_SENTINEL_PASSWORD. */
+  sentinelPassword?: string;
   /** TLS even for a `redis://` URL or `addr`. Env REDIS_TLS. */
   tls: boolean;
   /** Prefix of every channel and key. Env REDIS_KEY_PREFIX. */
@@ -77,6 +86,9 @@ export const optionsSchema = {
     addr: { type: 'string', pattern: '^[^:/\\s]+:\\d{1,5}$' },
     password: { type: 'string' },
     clusterNodes: { type: 'array', items: { type: 'string', pattern: '^[^:/\\s]+:\\d{1,5}$' }, default: [] },
+    sentinels: { type: 'array', items: { type: 'string', pattern: '^[^:/\\s]+:\\d{1,5}$' }, default: [] },
+    sentinelName: { type: 'string', minLength: 1, default: 'mymaster' },
+    sentinelPassword: { type: 'string' },
     tls: { type: 'boolean', default: false },
     keyPrefix: { type: 'string', default: 'ws:' },
     mode: { enum: ['topics', 'pattern'], default: 'topics' },
@@ -113,6 +125,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<RedisPubSubOptio
     addr,
     password: envString(env, 'REDIS_PASSWORD'),
     clusterNodes: envList(env, 'REDIS_CLUSTER_NODES'),
+    sentinels: envList(env, 'REDIS_SENTINELS'),
+    sentinelName: envString(env, 'REDIS_SENTINEL_NAME'),
+    sentinelPassword: envString(env, 'REDIS_SENTINEL_PASSWORD'),
     tls: envBool(env, 'REDIS_TLS'),
     keyPrefix: envString(env, 'REDIS_KEY_PREFIX'),
     mode: envEnum(env, 'REDIS_SUBSCRIBE_MODE', ['topics', 'pattern'] as const),
