@@ -12,7 +12,7 @@
 //
 // Checks: the server starts as a non-root user, /health names the native uWebSockets.js build on
 // Node 24, a WebSocket client gets pong and its own room message, the image's HEALTHCHECK passes,
-// and `podman stop` (SIGTERM) drains — the client gets 1001 — and the container exits 0. Then
+// and `podman stop` (SIGTERM) drains — the client gets 1012 — and the container exits 0. Then
 // deploy/compose.yaml's topology: two containers on one Redis behind HAProxy (deploy/haproxy.cfg),
 // a message crossing instances, and a rolling stop of one instance.
 import fs from 'node:fs';
@@ -174,7 +174,7 @@ async function check() {
     const stopAt = Date.now();
     podman(['stop', '-t', '30', name]);
     const code = await Promise.race([c.closed, sleep(5000).then(() => 'none')]);
-    ok(code === 1001, 'SIGTERM (podman stop) drains: the client gets 1001', `close ${code}`);
+    ok(code === 1012, 'SIGTERM (podman stop) drains: the client gets 1012', `close ${code}`);
     const exit = podman(['inspect', '--format', '{{.State.ExitCode}}', name]).trim();
     ok(exit === '0', 'the container exits 0 after draining', `exit ${exit} after ${Date.now() - stopAt} ms`);
     const logs = podman(['logs', name]);
@@ -226,12 +226,12 @@ async function topology() {
     const crossed = await a.next('message');
     ok(crossed?.data?.from === 'b', 'a message published on one instance reaches a subscriber on the other (Redis)');
 
-    // Roll instance 1: its clients get 1001, reconnect through the proxy to instance 2.
+    // Roll instance 1: its clients get 1012, reconnect through the proxy to instance 2.
     const onFirst = aOnFirst ? a : b;
     const other = onFirst === a ? b : a;
     const stopped = spawnSync('podman', [...PODMAN, 'stop', '-t', '30', names[0]]);
     const code = await Promise.race([onFirst.closed, sleep(5000).then(() => 'none')]);
-    ok(stopped.status === 0 && code === 1001, 'stopping instance 1 drains its client with 1001', `close ${code}`);
+    ok(stopped.status === 0 && code === 1012, 'stopping instance 1 drains its client with 1012', `close ${code}`);
     const again = await client(`ws://127.0.0.1:${proxyPort}/ws`);
     const welcomed = await again.next('connected');
     again.send({ type: 'subscribe', room: 'topology' });

@@ -13,6 +13,9 @@ import { HEARTBEAT_CLOSE, closeBehaviour } from './close-codes.js';
 import { ActorwireClientError } from './errors.js';
 import type { AuthenticatedFrame, BaseFrame, ClientFrame, ConnectedFrame, ErrorFrame, HistoryFrame, StreamPosition, SubscribedFrame } from './frames.js';
 
+/** The spread of "reconnect at once" (close code 1012), so a drained instance's sessions do not all arrive in one millisecond. */
+const IMMEDIATE_JITTER_MS = 100;
+
 /** The part of the WebSocket API the client uses (the browser's, and the `ws` package's). */
 export interface WebSocketLike {
   readonly readyState: number;
@@ -268,7 +271,8 @@ export class ActorwireClient {
     this.emit('disconnected', { code, reason, willReconnect, meaning: b.meaning });
     if (!willReconnect) return this.ended(code, reason, true);
     this.stateValue = 'connecting';
-    const delay = this.backoff.next(b.minDelay ?? 0);
+    // A draining instance: reconnect now (jittered, so its sessions do not arrive at once), not after a backoff.
+    const delay = b.immediate ? Math.floor(Math.random() * IMMEDIATE_JITTER_MS) : this.backoff.next(b.minDelay ?? 0);
     this.reconnectTimer = setTimeout(() => void this.open(), delay);
   }
 

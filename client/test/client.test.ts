@@ -59,7 +59,7 @@ t.test('server restart: reconnects, resubscribes, delivers what was published me
   const down = next(c, 'disconnected');
   await srv.stop();
   const d = await down;
-  t.match(d, { code: 1001, willReconnect: true }, 'the server said it was shutting down; the client will be back');
+  t.match(d, { code: 1012, willReconnect: true }, 'the server said it was restarting; the client will be back');
   const lostAt = Date.now();
   c.publish('news', { queued: true }); // while disconnected: kept
   srv = await restartOn(port);

@@ -28,17 +28,18 @@ t.test('backoff: delays of many clients spread over the whole window (no thunder
 t.test('close codes: what the client does after each', async (t) => {
   const table = (code: number) => {
     const b = closeBehaviour(code);
-    return [b.reconnect, b.newToken ?? false, b.minDelay ?? 0];
+    return [b.reconnect, b.newToken ?? false, b.minDelay ?? 0, b.immediate ?? false];
   };
-  t.same(table(1000), [true, false, 0]);
-  t.same(table(1001), [true, false, 0], 'server shutting down: back when it is');
-  t.same(table(1006), [true, false, 0], 'connection lost');
-  t.same(table(1013), [true, false, 5000], 'server full: later');
-  t.same(table(4401), [true, true, 0], 'unauthorized: only with a token callback');
-  t.same(table(4408), [true, true, 0]);
-  t.same(table(4403), [false, false, 0], 'forbidden: terminal');
-  t.same(table(4429), [true, false, 10_000], 'rate limited: back off longer');
-  t.same(table(4999), [false, false, 0], 'an unknown application code: terminal');
-  t.same(table(1015), [true, false, 0], 'an unknown protocol code: retried');
+  t.same(table(1000), [true, false, 0, false]);
+  t.same(table(1001), [true, false, 0, false], 'heartbeat timeout: back with a backoff');
+  t.same(table(1012), [true, false, 0, true], 'a draining instance: back at once (to another instance)');
+  t.same(table(1006), [true, false, 0, false], 'connection lost');
+  t.same(table(1013), [true, false, 5000, false], 'server full: later');
+  t.same(table(4401), [true, true, 0, false], 'unauthorized: only with a token callback');
+  t.same(table(4408), [true, true, 0, false]);
+  t.same(table(4403), [false, false, 0, false], 'forbidden: terminal');
+  t.same(table(4429), [true, false, 10_000, false], 'rate limited: back off longer');
+  t.same(table(4999), [false, false, 0, false], 'an unknown application code: terminal');
+  t.same(table(1015), [true, false, 0, false], 'an unknown protocol code: retried');
   for (const [code, b] of CLOSE_BEHAVIOUR) t.ok(b.meaning.length > 5, `${code} says what it means`);
 });

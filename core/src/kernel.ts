@@ -2,7 +2,7 @@
  * The kernel: wires registries, loads plugins in dependency order, serves HTTP and WebSocket
  * routes, and shuts down in reverse. Lifecycle (see README "Lifecycle"):
  *   config → telemetry → registries → plugins.register (ordered) → routes mounted
- *   → broker started → listen → onReady … SIGTERM → draining → sessions closed (1001)
+ *   → broker started → listen → onReady … SIGTERM → draining → sessions closed (1012)
  *   → onClose (reverse) → broker stopped → exit.
  */
 import { hostname } from 'node:os';
@@ -420,7 +420,8 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         listenSocket = undefined;
         if (opsPort !== undefined) opsApp?.close();
         opsPort = undefined;
-        for (const s of sessions.all()) s.close(CloseCodes.GOING_AWAY, 'server shutting down');
+        // 1012: reconnect at once — behind a proxy, to an instance that is not draining.
+        for (const s of sessions.all()) s.close(CloseCodes.SERVICE_RESTART, 'server restarting');
         while (sessions.count() > 0 && Date.now() < deadline - 1000) await new Promise((r) => setTimeout(r, 20));
         const step = async (what: string, fn: () => Promise<unknown>) => {
           const left = Math.max(100, deadline - Date.now());

@@ -1,6 +1,6 @@
 /**
  * The compiled `actorwire` server end to end: a plugin written outside the repo, loaded by path
- * through ACTORWIRE_PLUGINS, serves its message type; SIGTERM drains (1001) and exits 0, also
+ * through ACTORWIRE_PLUGINS, serves its message type; SIGTERM drains (1012) and exits 0, also
  * when the signal is sent to `npm start` rather than to node; the old WIRESTATE_* variables
  * still work with a deprecation warning.
  */
@@ -81,7 +81,7 @@ t.test('an external plugin loaded by path; SIGTERM drains and exits 0', async (t
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   child.kill('SIGTERM');
   const closed = await c.closed;
-  t.equal(closed.code, 1001, 'open session closed with 1001');
+  t.equal(closed.code, 1012, 'open session closed with 1012');
   t.equal(closed.reason, 'server shutting down');
   t.equal(await exited, 0, 'process exits 0');
 });
@@ -103,7 +103,7 @@ async function portClosed(port: number, timeoutMs = 10_000): Promise<boolean> {
 }
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  t.test(`${signal} sent to \`npm start\` drains the server: 1001, exit, no orphan`, async (t) => {
+  t.test(`${signal} sent to \`npm start\` drains the server: 1012, exit, no orphan`, async (t) => {
     const { child, port } = await startCli({ ACTORWIRE_PLUGINS: 'auth,rooms' }, NPM_START);
     t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
     const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json() as Promise<{ service: string }>);
@@ -112,7 +112,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     child.kill(signal);
     const closed = await c.closed;
-    t.equal(closed.code, 1001, 'the open session is closed with 1001');
+    t.equal(closed.code, 1012, 'the open session is closed with 1012');
     t.equal(await exited, 0, 'npm start exits 0');
     t.ok(await portClosed(port), 'nothing listens on the port afterwards (no orphaned server)');
   });
@@ -201,6 +201,6 @@ t.test('SIGUSR1 (Node opens its inspector) leaves the server serving; SIGUSR2 (n
   t.equal((await c2.request({ type: 'ping' })).type, 'pong', 'new connections are accepted');
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   child.kill('SIGUSR2');
-  t.equal((await c.closed).code, 1001, 'SIGUSR2: sessions closed with 1001');
+  t.equal((await c.closed).code, 1012, 'SIGUSR2: sessions closed with 1012');
   t.equal(await exited, 0, 'and the process exits 0');
 });

@@ -130,7 +130,7 @@ t.test('the actorwire bin loads a third-party plugin by package name through ACT
   t.ok((rolled.data as number[]).every((n) => n === 1 || n === 2), 'DICE_SIDES reached the plugin through optionsFromEnv');
   const closed = c.closed;
   t.equal(await stopApp(child), 0, 'SIGTERM: exits 0');
-  t.equal((await closed).code, 1001, 'the session was drained with 1001');
+  t.equal((await closed).code, 1012, 'the session was drained with 1012');
 });
 
 t.test('the published types compile in a TypeScript application (no source condition)', async (t) => {

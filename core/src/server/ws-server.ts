@@ -269,7 +269,7 @@ export function mountWsRoutes(app: TemplatedApp, routes: ReadonlyMap<string, WsR
         const up = data.req!;
         data.req = undefined;
         if (deps.draining()) {
-          socket.end(CloseCodes.GOING_AWAY, 'server shutting down');
+          socket.end(CloseCodes.SERVICE_RESTART, 'server restarting');
           return;
         }
         // Sockets that must authenticate and have not have their own, smaller budget: they cannot

@@ -30,6 +30,8 @@ export const CloseCodes = {
   POLICY_VIOLATION: 1008,
   TOO_LARGE: 1009,
   INTERNAL_ERROR: 1011,
+  /** The instance drains (a restart, a rolling deploy): reconnect at once, to another instance. */
+  SERVICE_RESTART: 1012,
   SERVER_FULL: 1013,
   UNAUTHORIZED: 4401,
   FORBIDDEN: 4403,

@@ -1,0 +1,101 @@
+/**
+ * A rolling restart that loses nothing: two instances on the real Redis (REDIS_URL; rooms with
+ * history in Redis Streams) behind a real HAProxy (Debian's `haproxy`, health-checked). The
+ * instance the client is on drains (as on SIGTERM): the client library is closed with 1012,
+ * reconnects at once through the proxy to the other instance, and recovers from its history
+ * position — every message published meanwhile arrives once, in order.
+ */
+import t from 'tap';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as netServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestServer, until, type TestServer } from '@actorwire/testing';
+import authPlugin from '@actorwire/plugin-auth';
+import rooms from '@actorwire/plugin-rooms';
+import history from '@actorwire/plugin-history';
+import redisPubSub from '@actorwire/plugin-redis-pubsub';
+import type { BaseFrame } from '../src/index.js';
+import { SECRET, client, jwt, next } from './support.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = netServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+t.test('the client\'s instance drains: 1012, an immediate reconnect to the other one, every message once', async (t) => {
+  t.equal(spawnSync('haproxy', ['-v']).status, 0, 'haproxy is installed (apt-get install haproxy)');
+  const keyPrefix = `rr${randomBytes(4).toString('hex')}:`;
+  const instance = () => startTestServer({
+    config: { websocket: { rateLimit: { messagesPerSecond: 0 } } },
+    plugins: [
+      [authPlugin, { secret: SECRET }], rooms,
+      [redisPubSub, { url: REDIS_URL, keyPrefix, presenceHeartbeat: 500, presenceTtl: 5000, retryBase: 50, retryMax: 300 }],
+      [history, { rooms: [{ pattern: 'chat-*', size: 1000 }] }],
+    ],
+  });
+  const nodes: TestServer[] = [await instance(), await instance()];
+  t.teardown(async () => { for (const n of nodes) await n.stop(); });
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'actorwire-rolling-'));
+  const cfg = join(dir, 'haproxy.cfg');
+  writeFileSync(cfg, [
+    'defaults', '  mode http', '  timeout connect 2s', '  timeout client 30s', '  timeout server 30s', '  timeout tunnel 1h',
+    '  retries 3', '  option redispatch',
+    'frontend front', `  bind 127.0.0.1:${port}`, '  option forwardfor', '  default_backend back',
+    'backend back', '  balance leastconn', '  option httpchk',
+    '  http-check send meth GET uri /health ver HTTP/1.1 hdr Host actorwire hdr Connection close', '  http-check expect status 200',
+    ...nodes.map((n, i) => `  server s${i} 127.0.0.1:${n.port} check inter 200 fall 1 rise 2`), '',
+  ].join('\n'));
+  const proxy = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
+  t.teardown(() => { proxy.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
+
+  const c = client({ url: `ws://127.0.0.1:${port}/ws`, token: () => jwt('alice') });
+  t.teardown(() => c.close());
+  const got: BaseFrame[] = [];
+  const sub = c.subscribe('chat-1', (f) => { if (f.type === 'message') got.push(f); });
+  await until(async () => {
+    try {
+      await c.connect();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 10_000, 'connected through haproxy');
+  await sub.ready;
+  const draining = nodes.find((n) => n.kernel.services.get('sessions').count() === 1)!;
+  const staying = nodes.find((n) => n !== draining)!;
+  t.ok(draining && staying, 'the client is on one of the two instances');
+
+  // A publisher on the instance that stays, publishing throughout.
+  const bob = await staying.connect(`/ws?token=${await jwt('bob')}`);
+  await bob.request({ type: 'subscribe', room: 'chat-1' });
+  let n = 0;
+  const publishing = setInterval(() => bob.send({ type: 'publish', room: 'chat-1', data: n++ }), 5);
+  t.teardown(() => clearInterval(publishing));
+  await until(() => got.length >= 20, 5000, 'live messages before the drain');
+
+  const disconnected = next(c, 'disconnected', 10_000);
+  const resubscribed = next(c, 'resubscribed', 15_000);
+  const stopping = draining.stop();
+  const d = await disconnected;
+  t.match(d, { code: 1012, willReconnect: true }, 'the draining instance says: reconnect at once');
+  t.same(await resubscribed, { room: 'chat-1', recovered: true }, 'recovered from its history position on the other instance');
+  await stopping;
+  t.equal(staying.kernel.services.get('sessions').count(), 2, 'the client is now on the instance that stayed');
+  const target = n + 20;
+  await until(() => got.length >= target, 10_000, 'messages after the reconnect');
+  clearInterval(publishing);
+  await bob.request({ type: 'ping' });
+  const last = n;
+  await until(() => got.length === last, 10_000, `all ${last} messages`);
+  t.same(got.map((f) => f.data), Array.from({ length: last }, (_, i) => i), `every one of ${last} messages once, in order, across the drain`);
+});
