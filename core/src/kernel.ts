@@ -369,8 +369,10 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
       try {
         listenSocket = await app.listen(config.port, config.host);
       } catch (err) {
-        state = 'stopped';
-        throw new KernelError(KernelErrors.LISTEN, `cannot listen on ${config.host}:${config.port}: ${String((err as Error)?.message ?? err)}`, 'PORT', err);
+        // The plugins registered and the broker started: stop them (connections, timers) before reporting.
+        const failure = new KernelError(KernelErrors.LISTEN, `cannot listen on ${config.host}:${config.port}: ${String((err as Error)?.message ?? err)}`, 'PORT', err);
+        await kernel.stop();
+        throw failure;
       }
       port = uws.us_socket_local_port(listenSocket as uws.us_listen_socket);
       if (opsApp) {

@@ -301,6 +301,127 @@ export async function startRedisServer(opts = {}) {
  * 127.0.0.1:6379 if it answers PING; else a throwaway redis-server on a free port.
  * @returns {Promise<{url: string, started: boolean, stop(): Promise<void>}>}
  */
+/**
+ * A throwaway Sentinel group: a master, a replica and `sentinels` sentinels (`redis-server
+ * <conf> --sentinel`, what Debian's redis-sentinel runs), monitoring the master as `name`, ready
+ * when the replica is in sync and every sentinel knows the replica and the other sentinels.
+ * `master` / `replica` are startRedisServer handles (`master.kill()` makes a failover);
+ * `masterPort()` asks a sentinel which port is the master now.
+ * @param {{name?: string, sentinels?: number, downAfterMs?: number}} [opts]
+ */
+export async function startSentinelGroup(opts = {}) {
+  const name = opts.name ?? 'm';
+  const count = opts.sentinels ?? 3;
+  const master = await startRedisServer();
+  const replica = await startRedisServer({ args: ['--replicaof', DEFAULT_HOST, String(master.port)] });
+  const dir = makeTempDir(TEMP_PREFIX);
+  const children = [];
+  const ports = await freePorts(count);
+  try {
+    for (const port of ports) {
+      const conf = path.join(dir, `sentinel-${port}.conf`);
+      fs.writeFileSync(conf, [
+        `port ${port}`, `bind ${DEFAULT_HOST}`, `dir ${dir}`, 'protected-mode no',
+        `sentinel monitor ${name} ${DEFAULT_HOST} ${master.port} ${Math.floor(count / 2) + 1}`,
+        `sentinel down-after-milliseconds ${name} ${opts.downAfterMs ?? 1000}`,
+        `sentinel failover-timeout ${name} 5000`, `sentinel parallel-syncs ${name} 1`, '',
+      ].join('\n'));
+      const child = spawnOwned('redis-server', [conf, '--sentinel'], { logFile: path.join(dir, `sentinel-${port}.log`), cwd: dir, dir });
+      children.push(child);
+      if (!(await waitForPing(DEFAULT_HOST, port))) throw new Error(`sentinel on ${port} did not answer PING\n${tailFile(path.join(dir, `sentinel-${port}.log`), 20)}`);
+    }
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const info = await rawCommand(DEFAULT_HOST, replica.port, 'INFO replication').catch(() => '');
+      const ready = String(info).includes('master_link_status:up') && (await sentinelsReady(ports, name, count));
+      if (ready) break;
+      if (Date.now() > deadline) throw new Error('the Sentinel group did not settle within 30 s');
+      await sleep(100);
+    }
+  } catch (e) {
+    for (const c of children) await stopChild(c);
+    await replica.stop();
+    await master.stop();
+    rmrf(dir);
+    throw e;
+  }
+  return {
+    name,
+    sentinels: ports.map((p) => `${DEFAULT_HOST}:${p}`),
+    master,
+    replica,
+    async masterPort() {
+      for (const p of ports) {
+        const port = await sentinelMasterPort(p, name).catch(() => undefined);
+        if (port !== undefined) return port;
+      }
+      return undefined;
+    },
+    async stop() {
+      for (const c of children) await stopChild(c);
+      await replica.stop();
+      await master.stop();
+      rmrf(dir);
+    },
+  };
+}
+
+/** Each sentinel sees the replica and the other sentinels (from `SENTINEL MASTER`'s fields). */
+async function sentinelsReady(ports, name, count) {
+  for (const p of ports) {
+    const fields = await sentinelFields(p, `SENTINEL MASTER ${name}`).catch(() => undefined);
+    if (!fields || Number(fields['num-slaves']) < 1 || Number(fields['num-other-sentinels']) < count - 1) return false;
+  }
+  return true;
+}
+
+async function sentinelMasterPort(port, name) {
+  const reply = await sentinelArray(port, `SENTINEL GET-MASTER-ADDR-BY-NAME ${name}`);
+  return reply.length === 2 ? Number(reply[1]) : undefined;
+}
+
+async function sentinelFields(port, command) {
+  const flat = await sentinelArray(port, command);
+  const out = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
+  return out;
+}
+
+/** A flat RESP array of bulk strings (what SENTINEL answers), read whole. */
+function sentinelArray(port, command, timeoutMs = 1000) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: DEFAULT_HOST, port });
+    let buf = '';
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error('timeout')); }, timeoutMs);
+    sock.setEncoding('utf8');
+    sock.on('connect', () => sock.write(`${command}\r\n`));
+    sock.on('data', (d) => {
+      buf += d;
+      const parsed = parseFlatArray(buf);
+      if (parsed === undefined) return;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(parsed);
+    });
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** `*N` then N bulk strings (`$len` + text); undefined until all of it arrived. */
+function parseFlatArray(buf) {
+  const lines = buf.split('\r\n');
+  if (!lines[0]?.startsWith('*')) return lines[0]?.startsWith('-') ? [] : undefined;
+  const n = Number(lines[0].slice(1));
+  if (n <= 0) return [];
+  const out = [];
+  for (let i = 1; out.length < n; i += 2) {
+    if (i + 1 >= lines.length) return undefined;
+    if (!lines[i].startsWith('$')) return undefined;
+    out.push(lines[i + 1]);
+  }
+  return out;
+}
+
 export async function ensureRedis(opts = {}) {
   const envUrl = opts.url ?? process.env.REDIS_URL;
   if (envUrl) {

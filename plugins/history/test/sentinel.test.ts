@@ -3,30 +3,15 @@
  * started here (`redis-server --sentinel`, what Debian's redis-sentinel runs), two instances with
  * history rooms on them. The master is killed: the instances follow the new master (`/health`
  * degraded, then up), delivery across instances resumes both ways, and history recovery after it
- * answers from the promoted replica's copy (recovered exactly, or `recovered: false`).
+ * answers from the promoted replica's copy, exactly.
  *
  * Not shown here: writes the replica never received (asynchronous replication) — the replica
  * keeps reading its socket after the master dies, so this test cannot make them; the history
  * README says what such a loss costs.
  */
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as netServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { TestServer } from '@actorwire/testing';
-import { instance, messagesOf, publishN, received, uniquePrefix, until, user } from './support.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = netServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { instance, messagesOf, publishN, received, services, uniquePrefix, until, user } from './support.js';
 
 async function redisStatus(srv: TestServer): Promise<string | undefined> {
   const body = (await fetch(`${srv.httpBase}/health`, { headers: { connection: 'close' } }).then((r) => r.json())) as any;
@@ -34,46 +19,9 @@ async function redisStatus(srv: TestServer): Promise<string | undefined> {
 }
 
 t.test('a Sentinel failover: instances follow the new master, delivery resumes, history recovers from the promoted replica', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'actorwire-sentinel-'));
-  const procs: ChildProcess[] = [];
-  t.teardown(() => {
-    for (const p of procs) p.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const server = (args: string[]) => {
-    const p = spawn('redis-server', args, { cwd: dir, stdio: 'ignore' });
-    procs.push(p);
-    return p;
-  };
-  const [masterPort, replicaPort, ...sentinelPorts] = await Promise.all([0, 1, 2, 3, 4].map(() => freePort())) as [number, number, number, number, number];
-  const master = server(['--port', String(masterPort), '--save', '', '--appendonly', 'no']);
-  server(['--port', String(replicaPort), '--save', '', '--appendonly', 'no', '--replicaof', '127.0.0.1', String(masterPort)]);
-  for (const port of sentinelPorts) {
-    const conf = join(dir, `sentinel-${port}.conf`);
-    writeFileSync(conf, [
-      `port ${port}`, `dir ${dir}`,
-      `sentinel monitor m 127.0.0.1 ${masterPort} 2`,
-      'sentinel down-after-milliseconds m 1000', 'sentinel failover-timeout m 5000', 'sentinel parallel-syncs m 1', '',
-    ].join('\n'));
-    server([conf, '--sentinel']);
-  }
-  const replica = new Redis({ port: replicaPort, lazyConnect: true, maxRetriesPerRequest: 1 });
-  const sentinel = new Redis({ port: sentinelPorts[0], lazyConnect: true, maxRetriesPerRequest: 1 });
-  t.teardown(() => { replica.disconnect(); sentinel.disconnect(); });
-  await until(async () => {
-    try {
-      if (replica.status !== 'ready') await replica.connect();
-      if (sentinel.status !== 'ready') await sentinel.connect();
-      const info = await replica.info('replication');
-      const seen = (await sentinel.call('SENTINEL', 'SENTINELS', 'm')) as unknown[];
-      const replicas = (await sentinel.call('SENTINEL', 'REPLICAS', 'm')) as unknown[];
-      return info.includes('master_link_status:up') && seen.length === 2 && replicas.length === 1;
-    } catch {
-      return false;
-    }
-  }, 20_000, 'replica in sync, three sentinels that know it');
-
-  const redis = { sentinels: sentinelPorts.map((p) => `127.0.0.1:${p}`), sentinelName: 'm', keyPrefix: uniquePrefix() };
+  const group = await (await services()).startSentinelGroup();
+  t.teardown(() => group.stop());
+  const redis = { sentinels: group.sentinels, sentinelName: group.name, keyPrefix: uniquePrefix() };
   const a = await instance(redis);
   const b = await instance(redis);
   t.teardown(async () => { await a.stop(); await b.stop(); });
@@ -90,13 +38,12 @@ t.test('a Sentinel failover: instances follow the new master, delivery resumes, 
   await received(alice, 'chat-1', 5);
   const seen = messagesOf(alice, 'chat-1').map((f) => f.offset as number);
   t.same(seen, [1, 2, 3, 4, 5, 6], 'six messages before the failover');
-  master.kill('SIGKILL');
+  await group.master.kill();
 
   await until(async () => (await redisStatus(a)) !== 'up', 10_000, 'instance a reports Redis down');
   t.pass('/health degraded while the master is gone');
   await until(async () => (await redisStatus(a)) === 'up' && (await redisStatus(b)) === 'up', 30_000, 'both follow the new master');
-  const promoted = (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'm')) as string[];
-  t.equal(Number(promoted[1]), replicaPort, 'Sentinel promoted the replica');
+  t.equal(await group.masterPort(), group.replica.port, 'Sentinel promoted the replica');
 
   // Delivery across instances resumes (both ways).
   await until(async () => {

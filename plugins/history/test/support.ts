@@ -83,6 +83,8 @@ export const received = (c: TestClient, room: string, n: number, ms = 5000) =>
 interface RedisServices {
   startRedisServer(opts?: { port?: number }): Promise<{ url: string; stop(): Promise<void>; kill(): Promise<void>; restart(): Promise<void> }>;
   startRedisCluster(opts?: { masters?: number }): Promise<{ nodes: Array<{ host: string; port: number }>; stop(): Promise<void> }>;
+  /** A master, a replica and three sentinels (`redis-server --sentinel`), settled. */
+  startSentinelGroup(opts?: { name?: string }): Promise<{ name: string; sentinels: string[]; master: { port: number; kill(): Promise<void> }; replica: { port: number }; masterPort(): Promise<number | undefined>; stop(): Promise<void> }>;
 }
 
 /** The provisioning script's throwaway Redis Cluster (never the machine's 6379). */
