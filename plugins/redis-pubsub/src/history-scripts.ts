@@ -6,18 +6,26 @@
  * publish; a room's age limit trims the stream (MINID) instead. So a room whose meta is gone, or
  * whose stream is gone while it has published (deleted, evicted), lost its history: it starts a
  * new epoch (and drops any stream left behind) — offsets never go back within an epoch, and a
- * position of the old one is never taken for covered.
+ * position of the old one is never taken for covered. So does a room numbered by another master
+ * (`r`, the replication id of the Redis that numbered it; '' = not checked): after a failover the
+ * promoted replica may lack what the old master never replicated, and would number new messages
+ * with offsets a client already saw.
  */
 
 /** Shared by both scripts: the room's epoch, anew when its history was lost. */
 const EPOCH = `
-local function room_epoch(new_epoch, meta_ttl)
+local function room_epoch(new_epoch, meta_ttl, master)
   local epoch = redis.call('HGET', KEYS[2], 'e')
   if epoch and redis.call('EXISTS', KEYS[1]) == 0 and tonumber(redis.call('HGET', KEYS[2], 'o')) > 0 then epoch = false end
+  if epoch and master ~= '' then
+    local by = redis.call('HGET', KEYS[2], 'r')
+    if not by then redis.call('HSET', KEYS[2], 'r', master) elseif by ~= master then epoch = false end
+  end
   if not epoch then
     epoch = new_epoch
     redis.call('DEL', KEYS[1])
     redis.call('HSET', KEYS[2], 'e', epoch, 'o', 0)
+    if master ~= '' then redis.call('HSET', KEYS[2], 'r', master) end
     redis.call('PEXPIRE', KEYS[2], meta_ttl)
   end
   return epoch
@@ -27,14 +35,14 @@ end
 /**
  * Append: KEYS stream, meta. ARGV payload (a JSON object), channel, size, ttl ms (0: none),
  * meta ttl ms, a new epoch (used if the room has none), now ms, sharded ('1': SPUBLISH),
- * traceparent ('' = none).
+ * traceparent ('' = none), the master's replication id ('' = not checked).
  * Numbers the payload by writing `"offset"` and `"epoch"` at its end, keeps it, publishes it
  * on the room's channel in the same step — so every instance receives the room's messages in
  * offset order. A traced publish goes out as `<traceparent>\n<payload>` (the stream keeps the
  * payload alone). Returns the offset.
  */
 export const APPEND = `${EPOCH}
-local epoch = room_epoch(ARGV[6], ARGV[5])
+local epoch = room_epoch(ARGV[6], ARGV[5], ARGV[10])
 local offset = redis.call('HINCRBY', KEYS[2], 'o', 1)
 local payload = string.sub(ARGV[1], 1, -2) .. ',"offset":' .. offset .. ',"epoch":"' .. epoch .. '"}'
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], offset .. '-0', 't', ARGV[7], 'p', payload)
@@ -72,7 +80,7 @@ return offset
 /**
  * Read: KEYS stream, meta. ARGV since offset ('' = from the oldest kept), since epoch, limit,
  * reverse ('1'), size, ttl ms, now ms, a new epoch, meta ttl ms, channel, marker ('' = none),
- * sharded ('1').
+ * sharded ('1'), the master's replication id ('' = not checked).
  * Returns { epoch, last offset, complete (1/0), payload… }. Only the newest `size` count (the
  * stream trims approximately) and none older than ttl; `complete` is 0 when `since` is not
  * covered any more (another epoch, trimmed, expired) — then no payloads.
@@ -86,7 +94,7 @@ local function finish(out)
   end
   return out
 end
-local epoch = room_epoch(ARGV[8], ARGV[9])
+local epoch = room_epoch(ARGV[8], ARGV[9], ARGV[13])
 local top = tonumber(redis.call('HGET', KEYS[2], 'o'))
 local oldest = top - tonumber(ARGV[5]) + 1
 if oldest < 1 then oldest = 1 end

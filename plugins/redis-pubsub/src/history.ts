@@ -56,6 +56,12 @@ export class RedisHistory {
   private readonly markers = new Map<string, () => void>();
   private readonly markerPrefix = `~${newEpoch()}:`;
   private markerSeq = 0;
+  /**
+   * The replication id of the Redis the appends go to, learnt on every (re)connection: a room
+   * numbered under another one (a Sentinel failover) starts a new epoch (see history-scripts.ts).
+   * '' in cluster mode (each shard has its own; not checked there).
+   */
+  private master: Promise<string> = Promise.resolve('');
 
   constructor(
     private readonly redis: RedisConnection,
@@ -82,6 +88,13 @@ export class RedisHistory {
     if (redis.cluster) this.sub.on('smessage', onMessage);
     else this.sub.on('message', onMessage);
     this.sub.on('ready', () => this.interest.renew());
+    if (!redis.cluster) {
+      const learn = () => {
+        this.master = (this.cmd as Redis).info('replication').then((text) => /master_replid:([0-9a-f]+)/.exec(text)?.[1] ?? '', () => '');
+      };
+      this.cmd.on('ready', learn);
+      if (this.cmd.status === 'ready') learn();
+    }
     this.sub.on('error', (err: Error) => this.logger.debug({ err: err.message }, 'history subscriber connection error'));
   }
 
@@ -173,8 +186,8 @@ export class RedisHistory {
     this.pendingBytes += json.length;
     const span = this.producerSpan(channel);
     const traceparent = span === undefined ? '' : traceparentOf(span);
-    return this.cmd
-      .awHistoryAppend(`${channel}:s`, `${channel}:m`, json, channel, h.size, h.ttl, this.metaTtlOf(h), newEpoch(), this.clock.now(), this.redis.cluster ? '1' : '0', traceparent)
+    return this.master
+      .then((master) => this.cmd.awHistoryAppend(`${channel}:s`, `${channel}:m`, json, channel, h.size, h.ttl, this.metaTtlOf(h), newEpoch(), this.clock.now(), this.redis.cluster ? '1' : '0', traceparent, master))
       .then(
         (offset) => {
           this.pendingBytes -= json.length;
@@ -203,7 +216,7 @@ export class RedisHistory {
       out = await this.cmd.awHistoryRead(
         `${channel}:s`, `${channel}:m`,
         q.since === undefined ? '' : q.since.offset, q.since?.epoch ?? '', Math.min(q.limit, h.size), q.reverse ? '1' : '0',
-        h.size, h.ttl, this.clock.now(), newEpoch(), this.metaTtlOf(h), channel, marker, this.redis.cluster ? '1' : '0',
+        h.size, h.ttl, this.clock.now(), newEpoch(), this.metaTtlOf(h), channel, marker, this.redis.cluster ? '1' : '0', await this.master,
       );
     } catch (err) {
       throw unavailable(err);
