@@ -82,7 +82,7 @@ t.test('an external plugin loaded by path; SIGTERM drains and exits 0', async (t
   child.kill('SIGTERM');
   const closed = await c.closed;
   t.equal(closed.code, 1012, 'open session closed with 1012');
-  t.equal(closed.reason, 'server shutting down');
+  t.equal(closed.reason, 'server restarting');
   t.equal(await exited, 0, 'process exits 0');
 });
 
