@@ -6,9 +6,9 @@
  * publish was accepted reaches every client of its room once, in order.
  *
  * Before killing the master the test waits until the replica has every write (`WAIT`): a write the
- * old master never replicated is lost in a failover (asynchronous replication; the history plugin's
- * README and the CHANGELOG's known issues say what that costs). Publishes refused meanwhile
- * (`UNAVAILABLE`) were not accepted and are not expected.
+ * old master never replicated is lost in a failover (asynchronous replication; history rooms then
+ * start a new epoch — the history plugin's README). Publishes refused meanwhile (`UNAVAILABLE`)
+ * were not accepted and are not expected.
  */
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
