@@ -338,14 +338,20 @@ export class ActorwireClient {
     const epoch = frame.epoch;
     if (typeof offset !== 'number' || typeof epoch !== 'string') return true;
     const pos = room.position;
-    if (pos === undefined || pos.epoch !== epoch) {
+    if (pos === undefined || (pos.epoch !== epoch && offset === 1)) {
       room.position = { offset, epoch };
       return true;
     }
-    if (offset <= pos.offset) return false;
-    if (offset === pos.offset + 1) {
-      pos.offset = offset;
-      return true;
+    if (pos.epoch !== epoch) {
+      // A new history for the room (its Redis failed over, or it expired) starts at offset 1: a
+      // later first message means its start went by unseen. Join again from the beginning of it.
+      room.position = { offset: 0, epoch };
+    } else {
+      if (offset <= pos.offset) return false;
+      if (offset === pos.offset + 1) {
+        pos.offset = offset;
+        return true;
+      }
     }
     if (!room.resyncing && this.stateValue === 'connected') {
       room.resyncing = true;

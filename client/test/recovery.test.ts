@@ -118,6 +118,49 @@ t.test('a gap in offsets: the frame is held back and the room joined again from 
   t.same(sent.filter((f) => f.type !== 'ping').map((f) => [f.type, (f.since as { offset?: number } | undefined)?.offset]), [['subscribe', undefined], ['unsubscribe', undefined], ['subscribe', 1]]);
 });
 
+t.test('a new epoch seen after its start (a Redis failover): the room is joined again from that epoch\'s beginning', async (t) => {
+  const sent: Array<Record<string, unknown>> = [];
+  let socket!: FakeSocket;
+  class FakeSocket implements WebSocketLike {
+    readyState = 1;
+    onopen: ((ev: unknown) => void) | null = null;
+    onmessage: ((ev: { data: unknown }) => void) | null = null;
+    onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+    onerror: ((ev: unknown) => void) | null = null;
+    constructor() {
+      socket = this;
+      queueMicrotask(() => this.push({ type: 'connected', data: { client_id: 'c1' } }));
+    }
+    send(data: string): void {
+      const f = JSON.parse(data) as Record<string, unknown>;
+      sent.push(f);
+      if (f.type === 'subscribe') {
+        const since = f.since as { offset: number; epoch: string } | undefined;
+        // A server whose room is in epoch e2 now (offsets 1..4 there): it recovers a position in e2.
+        if (since?.epoch === 'e2') for (let o = since.offset + 1; o <= 4; o++) this.push({ type: 'message', room: 'chat-e', data: `e2-${o}`, offset: o, epoch: 'e2' });
+        queueMicrotask(() => this.push({ type: 'subscribed', room: 'chat-e', id: f.id, data: { room: 'chat-e', client_count: 1, epoch: since ? 'e2' : 'e1', offset: since ? 4 : 0, ...(since ? { recovered: since.epoch === 'e2' } : {}) } }));
+      } else if (f.type === 'unsubscribe') queueMicrotask(() => this.push({ type: 'unsubscribed', room: 'chat-e', id: f.id, data: { room: 'chat-e' } }));
+    }
+    close(): void {}
+    push(frame: object): void {
+      this.onmessage?.({ data: JSON.stringify(frame) });
+    }
+  }
+  const c = new ActorwireClient({ url: 'ws://fake/ws', WebSocket: FakeSocket as unknown as WebSocketConstructor, heartbeat: false });
+  t.teardown(() => c.close());
+  const got: string[] = [];
+  const sub = c.subscribe('chat-e', (f) => { if (f.type === 'message') got.push(f.data as string); });
+  await c.connect();
+  await sub.ready;
+  socket.push({ type: 'message', room: 'chat-e', data: 'e1-1', offset: 1, epoch: 'e1' });
+  // The room's Redis failed over: a new epoch, whose first two messages this client never saw live.
+  socket.push({ type: 'message', room: 'chat-e', data: 'e2-3', offset: 3, epoch: 'e2' });
+  const resubscribed = await next(c, 'resubscribed');
+  t.same(resubscribed, { room: 'chat-e', recovered: true });
+  t.same(got, ['e1-1', 'e2-1', 'e2-2', 'e2-3', 'e2-4'], 'the new epoch from its first message, in order, once');
+  t.same(sent.filter((f) => f.type === 'subscribe').map((f) => f.since ?? null), [null, { offset: 0, epoch: 'e2' }], 'joined again from the beginning of the new epoch');
+});
+
 t.test('history(): pages through a room', async (t) => {
   const srv = await historyServer();
   t.teardown(() => srv.stop());
