@@ -86,6 +86,34 @@ t.test('an external plugin loaded by path; SIGTERM drains and exits 0', async (t
   t.equal(await exited, 0, 'process exits 0');
 });
 
+/** Run the bin with arguments to the end: exit code, stdout, stderr (a server that started would never end: the timeout fails it). */
+function runBin(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(BIN[0]!, [...BIN.slice(1), ...args], { cwd: repo, env: { ...process.env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`actorwire ${args.join(' ')} did not exit: it started a server? ${out}`)); }, 10_000);
+    child.on('exit', (code) => { clearTimeout(timer); resolveRun({ code, out, err }); });
+  });
+}
+
+t.test('arguments: --help and --version answer and exit; anything else is refused with exit 2 — never a server', async (t) => {
+  const help = await runBin(['--help']);
+  t.equal(help.code, 0);
+  t.match(help.out, /Usage: actorwire \[start\]/);
+  const version = await runBin(['--version']);
+  t.equal(version.code, 0);
+  t.match(version.out, /^actorwire \d+\.\d+\.\d+ \(kernel @actorwire\/core \d+\.\d+\.\d+, Node /);
+  for (const args of [['--bogus'], ['start', 'now'], ['genconfig']]) {
+    const r = await runBin(args);
+    t.equal(r.code, 2, `${args.join(' ')}: exit 2`);
+    t.match(r.err, /unknown arguments/);
+    t.equal(r.out, '', 'no server log: nothing started');
+  }
+});
+
 t.test('a bad plugin path or bad config stops startup with a clear error', async (t) => {
   await t.rejects(startCli({ ACTORWIRE_PLUGINS: './does/not/exist.mjs' }), /cannot load plugin ".\/does\/not\/exist.mjs"/);
   await t.rejects(startCli({ ACTORWIRE_PLUGINS: externalPlugin(), WEBSOCKET_PING_INTERVAL: 'often' }), /WEBSOCKET_PING_INTERVAL/);
