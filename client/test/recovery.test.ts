@@ -75,7 +75,12 @@ t.test('too long away: recovered false, and the position starts again from the s
   t.equal(got[0]!.offset, 13);
 });
 
-t.test('a gap in offsets: the frame is held back and the room joined again from the last position', async (t) => {
+/**
+ * A fake connection whose server answers `subscribe` in `room`: `recover(since)` says which
+ * messages it sends before the ack, and `ack(since)` what the ack says. Every frame the client
+ * sent is kept in `sent`; `push` delivers a frame to the client.
+ */
+function fakeServer(room: string, recover: (since: { offset: number; epoch: string } | undefined) => object[], ack: (since: { offset: number; epoch: string } | undefined) => object) {
   const sent: Array<Record<string, unknown>> = [];
   let socket!: FakeSocket;
   class FakeSocket implements WebSocketLike {
@@ -93,25 +98,34 @@ t.test('a gap in offsets: the frame is held back and the room joined again from 
       sent.push(f);
       if (f.type === 'subscribe') {
         const since = f.since as { offset: number; epoch: string } | undefined;
-        // A server that recovers: what came after `since`, then the ack.
-        if (since) for (let o = since.offset + 1; o <= 5; o++) this.push({ type: 'message', room: 'chat-g', data: o, offset: o, epoch: 'e1' });
-        queueMicrotask(() => this.push({ type: 'subscribed', room: 'chat-g', id: f.id, data: { room: 'chat-g', client_count: 1, epoch: 'e1', offset: since ? 5 : 0, ...(since ? { recovered: true } : {}) } }));
-      } else if (f.type === 'unsubscribe') queueMicrotask(() => this.push({ type: 'unsubscribed', room: 'chat-g', id: f.id, data: { room: 'chat-g' } }));
+        for (const m of recover(since)) this.push(m);
+        queueMicrotask(() => this.push({ type: 'subscribed', room, id: f.id, data: { room, client_count: 1, ...ack(since) } }));
+      } else if (f.type === 'unsubscribe') queueMicrotask(() => this.push({ type: 'unsubscribed', room, id: f.id, data: { room } }));
     }
     close(): void {}
     push(frame: object): void {
       this.onmessage?.({ data: JSON.stringify(frame) });
     }
   }
-  const c = new ActorwireClient({ url: 'ws://fake/ws', WebSocket: FakeSocket as unknown as WebSocketConstructor, heartbeat: false });
+  const client = new ActorwireClient({ url: 'ws://fake/ws', WebSocket: FakeSocket as unknown as WebSocketConstructor, heartbeat: false });
+  return { client, sent, push: (frame: object) => socket.push(frame) };
+}
+
+t.test('a gap in offsets: the frame is held back and the room joined again from the last position', async (t) => {
+  // A server that recovers: what came after `since`, then the ack.
+  const { client: c, sent, push } = fakeServer(
+    'chat-g',
+    (since) => (since ? Array.from({ length: 5 - since.offset }, (_, i) => ({ type: 'message', room: 'chat-g', data: since.offset + 1 + i, offset: since.offset + 1 + i, epoch: 'e1' })) : []),
+    (since) => ({ epoch: 'e1', offset: since ? 5 : 0, ...(since ? { recovered: true } : {}) }),
+  );
   t.teardown(() => c.close());
   const got: number[] = [];
   const sub = c.subscribe('chat-g', (f) => { if (f.type === 'message') got.push(f.data as number); });
   await c.connect();
   await sub.ready;
-  socket.push({ type: 'message', room: 'chat-g', data: 1, offset: 1, epoch: 'e1' });
-  socket.push({ type: 'message', room: 'chat-g', data: 1, offset: 1, epoch: 'e1' });
-  socket.push({ type: 'message', room: 'chat-g', data: 4, offset: 4, epoch: 'e1' });
+  push({ type: 'message', room: 'chat-g', data: 1, offset: 1, epoch: 'e1' });
+  push({ type: 'message', room: 'chat-g', data: 1, offset: 1, epoch: 'e1' });
+  push({ type: 'message', room: 'chat-g', data: 4, offset: 4, epoch: 'e1' });
   const resubscribed = await next(c, 'resubscribed');
   t.same(resubscribed, { room: 'chat-g', recovered: true });
   t.same(got, [1, 2, 3, 4, 5], 'the duplicate dropped, the gap filled, in order');
@@ -119,42 +133,20 @@ t.test('a gap in offsets: the frame is held back and the room joined again from 
 });
 
 t.test('a new epoch seen after its start (a Redis failover): the room is joined again from that epoch\'s beginning', async (t) => {
-  const sent: Array<Record<string, unknown>> = [];
-  let socket!: FakeSocket;
-  class FakeSocket implements WebSocketLike {
-    readyState = 1;
-    onopen: ((ev: unknown) => void) | null = null;
-    onmessage: ((ev: { data: unknown }) => void) | null = null;
-    onclose: ((ev: { code: number; reason: string }) => void) | null = null;
-    onerror: ((ev: unknown) => void) | null = null;
-    constructor() {
-      socket = this;
-      queueMicrotask(() => this.push({ type: 'connected', data: { client_id: 'c1' } }));
-    }
-    send(data: string): void {
-      const f = JSON.parse(data) as Record<string, unknown>;
-      sent.push(f);
-      if (f.type === 'subscribe') {
-        const since = f.since as { offset: number; epoch: string } | undefined;
-        // A server whose room is in epoch e2 now (offsets 1..4 there): it recovers a position in e2.
-        if (since?.epoch === 'e2') for (let o = since.offset + 1; o <= 4; o++) this.push({ type: 'message', room: 'chat-e', data: `e2-${o}`, offset: o, epoch: 'e2' });
-        queueMicrotask(() => this.push({ type: 'subscribed', room: 'chat-e', id: f.id, data: { room: 'chat-e', client_count: 1, epoch: since ? 'e2' : 'e1', offset: since ? 4 : 0, ...(since ? { recovered: since.epoch === 'e2' } : {}) } }));
-      } else if (f.type === 'unsubscribe') queueMicrotask(() => this.push({ type: 'unsubscribed', room: 'chat-e', id: f.id, data: { room: 'chat-e' } }));
-    }
-    close(): void {}
-    push(frame: object): void {
-      this.onmessage?.({ data: JSON.stringify(frame) });
-    }
-  }
-  const c = new ActorwireClient({ url: 'ws://fake/ws', WebSocket: FakeSocket as unknown as WebSocketConstructor, heartbeat: false });
+  // A server whose room is in epoch e2 now (offsets 1..4 there): it recovers a position in e2.
+  const { client: c, sent, push } = fakeServer(
+    'chat-e',
+    (since) => (since?.epoch === 'e2' ? Array.from({ length: 4 - since.offset }, (_, i) => ({ type: 'message', room: 'chat-e', data: `e2-${since.offset + 1 + i}`, offset: since.offset + 1 + i, epoch: 'e2' })) : []),
+    (since) => ({ epoch: since ? 'e2' : 'e1', offset: since ? 4 : 0, ...(since ? { recovered: since.epoch === 'e2' } : {}) }),
+  );
   t.teardown(() => c.close());
   const got: string[] = [];
   const sub = c.subscribe('chat-e', (f) => { if (f.type === 'message') got.push(f.data as string); });
   await c.connect();
   await sub.ready;
-  socket.push({ type: 'message', room: 'chat-e', data: 'e1-1', offset: 1, epoch: 'e1' });
+  push({ type: 'message', room: 'chat-e', data: 'e1-1', offset: 1, epoch: 'e1' });
   // The room's Redis failed over: a new epoch, whose first two messages this client never saw live.
-  socket.push({ type: 'message', room: 'chat-e', data: 'e2-3', offset: 3, epoch: 'e2' });
+  push({ type: 'message', room: 'chat-e', data: 'e2-3', offset: 3, epoch: 'e2' });
   const resubscribed = await next(c, 'resubscribed');
   t.same(resubscribed, { room: 'chat-e', recovered: true });
   t.same(got, ['e1-1', 'e2-1', 'e2-2', 'e2-3', 'e2-4'], 'the new epoch from its first message, in order, once');

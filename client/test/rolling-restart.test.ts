@@ -6,12 +6,8 @@
  * position — every message published meanwhile arrives once, in order.
  */
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as netServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startTestServer, until, type TestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
 import rooms from '@actorwire/plugin-rooms';
@@ -22,17 +18,14 @@ import { SECRET, client, jwt, next } from './support.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = netServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+interface Haproxy { port: number; stop(): Promise<void> }
+const haproxy = (await import(fileURLToPath(new URL('../../scripts/services/haproxy.mjs', import.meta.url)))) as {
+  haproxyInstalled(): boolean;
+  startHaproxy(opts: { backends: number[]; healthCheck?: boolean }): Promise<Haproxy>;
+};
 
 t.test('the client\'s instance drains: 1012, an immediate reconnect to the other one, every message once', async (t) => {
-  t.equal(spawnSync('haproxy', ['-v']).status, 0, 'haproxy is installed (apt-get install haproxy)');
+  t.equal(haproxy.haproxyInstalled(), true, 'haproxy is installed (apt-get install haproxy)');
   const keyPrefix = `rr${randomBytes(4).toString('hex')}:`;
   const instance = () => startTestServer({
     config: { websocket: { rateLimit: { messagesPerSecond: 0 } } },
@@ -44,19 +37,9 @@ t.test('the client\'s instance drains: 1012, an immediate reconnect to the other
   });
   const nodes: TestServer[] = [await instance(), await instance()];
   t.teardown(async () => { for (const n of nodes) await n.stop(); });
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'actorwire-rolling-'));
-  const cfg = join(dir, 'haproxy.cfg');
-  writeFileSync(cfg, [
-    'defaults', '  mode http', '  timeout connect 2s', '  timeout client 30s', '  timeout server 30s', '  timeout tunnel 1h',
-    '  retries 3', '  option redispatch',
-    'frontend front', `  bind 127.0.0.1:${port}`, '  option forwardfor', '  default_backend back',
-    'backend back', '  balance leastconn', '  option httpchk',
-    '  http-check send meth GET uri /health ver HTTP/1.1 hdr Host actorwire hdr Connection close', '  http-check expect status 200',
-    ...nodes.map((n, i) => `  server s${i} 127.0.0.1:${n.port} check inter 200 fall 1 rise 2`), '',
-  ].join('\n'));
-  const proxy = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
-  t.teardown(() => { proxy.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
+  const proxy = await haproxy.startHaproxy({ backends: nodes.map((n) => n.port), healthCheck: true });
+  t.teardown(() => proxy.stop());
+  const port = proxy.port;
 
   const c = client({ url: `ws://127.0.0.1:${port}/ws`, token: () => jwt('alice') });
   t.teardown(() => c.close());

@@ -11,12 +11,7 @@
  * were not accepted and are not expected.
  */
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createServer as netServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startTestServer, until, type TestClient, type TestServer } from '@actorwire/testing';
@@ -37,20 +32,18 @@ interface SentinelGroup {
 }
 const services = (await import(fileURLToPath(new URL('../../scripts/services/redis.mjs', import.meta.url)))) as { startSentinelGroup(): Promise<SentinelGroup> };
 
-function freePorts(n: number): Promise<number[]> {
-  return Promise.all(Array.from({ length: n }, () => new Promise<number>((resolve) => {
-    const s = netServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  })));
-}
+interface Haproxy { port: number; stop(): Promise<void> }
+const haproxy = (await import(fileURLToPath(new URL('../../scripts/services/haproxy.mjs', import.meta.url)))) as {
+  haproxyInstalled(): boolean;
+  startHaproxy(opts: { backends: number[]; healthCheck?: boolean }): Promise<Haproxy>;
+};
+const { freePorts } = (await import(fileURLToPath(new URL('../../scripts/services/_common.mjs', import.meta.url)))) as { freePorts(n: number): Promise<number[]> };
 
 const ROOMS = Array.from({ length: 10 }, (_, i) => `chat-${i}`);
 const CLIENTS = 200;
 
 t.test('200 clients through a rolling restart and a Redis failover: every accepted message once, in order', async (t) => {
-  t.equal(spawnSync('haproxy', ['-v']).status, 0, 'haproxy is installed (apt-get install haproxy)');
+  t.equal(haproxy.haproxyInstalled(), true, 'haproxy is installed (apt-get install haproxy)');
   const group = await services.startSentinelGroup();
   t.teardown(() => group.stop());
   const keyPrefix = `tp${randomBytes(4).toString('hex')}:`;
@@ -64,20 +57,11 @@ t.test('200 clients through a rolling restart and a Redis failover: every accept
   });
   const nodes: TestServer[] = [await instance(), await instance()];
   t.teardown(async () => { for (const n of nodes) await n.stop(); });
-  const dir = mkdtempSync(join(tmpdir(), 'actorwire-topology-'));
-  const cfg = join(dir, 'haproxy.cfg');
-  const [proxyPort, spare] = await freePorts(2);
-  writeFileSync(cfg, [
-    'defaults', '  mode http', '  timeout connect 2s', '  timeout client 60s', '  timeout server 60s', '  timeout tunnel 1h',
-    '  retries 3', '  option redispatch',
-    'frontend front', `  bind 127.0.0.1:${proxyPort}`, '  option forwardfor', '  default_backend back',
-    'backend back', '  balance leastconn', '  option httpchk',
-    '  http-check send meth GET uri /health ver HTTP/1.1 hdr Host actorwire hdr Connection close', '  http-check expect status 200',
-    // The third is where instance 1 comes back (a new process on its own port, as a restart is).
-    ...[...nodes.map((n) => n.port), spare].map((port, i) => `  server s${i} 127.0.0.1:${port} check inter 200 fall 1 rise 2`), '',
-  ].join('\n'));
-  const proxy = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
-  t.teardown(() => { proxy.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
+  // The third backend is where instance 1 comes back (a new process on its own port, as a restart is).
+  const spare = (await freePorts(1))[0]!;
+  const proxy = await haproxy.startHaproxy({ backends: [...nodes.map((n) => n.port), spare], healthCheck: true });
+  t.teardown(() => proxy.stop());
+  const proxyPort = proxy.port;
 
   // 200 clients through the proxy, twenty per room.
   const clients: Array<{ c: ActorwireClient; room: string; got: number[] }> = [];
@@ -103,14 +87,16 @@ t.test('200 clients through a rolling restart and a Redis failover: every accept
   let next = 0;
   let publishing = true;
   const sent: number[] = [];
-  const pump = (async () => {
+  /** Publish a numbered message every 2 ms, round the rooms, until `publishing` goes false. */
+  const pumping = async () => {
     while (publishing) {
       const n = next++;
       sent.push(n);
       publishers[n % ROOMS.length]!.send({ type: 'publish', room: ROOMS[n % ROOMS.length], id: `m${n}`, data: n });
       await new Promise((r) => setTimeout(r, 2));
     }
-  })();
+  };
+  const pump = pumping();
   const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
   await settle(500);
 
@@ -128,14 +114,7 @@ t.test('200 clients through a rolling restart and a Redis failover: every accept
   await master.call('WAIT', '1', '5000');
   master.disconnect();
   publishing = true;
-  const pump2 = (async () => {
-    while (publishing) {
-      const n = next++;
-      sent.push(n);
-      publishers[n % ROOMS.length]!.send({ type: 'publish', room: ROOMS[n % ROOMS.length], id: `m${n}`, data: n });
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  })();
+  const pump2 = pumping();
   await group.master.kill();
   await until(async () => (await group.masterPort()) === group.replica.port, 20_000, 'Sentinel promoted the replica');
   await until(async () => {

@@ -5,12 +5,8 @@
  * applies per client, with the address in `HttpRequest.ip`.
  */
 import t from 'tap';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer as netServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { definePlugin, isKernelError } from '../src/index.js';
 import { TrustedProxies } from '../src/server/client-address.js';
@@ -73,29 +69,19 @@ t.test('spoofing without a trusted proxy changes nothing: one address, one conne
   first.ws?.terminate();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = netServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+interface Haproxy { port: number; stop(): Promise<void> }
+const haproxy = (await import(fileURLToPath(new URL('../../scripts/services/haproxy.mjs', import.meta.url)))) as {
+  haproxyInstalled(): boolean;
+  startHaproxy(opts: { backends: number[]; healthCheck?: boolean }): Promise<Haproxy>;
+};
 
 t.test('behind a real HAProxy: each client its own address, for the per-IP limit and for routes', async (t) => {
-  t.equal(spawnSync('haproxy', ['-v']).status, 0, 'haproxy is installed (apt-get install haproxy; .ci/run installs it)');
+  t.equal(haproxy.haproxyInstalled(), true, 'haproxy is installed (apt-get install haproxy; .ci/run installs it)');
   const srv: TestServer = await startTestServer({ plugins: [whoami], config: { trustedProxies: ['127.0.0.1'], websocket: { maxConnectionsPerIp: 1 } } });
   t.teardown(() => srv.stop());
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'actorwire-haproxy-'));
-  const cfg = join(dir, 'haproxy.cfg');
-  writeFileSync(cfg, [
-    'defaults', '  mode http', '  timeout connect 5s', '  timeout client 30s', '  timeout server 30s', '  timeout tunnel 1h',
-    'frontend front', `  bind 127.0.0.1:${port}`, '  option forwardfor', '  default_backend back',
-    'backend back', `  server a 127.0.0.1:${srv.port}`, '',
-  ].join('\n'));
-  const proxy: ChildProcess = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
-  t.teardown(() => { proxy.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
+  const proxy = await haproxy.startHaproxy({ backends: [srv.port] });
+  t.teardown(() => proxy.stop());
+  const port = proxy.port;
   const via = `ws://127.0.0.1:${port}/ws`;
   await until(async () => (await get(`http://127.0.0.1:${port}/whoami`).catch(() => undefined)) !== undefined, 5000, 'haproxy forwards');
 

@@ -1,0 +1,51 @@
+// A throwaway HAProxy (Debian's `haproxy`) in front of local backends, for tests:
+//
+//   import { startHaproxy } from './scripts/services/haproxy.mjs';
+//   const proxy = await startHaproxy({ backends: [8081, 8082], healthCheck: true });
+//   … ws://127.0.0.1:${proxy.port}/ws …
+//   await proxy.stop();
+//
+// HTTP mode with `option forwardfor` (the client's address in X-Forwarded-For), WebSocket tunnels,
+// `retries` + `option redispatch`; with `healthCheck`, `balance leastconn` and an HTTP check of
+// `/health` every 200 ms (a draining instance answers 503 and gets no new upgrades).
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { freePorts, makeTempDir, rmrf } from './_common.mjs';
+
+/** True when the `haproxy` binary runs here. */
+export function haproxyInstalled() {
+  return spawnSync('haproxy', ['-v']).status === 0;
+}
+
+/**
+ * @param {{ backends: number[], healthCheck?: boolean }} opts backend ports on 127.0.0.1 (a port with nothing behind it yet is fine with health checks: it is marked down until it answers)
+ * @returns {Promise<{ port: number, stop(): Promise<void> }>}
+ */
+export async function startHaproxy(opts) {
+  const [port] = await freePorts(1);
+  const dir = makeTempDir('actorwire-haproxy-');
+  const cfg = path.join(dir, 'haproxy.cfg');
+  const check = opts.healthCheck
+    ? ['  balance leastconn', '  option httpchk', '  http-check send meth GET uri /health ver HTTP/1.1 hdr Host actorwire hdr Connection close', '  http-check expect status 200']
+    : [];
+  fs.writeFileSync(cfg, [
+    'defaults', '  mode http', '  timeout connect 2s', '  timeout client 60s', '  timeout server 60s', '  timeout tunnel 1h',
+    '  retries 3', '  option redispatch',
+    'frontend front', `  bind 127.0.0.1:${port}`, '  option forwardfor', '  default_backend back',
+    'backend back', ...check,
+    ...opts.backends.map((p, i) => `  server s${i} 127.0.0.1:${p}${opts.healthCheck ? ' check inter 200 fall 1 rise 2' : ''}`), '',
+  ].join('\n'));
+  const child = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
+  return {
+    port,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await gone;
+      }
+      rmrf(dir);
+    },
+  };
+}
