@@ -60,14 +60,27 @@ const tap = join(root, 'node_modules/.bin/tap');
 const child = spawn(tap, files, { cwd: root, env: services.childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
 let summary;
 let tail = '';
+// Failed test points by file, repeated after the run so its last lines say what failed.
+const failures = [];
+let file = '';
+let partial = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   tail = (tail + chunk.toString()).slice(-4000);
   const m = [...tail.matchAll(/^# (\{ total: \d+.*\})$/gm)].pop();
   if (m) summary = m[1];
+  const lines = (partial + chunk.toString()).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) {
+    const top = /^# Subtest: (.+)$/.exec(line);
+    if (top) file = top[1];
+    const failed = /^(\s+)not ok \d+ - (.*)$/.exec(line);
+    if (failed && failures.length < 50) failures.push(`${file}:${' '.repeat(failed[1].length / 4)}${failed[2]}`);
+  }
 });
 const code = await new Promise((res) => child.on('close', (c) => res(c ?? 1)));
 await stop();
+for (const f of failures) console.log(`FAILED: ${f}`);
 
 const count = (key) => Number(summary?.match(new RegExp(`${key}: (\\d+)`))?.[1] ?? 0);
 if (summary === undefined) {
