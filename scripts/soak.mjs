@@ -10,6 +10,8 @@
  *   SOAK_MINUTES=10 SOAK_CONNECTIONS=10000 npm run soak
  *
  * Requires `npm run build` (it runs server/dist/bin.js, as `npm start` does) and redis-server.
+ *
+ * `npm run soak -- --topology`: the production topology instead (scripts/soak-topology.mjs).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,6 +20,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { startRedisServer } from './services/redis.mjs';
+
+if (process.argv.includes('--topology')) {
+  const { soakTopology } = await import('./soak-topology.mjs');
+  const clean = await soakTopology().catch((err) => { console.error(err); return false; });
+  process.exit(clean ? 0 : 1);
+}
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 10_000);

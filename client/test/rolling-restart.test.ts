@@ -1,6 +1,7 @@
 /**
  * A rolling restart that loses nothing: two instances on the real Redis (REDIS_URL; rooms with
- * history in Redis Streams) behind a real HAProxy (Debian's `haproxy`, health-checked). The
+ * history in Redis Streams) behind a real HAProxy (Debian's `haproxy`, health-checked) and behind
+ * a real nginx (deploy/nginx.conf: a draining instance's 503 sends the upgrade on). The
  * instance the client is on drains (as on SIGTERM): the client library is closed with 1012,
  * reconnects at once through the proxy to the other instance, and recovers from its history
  * position — every message published meanwhile arrives once, in order.
@@ -18,14 +19,11 @@ import { SECRET, client, jwt, next } from './support.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-interface Haproxy { port: number; stop(): Promise<void> }
-const haproxy = (await import(fileURLToPath(new URL('../../scripts/services/haproxy.mjs', import.meta.url)))) as {
-  haproxyInstalled(): boolean;
-  startHaproxy(opts: { backends: number[]; healthCheck?: boolean }): Promise<Haproxy>;
-};
+interface Proxy { name: string; package: string; installed(): boolean; start(opts: { backends: number[]; healthCheck?: boolean }): Promise<{ port: number; stop(): Promise<void> }> }
+const { proxies } = (await import(fileURLToPath(new URL('../../scripts/services/proxies.mjs', import.meta.url)))) as { proxies: Proxy[] };
 
-t.test('the client\'s instance drains: 1012, an immediate reconnect to the other one, every message once', async (t) => {
-  t.equal(haproxy.haproxyInstalled(), true, 'haproxy is installed (apt-get install haproxy)');
+for (const kind of proxies) t.test(`behind ${kind.name}: the client's instance drains: 1012, an immediate reconnect to the other one, every message once`, async (t) => {
+  t.equal(kind.installed(), true, `${kind.name} is installed (apt-get install ${kind.package}; .ci/run installs it)`);
   const keyPrefix = `rr${randomBytes(4).toString('hex')}:`;
   const instance = () => startTestServer({
     config: { websocket: { rateLimit: { messagesPerSecond: 0 } } },
@@ -37,7 +35,7 @@ t.test('the client\'s instance drains: 1012, an immediate reconnect to the other
   });
   const nodes: TestServer[] = [await instance(), await instance()];
   t.teardown(async () => { for (const n of nodes) await n.stop(); });
-  const proxy = await haproxy.startHaproxy({ backends: nodes.map((n) => n.port), healthCheck: true });
+  const proxy = await kind.start({ backends: nodes.map((n) => n.port), healthCheck: true });
   t.teardown(() => proxy.stop());
   const port = proxy.port;
 
@@ -52,7 +50,7 @@ t.test('the client\'s instance drains: 1012, an immediate reconnect to the other
     } catch {
       return false;
     }
-  }, 10_000, 'connected through haproxy');
+  }, 10_000, `connected through ${kind.name}`);
   await sub.ready;
   const draining = nodes.find((n) => n.kernel.services.get('sessions').count() === 1)!;
   const staying = nodes.find((n) => n !== draining)!;

@@ -1,8 +1,8 @@
 /**
  * The client's address behind proxies (ACTORWIRE_TRUSTED_PROXIES): the header chain rules, a
  * client that spoofs `X-Forwarded-For` without a trusted proxy (nothing changes), and a real
- * HAProxy (Debian's `haproxy`, `option forwardfor`) in front of a server whose per-IP limit then
- * applies per client, with the address in `HttpRequest.ip`.
+ * HAProxy (Debian's `haproxy`, `option forwardfor`) and a real nginx (deploy/nginx.conf) in front
+ * of a server whose per-IP limit then applies per client, with the address in `HttpRequest.ip`.
  */
 import t from 'tap';
 import { request } from 'node:http';
@@ -69,31 +69,30 @@ t.test('spoofing without a trusted proxy changes nothing: one address, one conne
   first.ws?.terminate();
 });
 
-interface Haproxy { port: number; stop(): Promise<void> }
-const haproxy = (await import(fileURLToPath(new URL('../../scripts/services/haproxy.mjs', import.meta.url)))) as {
-  haproxyInstalled(): boolean;
-  startHaproxy(opts: { backends: number[]; healthCheck?: boolean }): Promise<Haproxy>;
-};
+interface Proxy { name: string; package: string; installed(): boolean; start(opts: { backends: number[] }): Promise<{ port: number; stop(): Promise<void> }> }
+const { proxies } = (await import(fileURLToPath(new URL('../../scripts/services/proxies.mjs', import.meta.url)))) as { proxies: Proxy[] };
 
-t.test('behind a real HAProxy: each client its own address, for the per-IP limit and for routes', async (t) => {
-  t.equal(haproxy.haproxyInstalled(), true, 'haproxy is installed (apt-get install haproxy; .ci/run installs it)');
-  const srv: TestServer = await startTestServer({ plugins: [whoami], config: { trustedProxies: ['127.0.0.1'], websocket: { maxConnectionsPerIp: 1 } } });
-  t.teardown(() => srv.stop());
-  const proxy = await haproxy.startHaproxy({ backends: [srv.port] });
-  t.teardown(() => proxy.stop());
-  const port = proxy.port;
-  const via = `ws://127.0.0.1:${port}/ws`;
-  await until(async () => (await get(`http://127.0.0.1:${port}/whoami`).catch(() => undefined)) !== undefined, 5000, 'haproxy forwards');
+for (const kind of proxies) {
+  t.test(`behind a real ${kind.name}: each client its own address, for the per-IP limit and for routes`, async (t) => {
+    t.equal(kind.installed(), true, `${kind.name} is installed (apt-get install ${kind.package}; .ci/run installs it)`);
+    const srv: TestServer = await startTestServer({ plugins: [whoami], config: { trustedProxies: ['127.0.0.1'], websocket: { maxConnectionsPerIp: 1 } } });
+    t.teardown(() => srv.stop());
+    const proxy = await kind.start({ backends: [srv.port] });
+    t.teardown(() => proxy.stop());
+    const port = proxy.port;
+    const via = `ws://127.0.0.1:${port}/ws`;
+    await until(async () => (await get(`http://127.0.0.1:${port}/whoami`).catch(() => undefined)) !== undefined, 5000, `${kind.name} forwards`);
 
-  // Two clients on their own loopback addresses: HAProxy appends each one's address.
-  t.same(await get(`http://127.0.0.1:${port}/whoami`, '127.0.0.2'), { ip: '127.0.0.2' }, 'the route sees the client, not the proxy');
-  t.same(await get(`http://127.0.0.1:${port}/whoami`, '127.0.0.3', { 'x-forwarded-for': '6.6.6.6' }), { ip: '127.0.0.3' }, 'what the client claimed left of its own hop is not believed');
-  const a = await upgrade(via, {}, '127.0.0.2');
-  const b = await upgrade(via, {}, '127.0.0.3');
-  t.equal(a.status, 101);
-  t.equal(b.status, 101, 'another client behind the same proxy is not counted as the first');
-  const again = await upgrade(via, {}, '127.0.0.2');
-  t.equal(again.status, 429, 'the per-IP limit holds per client');
-  a.ws?.terminate();
-  b.ws?.terminate();
-});
+    // Two clients on their own loopback addresses: the proxy appends each one's address.
+    t.same(await get(`http://127.0.0.1:${port}/whoami`, '127.0.0.2'), { ip: '127.0.0.2' }, 'the route sees the client, not the proxy');
+    t.same(await get(`http://127.0.0.1:${port}/whoami`, '127.0.0.3', { 'x-forwarded-for': '6.6.6.6' }), { ip: '127.0.0.3' }, 'what the client claimed left of its own hop is not believed');
+    const a = await upgrade(via, {}, '127.0.0.2');
+    const b = await upgrade(via, {}, '127.0.0.3');
+    t.equal(a.status, 101);
+    t.equal(b.status, 101, 'another client behind the same proxy is not counted as the first');
+    const again = await upgrade(via, {}, '127.0.0.2');
+    t.equal(again.status, 429, 'the per-IP limit holds per client');
+    a.ws?.terminate();
+    b.ws?.terminate();
+  });
+}

@@ -7,7 +7,9 @@
 //
 // HTTP mode with `option forwardfor` (the client's address in X-Forwarded-For), WebSocket tunnels,
 // `retries` + `option redispatch`; with `healthCheck`, `balance leastconn` and an HTTP check of
-// `/health` every 200 ms (a draining instance answers 503 and gets no new upgrades).
+// `/health` every 200 ms (a draining instance answers 503 and gets no new upgrades). With `maxconn`
+// (the soak's thousands of clients) the process is started through `prlimit` with room for two
+// descriptors per connection.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,7 +21,7 @@ export function haproxyInstalled() {
 }
 
 /**
- * @param {{ backends: number[], healthCheck?: boolean }} opts backend ports on 127.0.0.1 (a port with nothing behind it yet is fine with health checks: it is marked down until it answers)
+ * @param {{ backends: number[], healthCheck?: boolean, maxconn?: number }} opts backend ports on 127.0.0.1 (a port with nothing behind it yet is fine with health checks: it is marked down until it answers)
  * @returns {Promise<{ port: number, stop(): Promise<void> }>}
  */
 export async function startHaproxy(opts) {
@@ -29,14 +31,20 @@ export async function startHaproxy(opts) {
   const check = opts.healthCheck
     ? ['  balance leastconn', '  option httpchk', '  http-check send meth GET uri /health ver HTTP/1.1 hdr Host actorwire hdr Connection close', '  http-check expect status 200']
     : [];
+  const global = opts.maxconn ? ['global', `  maxconn ${opts.maxconn}`] : [];
   fs.writeFileSync(cfg, [
-    'defaults', '  mode http', '  timeout connect 2s', '  timeout client 60s', '  timeout server 60s', '  timeout tunnel 1h',
+    ...global,
+    'defaults', ...(opts.maxconn ? [`  maxconn ${opts.maxconn}`] : []), '  mode http', '  timeout connect 2s', '  timeout client 60s', '  timeout server 60s', '  timeout tunnel 1h',
     '  retries 3', '  option redispatch',
     'frontend front', `  bind 127.0.0.1:${port}`, '  option forwardfor', '  default_backend back',
     'backend back', ...check,
     ...opts.backends.map((p, i) => `  server s${i} 127.0.0.1:${p}${opts.healthCheck ? ' check inter 200 fall 1 rise 2' : ''}`), '',
   ].join('\n'));
-  const child = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
+  const args = ['-db', '-f', cfg];
+  const fds = opts.maxconn ? 2 * opts.maxconn + 1000 : 0;
+  const child = fds
+    ? spawn('prlimit', [`--nofile=${fds}:${fds}`, 'haproxy', ...args], { stdio: 'ignore' })
+    : spawn('haproxy', args, { stdio: 'ignore' });
   return {
     port,
     async stop() {
