@@ -52,7 +52,7 @@ export interface Options {
   tokenEpoch: number;
 }
 
-const ALL_SCENARIOS: ScenarioId[] = ['idle', 'connect', 'fanout', 'fanout-dialects', 'fanout-compact', 'fanout-history', 'fanout-history-redis', 'echo', 'publish', 'churn', 'snapshots', 'recovery'];
+const ALL_SCENARIOS: ScenarioId[] = ['idle', 'connect', 'fanout', 'fanout-dialects', 'fanout-compact', 'fanout-compact-rooms', 'fanout-history', 'fanout-history-redis', 'echo', 'publish', 'churn', 'snapshots', 'recovery'];
 
 export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx bench/src/run.ts [flags])
 

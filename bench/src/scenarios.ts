@@ -167,6 +167,15 @@ const fanoutCompact: ScenarioDef = {
   spec: (o) => ({ ...(fanout.spec(o) as Extract<ScenarioSpec, { kind: 'fanout' }>), dialect: 'compact' }),
 };
 
+/** Compact made the server's default for the room (ACTORWIRE_COMPACT_ROOMS), clients connecting plainly. */
+const fanoutCompactRooms: ScenarioDef = {
+  ...fanout,
+  id: 'fanout-compact-rooms',
+  title: (o) =>
+    `fan-out, compact by the server's choice — 1 room × ${o.subscribers} subscribers on plain /ws, ACTORWIRE_DIALECT=compact-rooms with the room in ACTORWIRE_COMPACT_ROOMS, ${o.payloadBytes} B payload, window ${o.window} publishes, ${o.fanoutMs / 1000} s (Actorwire only)`,
+  onlyFor: ['actorwire'],
+};
+
 /** The same room keeping history (memory): what numbering and keeping each message costs per delivery. */
 const fanoutHistory: ScenarioDef = {
   ...fanout,
@@ -373,7 +382,7 @@ const snapshots: ScenarioDef = {
 };
 
 export const SCENARIOS: Record<ScenarioId, ScenarioDef> = {
-  idle, connect, fanout, 'fanout-dialects': fanoutDialects, 'fanout-compact': fanoutCompact, 'fanout-history': fanoutHistory,
+  idle, connect, fanout, 'fanout-dialects': fanoutDialects, 'fanout-compact': fanoutCompact, 'fanout-compact-rooms': fanoutCompactRooms, 'fanout-history': fanoutHistory,
   'fanout-history-redis': fanoutHistoryRedis, echo, publish, churn, snapshots, recovery,
 };
 export const SCENARIO_IDS = Object.keys(SCENARIOS) as ScenarioId[];

@@ -1,7 +1,7 @@
 /** Types shared across the orchestrator / load generator boundary (IPC messages are JSON). */
 
 export type ClientKind = 'ws' | 'socketio';
-export type ScenarioId = 'idle' | 'connect' | 'fanout' | 'fanout-dialects' | 'fanout-compact' | 'fanout-history' | 'fanout-history-redis' | 'echo' | 'publish' | 'churn' | 'snapshots' | 'recovery';
+export type ScenarioId = 'idle' | 'connect' | 'fanout' | 'fanout-dialects' | 'fanout-compact' | 'fanout-compact-rooms' | 'fanout-history' | 'fanout-history-redis' | 'echo' | 'publish' | 'churn' | 'snapshots' | 'recovery';
 
 /** How the load generator is told to drive one scenario round. */
 export type ScenarioSpec =

@@ -44,6 +44,7 @@ export const actorwire: TargetDef = {
       ...(scenario === 'snapshots'
         ? { ACTORWIRE_PLUGINS: 'auth,rooms,dialects,snapshots', REST_BASE_URL: upstreamUrl, SNAPSHOTS_CACHE_TTL: '10m', SNAPSHOTS_CHANGES_ROLES: 'service' }
         : {}),
+      ...(scenario === 'fanout-compact-rooms' ? { ACTORWIRE_DIALECT: 'compact-rooms', ACTORWIRE_COMPACT_ROOMS: 'fanout' } : {}),
       // History scenarios: the fan-out room keeps history (memory, or Redis); recovery's rooms in Redis.
       // The key prefix is the session's (its port), the same across the recovery scenario's restart.
       ...(scenario === 'fanout-history' ? { ACTORWIRE_PLUGINS: 'auth,rooms,dialects,history', HISTORY_ROOMS: 'fanout=1000', HISTORY_STORAGE: 'memory' } : {}),
