@@ -14,6 +14,8 @@ export interface Options {
   rooms: number;
   connectConcurrency: number;
   subscribers: number;
+  /** The large-room scenario's subscribers. */
+  largeRoom: number;
   window: number;
   payloadBytes: number;
   fanoutMs: number;
@@ -52,7 +54,7 @@ export interface Options {
   tokenEpoch: number;
 }
 
-const ALL_SCENARIOS: ScenarioId[] = ['idle', 'connect', 'fanout', 'fanout-dialects', 'fanout-compact', 'fanout-compact-rooms', 'fanout-history', 'fanout-history-redis', 'echo', 'publish', 'churn', 'snapshots', 'recovery'];
+const ALL_SCENARIOS: ScenarioId[] = ['idle', 'connect', 'fanout', 'fanout-dialects', 'fanout-compact', 'fanout-compact-rooms', 'large-room', 'fanout-history', 'fanout-history-redis', 'echo', 'publish', 'churn', 'snapshots', 'recovery'];
 
 export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx bench/src/run.ts [flags])
 
@@ -63,6 +65,7 @@ export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx b
   --idle N,M           idle connection steps (default 10000)
   --connects N         connections per batch of the connect scenario (default 2000)
   --subscribers N      fan-out room size (default 1000)
+  --large-room N       large-room scenario's room size (default 10000)
   --window N           fan-out publishes in flight (default 16)
   --echo-clients N     (default 100)
   --churn-concurrency N  parallel churn loops (default 32)
@@ -123,6 +126,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       idle: { type: 'string' },
       connects: { type: 'string' },
       subscribers: { type: 'string' },
+      'large-room': { type: 'string' },
       window: { type: 'string' },
       'echo-clients': { type: 'string' },
       'churn-concurrency': { type: 'string' },
@@ -160,6 +164,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     rooms: 100,
     connectConcurrency: 200,
     subscribers: num('subscribers', values.subscribers, 1) ?? (smoke ? 50 : 1000),
+    largeRoom: num('large-room', values['large-room'], 1) ?? (smoke ? 100 : 10_000),
     window: num('window', values.window, 1) ?? 16,
     payloadBytes: 64,
     fanoutMs: durationMs !== undefined ? durationMs * 1000 : smoke ? 1000 : 3000,

@@ -176,6 +176,31 @@ const fanoutCompactRooms: ScenarioDef = {
   onlyFor: ['actorwire'],
 };
 
+/**
+ * One room of `largeRoom` subscribers (10k), one publish at a time: how long a message takes to
+ * reach the last of them, and the CPU per delivery at that size — every target.
+ */
+const largeRoom: ScenarioDef = {
+  ...fanout,
+  id: 'large-room',
+  title: (o) =>
+    `large room — 1 room × ${k(o.largeRoom)} subscribers, ${o.payloadBytes} B payload, one publish at a time (each waits for its last delivery), ${o.fanoutMs / 1000} s`,
+  spec: (o) => ({ ...(fanout.spec(o) as Extract<ScenarioSpec, { kind: 'fanout' }>), subscribers: o.largeRoom, window: 1 }),
+  timeoutMs: (o) => 60_000 + o.largeRoom * 10 + o.warmupMs + o.fanoutMs,
+  metrics: () => [
+    { key: 'last_p50_ms', label: 'publish → last delivery p50 ms', better: 'lower', compare: true },
+    { key: 'last_p99_ms', label: 'p99 ms', better: 'lower' },
+    { key: 'cpu_s_per_100k', label: 'server CPU s/100k deliveries', better: 'lower' },
+    { key: 'deliveries_per_s', label: 'deliveries/s', better: 'higher' },
+  ],
+  primary: () => 'cpu_s_per_100k',
+  evaluate(r, s) {
+    const e = fanout.evaluate(r, s);
+    if (r.kind !== 'fanout') throw new Error('expected fanout result');
+    return { ...e, metrics: { ...e.metrics, last_p50_ms: r.lastDeliveryP50Ms, last_p99_ms: r.lastDeliveryP99Ms } };
+  },
+};
+
 /** The same room keeping history (memory): what numbering and keeping each message costs per delivery. */
 const fanoutHistory: ScenarioDef = {
   ...fanout,
@@ -382,7 +407,7 @@ const snapshots: ScenarioDef = {
 };
 
 export const SCENARIOS: Record<ScenarioId, ScenarioDef> = {
-  idle, connect, fanout, 'fanout-dialects': fanoutDialects, 'fanout-compact': fanoutCompact, 'fanout-compact-rooms': fanoutCompactRooms, 'fanout-history': fanoutHistory,
+  idle, connect, fanout, 'fanout-dialects': fanoutDialects, 'fanout-compact': fanoutCompact, 'fanout-compact-rooms': fanoutCompactRooms, 'large-room': largeRoom, 'fanout-history': fanoutHistory,
   'fanout-history-redis': fanoutHistoryRedis, echo, publish, churn, snapshots, recovery,
 };
 export const SCENARIO_IDS = Object.keys(SCENARIOS) as ScenarioId[];

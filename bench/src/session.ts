@@ -181,7 +181,7 @@ export async function runSession(
   log: (line: string) => void,
 ): Promise<RoundRecord[]> {
   // Headroom over the largest connection count any scenario opens, for both processes.
-  const needed = Math.max(...o.idleSteps, o.subscribers, o.echoClients) + 1024;
+  const needed = Math.max(...o.idleSteps, o.subscribers, o.largeRoom, o.echoClients) + 1024;
   const nofile = nofileFor(needed, limits);
   const loadgenProc = launch({
     args: ['--import', 'tsx', join(SRC_DIR, 'loadgen', 'main.ts')],

@@ -1,7 +1,7 @@
 /** Types shared across the orchestrator / load generator boundary (IPC messages are JSON). */
 
 export type ClientKind = 'ws' | 'socketio';
-export type ScenarioId = 'idle' | 'connect' | 'fanout' | 'fanout-dialects' | 'fanout-compact' | 'fanout-compact-rooms' | 'fanout-history' | 'fanout-history-redis' | 'echo' | 'publish' | 'churn' | 'snapshots' | 'recovery';
+export type ScenarioId = 'idle' | 'connect' | 'fanout' | 'fanout-dialects' | 'fanout-compact' | 'fanout-compact-rooms' | 'large-room' | 'fanout-history' | 'fanout-history-redis' | 'echo' | 'publish' | 'churn' | 'snapshots' | 'recovery';
 
 /** How the load generator is told to drive one scenario round. */
 export type ScenarioSpec =
@@ -53,6 +53,9 @@ export type LoadgenResult =
       clientCount: number;
       /** Size on the wire of one delivery as the client received it (WebSocket payload bytes). */
       deliveryBytes: number;
+      /** Publish → the last subscriber's delivery, over the measured publishes (ms). */
+      lastDeliveryP50Ms: number;
+      lastDeliveryP99Ms: number;
       errors: number;
       firstError?: string;
     }

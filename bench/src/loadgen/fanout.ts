@@ -2,7 +2,8 @@
  * Fan-out: `subscribers` clients in one room; one of them publishes with at most `window`
  * publishes not yet delivered to every subscriber. Each subscriber receives publishes in
  * order, so its k-th delivery is publish k: counting per subscriber tells when publish k
- * reached everyone, without parsing frames. Marks: start, end (after warm-up).
+ * reached everyone, without parsing frames; the time from sending publish k to that moment is
+ * its publish → last delivery time. Marks: start, end (after warm-up).
  */
 import type { LoadgenResult, ScenarioSpec } from '../types.js';
 import type { ScenarioContext } from './context.js';
@@ -36,6 +37,9 @@ export async function fanout(spec: Spec, ctx: ScenarioContext): Promise<LoadgenR
   while (size < spec.window * 2) size <<= 1;
   const mask = size - 1;
   const reached = new Uint32Array(size);
+  // When publish k was sent, for its publish → last delivery time (ms, this process's clock).
+  const sentAt = new Float64Array(size);
+  let spans: number[] = [];
   const counts = new Uint32Array(n);
   let sent = 0;
   let completed = 0;
@@ -50,6 +54,7 @@ export async function fanout(spec: Spec, ctx: ScenarioContext): Promise<LoadgenR
       try {
         publisher.publish(ROOM, data);
         sent++;
+        sentAt[sent & mask] = now();
       } catch (e) {
         errors++;
         firstError ??= errorText(e);
@@ -65,6 +70,7 @@ export async function fanout(spec: Spec, ctx: ScenarioContext): Promise<LoadgenR
         reached[k & mask] = 0;
         completed = k;
         lastProgress = now();
+        spans.push(lastProgress - sentAt[k & mask]!);
         pump();
       }
     };
@@ -84,16 +90,19 @@ export async function fanout(spec: Spec, ctx: ScenarioContext): Promise<LoadgenR
   const d0 = deliveries;
   const p0 = completed;
   const t0 = now();
+  spans = [];
   await ctx.mark('start');
   await waitOrStall(spec.durationMs);
   const d1 = deliveries;
   const p1 = completed;
   const t1 = now();
+  const measured = spans.sort((a, b) => a - b);
   await ctx.mark('end');
   pumping = false;
   const drainUntil = now() + STALL_MS;
   while (completed < sent && now() < drainUntil) await sleep(20);
   clearInterval(watchdog);
   for (const c of clients) c.terminate();
-  return { kind: 'fanout', deliveries: d1 - d0, publishes: p1 - p0, windowMs: t1 - t0, stalled, clientCount, deliveryBytes: clients[n - 1]!.deliveryBytes, errors, firstError };
+  const at = (q: number) => (measured.length ? measured[Math.min(measured.length - 1, Math.floor(q * measured.length))]! : NaN);
+  return { kind: 'fanout', deliveries: d1 - d0, publishes: p1 - p0, windowMs: t1 - t0, stalled, clientCount, deliveryBytes: clients[n - 1]!.deliveryBytes, lastDeliveryP50Ms: at(0.5), lastDeliveryP99Ms: at(0.99), errors, firstError };
 }
