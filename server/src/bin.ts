@@ -7,10 +7,13 @@
  */
 import { createRequire } from 'node:module';
 
-const USAGE = `Usage: actorwire [start]      start the server, configured from the environment
-                              (and ACTORWIRE_CONFIG, a JSON or YAML file)
-       actorwire --help       this text
-       actorwire --version    the versions of the server and the kernel
+const USAGE = `Usage: actorwire [start]        start the server, configured from the environment
+                                (and ACTORWIRE_CONFIG, a JSON or YAML file)
+       actorwire check-config   validate that configuration without starting; print it with
+                                secrets masked (exit 1 naming what is wrong)
+       actorwire token [...]    mint a JWT for development (actorwire token --help)
+       actorwire --help         this text
+       actorwire --version      the versions of the server and the kernel
 
 Every setting is an environment variable: see the README's "Configuration".
 `;
@@ -38,6 +41,14 @@ if (command === '--help' || command === '-h' || command === 'help') {
   process.stdout.write(USAGE);
 } else if (command === '--version' || command === '-v' || command === 'version') {
   process.stdout.write(versions());
+} else if (command === 'check-config' && args.length === 1) {
+  void import('./check-config.js')
+    .then(({ checkConfigCommand }) => checkConfigCommand(process.env, (s) => process.stdout.write(s), (s) => process.stderr.write(s)))
+    .then((code) => process.exit(code));
+} else if (command === 'token') {
+  void import('@actorwire/plugin-auth/token')
+    .then(({ runTokenCommand }) => runTokenCommand(args.slice(1), process.env, (s) => process.stdout.write(s), (s) => process.stderr.write(s), 'actorwire token'))
+    .then((code) => { process.exitCode = code; });
 } else if (args.length > 1 || (command !== undefined && command !== 'start')) {
   process.stderr.write(`actorwire: unknown arguments: ${args.join(' ')}\n\n${USAGE}`);
   process.exitCode = 2;

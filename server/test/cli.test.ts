@@ -87,9 +87,9 @@ t.test('an external plugin loaded by path; SIGTERM drains and exits 0', async (t
 });
 
 /** Run the bin with arguments to the end: exit code, stdout, stderr (a server that started would never end: the timeout fails it). */
-function runBin(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function runBin(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(BIN[0]!, [...BIN.slice(1), ...args], { cwd: repo, env: { ...process.env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BIN[0]!, [...BIN.slice(1), ...args], { cwd: repo, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout!.on('data', (d) => (out += d));
@@ -112,6 +112,49 @@ t.test('arguments: --help and --version answer and exit; anything else is refuse
     t.match(r.err, /unknown arguments/);
     t.equal(r.out, '', 'no server log: nothing started');
   }
+});
+
+t.test('check-config: the effective configuration with secrets masked, or exit 1 naming what is wrong — never a server', async (t) => {
+  const SECRET = 'check-config-secret-0123456789-abcdefghij';
+  const ok = await runBin(['check-config'], { JWT_SECRET: SECRET, REDIS_URL: 'redis://:hunter2@127.0.0.1:6379', WEBSOCKET_PING_INTERVAL: '20s', ACTORWIRE_CONFIG: undefined });
+  t.equal(ok.code, 0, 'valid: exit 0');
+  const printed = JSON.parse(ok.out) as { kernel: { websocket: { pingInterval: number } }; plugins: Record<string, Record<string, unknown>> };
+  t.equal(printed.kernel.websocket.pingInterval, 20_000, 'the effective value, as the server would use it');
+  t.same(Object.keys(printed.plugins), ['auth', 'rooms', 'dialects', 'redis-pubsub'], 'the plugins `start` would load');
+  t.equal(printed.plugins.auth!.secret, '***', 'the JWT secret is masked');
+  t.equal(printed.plugins['redis-pubsub']!.url, 'redis://:***@127.0.0.1:6379', 'a password in a URL is masked');
+  t.notMatch(ok.out, /hunter2|check-config-secret/, 'no secret anywhere in the output');
+
+  const bad = await runBin(['check-config'], { WEBSOCKET_PING_INTERVAL: 'often' });
+  t.equal(bad.code, 1, 'invalid: exit 1');
+  t.match(bad.err, /WEBSOCKET_PING_INTERVAL="often"/, 'names the variable and the value');
+  t.equal(bad.out, '', 'nothing printed as configuration');
+  const plugin = await runBin(['check-config'], { ACTORWIRE_PLUGINS: 'auth,rooms,nope' });
+  t.equal(plugin.code, 1);
+  t.match(plugin.err, /cannot load plugin "nope"/, 'a plugin that cannot be loaded is named');
+  const options = await runBin(['check-config'], { ACTORWIRE_PLUGINS: 'rooms,history', HISTORY_ROOMS: 'chat-*=0' });
+  t.equal(options.code, 1, "a plugin's invalid options fail the check, as they fail startup");
+  t.match(options.err, /history|HISTORY_ROOMS/);
+});
+
+t.test('token: mints a JWT the server accepts; without a secret it says what is missing', async (t) => {
+  const SECRET = 'token-subcommand-secret-0123456789-abcdef';
+  const minted = await runBin(['token', '--sub', 'u7', '--role', 'admin', '--ttl', '10m'], { JWT_SECRET: SECRET });
+  t.equal(minted.code, 0);
+  const token = minted.out.trim();
+  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+  t.same([payload.sub, payload.role], ['u7', 'admin']);
+  const { child, port } = await startCli({ JWT_SECRET: SECRET });
+  t.teardown(() => { child.kill('SIGKILL'); });
+  const c = await connect(`ws://127.0.0.1:${port}/ws?token=${token}`);
+  t.equal(c.connected?.data.user_id, 'u7', 'the server verifies it');
+  c.close();
+  const missing = await runBin(['token', '--sub', 'u7'], { JWT_SECRET: undefined });
+  t.equal(missing.code, 1);
+  t.match(missing.err, /JWT_SECRET is not set.*--secret/s, 'names the variable and the other ways to sign');
+  const usage = await runBin(['token', '--bogus']);
+  t.equal(usage.code, 2, 'an unknown option is a usage error');
+  t.match(usage.err, /Usage: actorwire token/);
 });
 
 t.test('a bad plugin path or bad config stops startup with a clear error', async (t) => {

@@ -15,7 +15,8 @@ import { SignJWT } from 'jose';
 import { parseDuration } from '@actorwire/config';
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../options.js';
 
-const USAGE = `Usage: npm run -s token -- [options]
+const USAGE = `Usage: actorwire token [options]
+       (also: npm run -s token -- [options], or actorwire-token [options])
 
   --sub <id>          user id, in "sub" (default: user-1)
   --user-id <id>      user id in "user_id" instead of "sub"
@@ -86,7 +87,9 @@ export async function mintToken(argv: string[], env: NodeJS.ProcessEnv): Promise
   let key: Uint8Array | ReturnType<typeof createPrivateKey>;
   if (hmac) {
     const secret = values.secret ?? env.JWT_SECRET;
-    if (!secret) throw new Error('JWT_SECRET is not set (export JWT_SECRET=... or pass --secret)');
+    if (!secret) {
+      throw new Error('no secret to sign with: JWT_SECRET is not set. Use the server\'s own secret — `JWT_SECRET=… npm run -s token -- --sub u1` or `--secret …` — or `--key private.pem --alg RS256` for a key pair (a server in open mode, without JWT_SECRET, needs no token)');
+    }
     key = new TextEncoder().encode(secret);
   } else {
     if (!values.key) throw new UsageError(`--key <private key PEM file> is required for ${alg}`);
@@ -120,22 +123,30 @@ export async function mintToken(argv: string[], env: NodeJS.ProcessEnv): Promise
   return { token, header, payload: decoded, decode: values.decode };
 }
 
-async function main(): Promise<void> {
+/**
+ * The token command: mint with `argv`, print the token on `out`, problems on `err`; the exit code
+ * (0, 1 for a failure, 2 for a usage error). `actorwire token …` and `actorwire-token` both run it.
+ */
+export async function runTokenCommand(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void, err: (s: string) => void, name = 'token'): Promise<number> {
   try {
-    const out = await mintToken(process.argv.slice(2), process.env);
-    if (out === 'help') {
-      process.stdout.write(USAGE);
-      return;
+    const minted = await mintToken(argv, env);
+    if (minted === 'help') {
+      out(USAGE);
+      return 0;
     }
-    if (out.decode) process.stderr.write(`${JSON.stringify({ header: out.header, payload: out.payload }, null, 2)}\n`);
-    process.stdout.write(`${out.token}\n`);
-  } catch (err) {
-    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`token: ${(err as Error).message}\n${usage ? `\n${USAGE}` : ''}`);
-    process.exitCode = usage ? 2 : 1;
+    if (minted.decode) err(`${JSON.stringify({ header: minted.header, payload: minted.payload }, null, 2)}\n`);
+    out(`${minted.token}\n`);
+    return 0;
+  } catch (e) {
+    const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    err(`${name}: ${(e as Error).message}\n${usage ? `\n${USAGE}` : ''}`);
+    return usage ? 2 : 1;
   }
 }
 
-// Run as a program, not when imported (tests import mintToken).
+async function main(): Promise<void> {
+  process.exitCode = await runTokenCommand(process.argv.slice(2), process.env, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+}
+
 // Run when executed (also through the npm bin symlink), not when imported by tests.
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) void main();
