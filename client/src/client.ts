@@ -9,7 +9,7 @@
  * (the global one, or `options.WebSocket`, e.g. the `ws` package on Node 20).
  */
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-import { HEARTBEAT_CLOSE, closeBehaviour } from './close-codes.js';
+import { HEARTBEAT_CLOSE, TOKEN_CALLBACK_FAILED, closeBehaviour } from './close-codes.js';
 import { ActorwireClientError } from './errors.js';
 import type { AuthenticatedFrame, BaseFrame, ClientFrame, ConnectedFrame, ErrorFrame, HistoryFrame, StreamPosition, SubscribedFrame } from './frames.js';
 
@@ -178,6 +178,18 @@ export class ActorwireClient {
     return ready;
   }
 
+  /**
+   * Try now instead of waiting for the backoff (an app's "retry" button, or the browser's
+   * `online` event); the backoff starts over. Does nothing while connected or after `close()`.
+   */
+  reconnectNow(): void {
+    if (this.closedByUser || this.stateValue !== 'connecting' || this.reconnectTimer === undefined) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.backoff.reset();
+    void this.open();
+  }
+
   /** Close for good: no reconnect; pending requests reject with CLOSED. */
   close(code = 1000, reason = 'client closed'): void {
     this.closedByUser = true;
@@ -202,8 +214,11 @@ export class ActorwireClient {
     try {
       token = await this.token();
     } catch (err) {
-      this.emit('error', err as Error);
-      return this.lost(4401, 'token callback failed');
+      // Most often the network (or the token endpoint) is away: retried with backoff, and not
+      // reported as the server refusing a token (4401).
+      const e = err as Error;
+      this.emit('error', new ActorwireClientError('TOKEN_CALLBACK_FAILED', `the token callback failed: ${e?.message ?? String(err)}`));
+      return this.lost(TOKEN_CALLBACK_FAILED, `token callback failed: ${e?.message ?? String(err)}`);
     }
     if (this.closedByUser) return;
     const Ctor = this.opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
@@ -273,7 +288,10 @@ export class ActorwireClient {
     this.stateValue = 'connecting';
     // A draining instance: reconnect now (jittered, so its sessions do not arrive at once), not after a backoff.
     const delay = b.immediate ? Math.floor(Math.random() * IMMEDIATE_JITTER_MS) : this.backoff.next(b.minDelay ?? 0);
-    this.reconnectTimer = setTimeout(() => void this.open(), delay);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.open();
+    }, delay);
   }
 
   private ended(code: number, reason: string, alreadyTold: boolean): void {

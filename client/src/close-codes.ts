@@ -27,6 +27,7 @@ export const CLOSE_BEHAVIOUR: ReadonlyMap<number, CloseBehaviour> = new Map<numb
   [1012, { reconnect: true, immediate: true, meaning: 'server restarting (draining): reconnect at once, to another instance' }],
   [1013, { reconnect: true, minDelay: 5000, meaning: 'server full: try again later' }],
   [4000, { reconnect: true, meaning: 'no answer to the client heartbeat (closed by the client)' }],
+  [4001, { reconnect: true, meaning: 'the token callback failed (the network, or the token endpoint, is away): retried with backoff' }],
   [4401, { reconnect: true, newToken: true, meaning: 'unauthorized: token missing, invalid or expired' }],
   [4403, { reconnect: false, meaning: 'forbidden' }],
   [4408, { reconnect: true, newToken: true, meaning: 'authentication timeout' }],
@@ -40,3 +41,5 @@ export function closeBehaviour(code: number): CloseBehaviour {
 
 /** Close code the client itself uses when the server stopped answering its heartbeat. */
 export const HEARTBEAT_CLOSE = 4000;
+/** Code the client reports when its token callback failed (threw, rejected or timed out): not an auth refusal. */
+export const TOKEN_CALLBACK_FAILED = 4001;

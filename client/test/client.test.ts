@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { ActorwireClientError, type BaseFrame } from '../src/index.js';
-import { client, jwt, next, proxy, server } from './support.js';
+import { client, freePort, jwt, next, proxy, server } from './support.js';
 
 t.test('rooms, requests and errors: frames as the protocol says', async (t) => {
   const srv = await server();
@@ -150,16 +150,6 @@ t.test('without a WebSocket implementation the client says so', async (t) => {
   await t.rejects(c.connect(), { code: 'CLOSED' });
   t.match(await err, { code: 'NO_WEBSOCKET', message: /options\.WebSocket/ });
 });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The port is free again a moment after the old server stopped. */
 async function restartOn(port: number) {

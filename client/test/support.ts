@@ -62,3 +62,13 @@ export async function proxy(port: number): Promise<{ port: number; freeze(): voi
     close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); srv.close(() => r()); }),
   };
 }
+
+/** A port nothing listens on now (a server restarted on it comes back at the same address). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
