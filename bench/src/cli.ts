@@ -54,7 +54,7 @@ export interface Options {
   tokenEpoch: number;
 }
 
-const ALL_SCENARIOS: ScenarioId[] = ['idle', 'connect', 'fanout', 'fanout-dialects', 'fanout-compact', 'fanout-compact-rooms', 'large-room', 'fanout-history', 'fanout-history-redis', 'echo', 'publish', 'churn', 'snapshots', 'recovery'];
+const ALL_SCENARIOS: ScenarioId[] = ['idle', 'connect', 'fanout', 'fanout-dialects', 'fanout-compact', 'fanout-compact-rooms', 'large-room', 'cross-instance', 'cross-instance-history', 'fanout-history', 'fanout-history-redis', 'echo', 'publish', 'churn', 'snapshots', 'recovery'];
 
 export const USAGE = `Usage: npm run bench -- [flags]   (or: node --import tsx bench/src/run.ts [flags])
 

@@ -40,6 +40,8 @@ export interface ScenarioDef {
   onlyFor?: readonly string[];
   /** Marks at which the server's V8 heap is measured after full GCs (needs the heap probe). */
   heapAt?: readonly string[];
+  /** Run a second instance of the target beside the first (cross-instance scenarios). */
+  peer?: boolean;
 }
 
 function sample(s: Map<string, Sample>, name: string): Sample {
@@ -199,6 +201,54 @@ const largeRoom: ScenarioDef = {
     if (r.kind !== 'fanout') throw new Error('expected fanout result');
     return { ...e, metrics: { ...e.metrics, last_p50_ms: r.lastDeliveryP50Ms, last_p99_ms: r.lastDeliveryP99Ms } };
   },
+};
+
+/**
+ * Two instances on Redis: the publisher alone on the first, the room's subscribers on the second.
+ * What a delivery costs the instance that only receives from Redis (compare with the plain
+ * fan-out's figure of the same run), what a publish costs the one that sends it, and Redis's own CPU.
+ */
+const crossInstance: ScenarioDef = {
+  ...fanout,
+  id: 'cross-instance',
+  title: (o) =>
+    `across instances — 2 Actorwire instances on Redis (REDIS_URL or 127.0.0.1:6379), publisher on A, 1 room × ${o.subscribers} subscribers on B, ${o.payloadBytes} B payload, window ${o.window} publishes, ${o.fanoutMs / 1000} s (Actorwire only; compare B's CPU per delivery with the plain fan-out)`,
+  onlyFor: ['actorwire'],
+  peer: true,
+  spec: (o) => ({ ...(fanout.spec(o) as Extract<ScenarioSpec, { kind: 'fanout' }>), peer: true }),
+  timeoutMs: (o) => 90_000 + o.warmupMs + o.fanoutMs,
+  metrics: () => [
+    { key: 'deliveries_per_s', label: 'deliveries/s', better: 'higher' },
+    { key: 'cpu_s_per_100k', label: 'B (subscribers) CPU s/100k deliveries', better: 'lower' },
+    { key: 'a_us_per_publish', label: 'A (publisher) CPU µs/publish', better: 'lower' },
+    { key: 'redis_us_per_publish', label: 'Redis CPU µs/publish', better: 'lower' },
+  ],
+  primary: () => 'cpu_s_per_100k',
+  evaluate(r, s) {
+    const e = fanout.evaluate(r, s);
+    if (r.kind !== 'fanout') throw new Error('expected fanout result');
+    const a = sample(s, 'start');
+    const b = sample(s, 'end');
+    const per = (delta: number, n: number, scale: number) => (n > 0 ? (delta / n) * scale : NaN);
+    return {
+      ...e,
+      metrics: {
+        deliveries_per_s: e.metrics.deliveries_per_s!,
+        // The fan-out's own figure counts the first instance; here the deliveries are the second's.
+        cpu_s_per_100k: per((b.peerCpuS ?? NaN) - (a.peerCpuS ?? NaN), r.deliveries, 100_000),
+        a_us_per_publish: per(b.serverCpuS - a.serverCpuS, r.publishes, 1e6),
+        redis_us_per_publish: per((b.redisCpuS ?? NaN) - (a.redisCpuS ?? NaN), r.publishes, 1e6),
+      },
+    };
+  },
+};
+
+/** The same across instances, the room keeping history in Redis Streams. */
+const crossInstanceHistory: ScenarioDef = {
+  ...crossInstance,
+  id: 'cross-instance-history',
+  title: (o) =>
+    `across instances, room with history in Redis — as above, the room keeping its history in a Redis stream (compare with fan-out-history-redis)`,
 };
 
 /** The same room keeping history (memory): what numbering and keeping each message costs per delivery. */
@@ -407,7 +457,7 @@ const snapshots: ScenarioDef = {
 };
 
 export const SCENARIOS: Record<ScenarioId, ScenarioDef> = {
-  idle, connect, fanout, 'fanout-dialects': fanoutDialects, 'fanout-compact': fanoutCompact, 'fanout-compact-rooms': fanoutCompactRooms, 'large-room': largeRoom, 'fanout-history': fanoutHistory,
+  idle, connect, fanout, 'fanout-dialects': fanoutDialects, 'fanout-compact': fanoutCompact, 'fanout-compact-rooms': fanoutCompactRooms, 'large-room': largeRoom, 'cross-instance': crossInstance, 'cross-instance-history': crossInstanceHistory, 'fanout-history': fanoutHistory,
   'fanout-history-redis': fanoutHistoryRedis, echo, publish, churn, snapshots, recovery,
 };
 export const SCENARIO_IDS = Object.keys(SCENARIOS) as ScenarioId[];

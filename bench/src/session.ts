@@ -10,6 +10,7 @@ import type { HostLimits } from './limits.js';
 import { nofileFor } from './limits.js';
 import { SRC_DIR } from './paths.js';
 import { machineBusyS, procUsage } from './procstat.js';
+import { redisPid } from './redis-pid.js';
 import type { ScenarioDef } from './scenarios.js';
 import { launch, waitForHttp, waitForReadyLine, type ProcHandle } from './spawn.js';
 import type { TargetDef } from './targets/types.js';
@@ -97,7 +98,7 @@ class LoadgenLink {
   }
 }
 
-function sampleBoth(server: ProcHandle, loadgen: ProcHandle): Sample {
+function sampleBoth(server: ProcHandle, loadgen: ProcHandle, peer?: { proc: ProcHandle; redisPid: number }): Sample {
   const s = procUsage(server.pid);
   const l = procUsage(loadgen.pid);
   const own = process.cpuUsage();
@@ -106,6 +107,7 @@ function sampleBoth(server: ProcHandle, loadgen: ProcHandle): Sample {
     serverCpuS: s?.cpuS ?? NaN,
     loadgenCpuS: l?.cpuS ?? NaN,
     serverRssKB: s?.rssKB ?? NaN,
+    ...(peer ? { peerCpuS: procUsage(peer.proc.pid)?.cpuS ?? NaN, redisCpuS: procUsage(peer.redisPid)?.cpuS ?? NaN } : {}),
     machineBusyS: machineBusyS(),
     orchestratorCpuS: (own.user + own.system) / 1e6,
   };
@@ -193,6 +195,7 @@ export async function runSession(
   });
   const link = new LoadgenLink(loadgenProc);
   let server: ProcHandle | undefined;
+  let peer: { proc: ProcHandle; port: number; redisPid: number } | undefined;
   try {
     // allSettled: whichever side fails, the other must still be killed in `finally`.
     const [srv, lg] = await Promise.allSettled([startTarget(target, o, nofile, scenario), link.ready]);
@@ -201,9 +204,14 @@ export async function runSession(
     if (lg.status === 'rejected') throw lg.reason;
     const started = srv.value;
     let serverProc = started.proc;
+    if (scenario.peer) {
+      // The second instance, on the same core as the first: the measured pair shares one core.
+      const second = await startTarget(target, o, nofile, scenario);
+      peer = { ...second, redisPid: await redisPid() };
+    }
     const spec = scenario.spec(o);
     if (spec.kind === 'snapshots') spec.upstreamPort = upstreamPortFor(started.port);
-    const job: LoadgenJob = { url: target.url(started.port), client: target.client, jwtSecret: o.jwtSecret, tokenEpoch: o.tokenEpoch, spec };
+    const job: LoadgenJob = { url: target.url(started.port), client: target.client, jwtSecret: o.jwtSecret, tokenEpoch: o.tokenEpoch, spec, ...(peer ? { peerUrl: target.url(peer.port) } : {}) };
     const records: RoundRecord[] = [];
     for (const round of rounds) {
       const samples = new Map<string, Sample>();
@@ -220,7 +228,7 @@ export async function runSession(
               restarting = false;
             }
           }
-          const sample = sampleBoth(serverProc, loadgenProc);
+          const sample = sampleBoth(serverProc, loadgenProc, peer);
           if (scenario.heapAt?.includes(name)) {
             sample.serverHeapKB = await probeHeap(serverProc).catch(() => NaN);
           }
@@ -243,6 +251,7 @@ export async function runSession(
     // Load generator first, so it does not spend time on thousands of close events.
     await loadgenProc.kill();
     await server?.kill(o.profileDir !== null && target.name === 'actorwire');
+    await peer?.proc.kill();
     await new Promise((r) => setTimeout(r, 150));
   }
 }

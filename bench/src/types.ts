@@ -1,12 +1,12 @@
 /** Types shared across the orchestrator / load generator boundary (IPC messages are JSON). */
 
 export type ClientKind = 'ws' | 'socketio';
-export type ScenarioId = 'idle' | 'connect' | 'fanout' | 'fanout-dialects' | 'fanout-compact' | 'fanout-compact-rooms' | 'large-room' | 'fanout-history' | 'fanout-history-redis' | 'echo' | 'publish' | 'churn' | 'snapshots' | 'recovery';
+export type ScenarioId = 'idle' | 'connect' | 'fanout' | 'fanout-dialects' | 'fanout-compact' | 'fanout-compact-rooms' | 'large-room' | 'cross-instance' | 'cross-instance-history' | 'fanout-history' | 'fanout-history-redis' | 'echo' | 'publish' | 'churn' | 'snapshots' | 'recovery';
 
 /** How the load generator is told to drive one scenario round. */
 export type ScenarioSpec =
   | { kind: 'idle'; steps: number[]; rooms: number; concurrency: number; settleMs: number }
-  | { kind: 'fanout'; subscribers: number; window: number; payloadBytes: number; warmupMs: number; durationMs: number; /** Every other subscriber connects in this wire dialect. */ secondDialect?: 'gateway'; /** Every subscriber connects in this dialect. */ dialect?: 'compact' }
+  | { kind: 'fanout'; subscribers: number; window: number; payloadBytes: number; warmupMs: number; durationMs: number; /** Every other subscriber connects in this wire dialect. */ secondDialect?: 'gateway'; /** Every subscriber connects in this dialect. */ dialect?: 'compact'; /** Subscribers on the second instance (the job's peerUrl), the publisher alone on the first. */ peer?: boolean }
   | { kind: 'echo'; clients: number; warmupMs: number; durationMs: number }
   | { kind: 'publish'; clients: number; payloadBytes: number; warmupMs: number; durationMs: number }
   | { kind: 'connect'; connections: number; concurrency: number; settleMs: number }
@@ -22,6 +22,8 @@ export interface LoadgenJob {
   /** Issue time (s) of every token of the run, so a token is the same in every round. */
   tokenEpoch: number;
   spec: ScenarioSpec;
+  /** A second instance of the target (cross-instance scenarios). */
+  peerUrl?: string;
 }
 
 export interface IdleStep {
@@ -94,6 +96,9 @@ export interface Sample {
   serverCpuS: number;
   loadgenCpuS: number;
   serverRssKB: number;
+  /** The second instance's CPU, and Redis's, when the scenario runs them (cross-instance). */
+  peerCpuS?: number;
+  redisCpuS?: number;
   /** V8 heap used after full garbage collections, when the scenario asked for it (churn). */
   serverHeapKB?: number;
   /** Busy CPU seconds of the whole machine, and of this orchestrator process. */

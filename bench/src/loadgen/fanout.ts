@@ -20,8 +20,11 @@ export async function fanout(spec: Spec, ctx: ScenarioContext): Promise<LoadgenR
   const tokens = await mintTokens(ctx.jwtSecret, ctx.tokenEpoch, n);
   const clients: BenchClient[] = new Array(n);
   let clientCount = 0;
+  // Across instances the subscribers are on the second one and the publisher alone on the first.
+  const connectSubscriber = spec.peer ? ctx.connectPeer : ctx.connect;
+  if (!connectSubscriber) throw new Error('fan-out across instances: no second instance to connect to');
   const setup = await pool(0, n, 200, async (i) => {
-    const c = await ctx.connect(tokens[i]!, spec.secondDialect !== undefined && i % 2 === 1 ? spec.secondDialect : spec.dialect);
+    const c = await connectSubscriber(tokens[i]!, spec.secondDialect !== undefined && i % 2 === 1 ? spec.secondDialect : spec.dialect);
     clients[i] = c;
     clientCount = Math.max(clientCount, await c.subscribe(ROOM));
   });
@@ -29,7 +32,23 @@ export async function fanout(spec: Spec, ctx: ScenarioContext): Promise<LoadgenR
 
   // data is exactly payloadBytes of JSON: {"p":"xxx…"}
   const data = { p: 'x'.repeat(Math.max(0, spec.payloadBytes - 8)) };
-  const publisher = clients[0]!;
+  let publisher = clients[0]!;
+  if (spec.peer) {
+    publisher = await ctx.connect((await mintTokens(ctx.jwtSecret, ctx.tokenEpoch, n + 1))[n]!);
+    await publisher.subscribe(ROOM);
+    // The second instance joins the room's Redis channel as its first subscriber arrives: publish
+    // probes until one crosses, so the measured pump starts on a working path.
+    let crossed = false;
+    clients[n - 1]!.onDelivery = () => { crossed = true; };
+    const deadline = now() + 10_000;
+    while (!crossed && now() < deadline) {
+      publisher.publish(ROOM, data);
+      await sleep(100);
+    }
+    if (!crossed) throw new Error('fan-out across instances: no message reached the second instance within 10 s');
+    // Probes still in flight land before the counting starts.
+    await sleep(500);
+  }
 
   // reached[k & mask] = subscribers that have received publish k; only publishes in
   // (completed, sent] are live, so a ring twice the window suffices.

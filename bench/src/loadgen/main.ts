@@ -25,6 +25,7 @@ const waiting = new Map<string, () => void>();
 function run(job: LoadgenJob): Promise<LoadgenResult> {
   const ctx: ScenarioContext = {
     connect: connector(job.client, job.url),
+    ...(job.peerUrl ? { connectPeer: connector(job.client, job.peerUrl) } : {}),
     jwtSecret: job.jwtSecret,
     tokenEpoch: job.tokenEpoch,
     mark: (name) =>

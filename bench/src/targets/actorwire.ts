@@ -48,6 +48,15 @@ export const actorwire: TargetDef = {
       // History scenarios: the fan-out room keeps history (memory, or Redis); recovery's rooms in Redis.
       // The key prefix is the session's (its port), the same across the recovery scenario's restart.
       ...(scenario === 'fanout-history' ? { ACTORWIRE_PLUGINS: 'auth,rooms,dialects,history', HISTORY_ROOMS: 'fanout=1000', HISTORY_STORAGE: 'memory' } : {}),
+      // Across instances: both on Redis with one key prefix per run and scenario, so they share channels.
+      ...(scenario === 'cross-instance' || scenario === 'cross-instance-history'
+        ? {
+          ACTORWIRE_PLUGINS: scenario === 'cross-instance' ? 'auth,rooms,dialects,redis-pubsub' : 'auth,rooms,dialects,redis-pubsub,history',
+          REDIS_URL,
+          REDIS_KEY_PREFIX: `bench-${RUN_ID}-${scenario}:`,
+          ...(scenario === 'cross-instance-history' ? { HISTORY_ROOMS: 'fanout=1000', HISTORY_STORAGE: 'redis', HISTORY_META_TTL: '10m' } : {}),
+        }
+        : {}),
       ...(scenario === 'fanout-history-redis' || scenario === 'recovery'
         ? {
           ACTORWIRE_PLUGINS: 'auth,rooms,dialects,redis-pubsub,history',
