@@ -86,6 +86,14 @@ t.test('an external plugin loaded by path; SIGTERM drains and exits 0', async (t
   t.equal(await exited, 0, 'process exits 0');
 });
 
+/** A file in a directory of its own, removed after the test file. */
+function writeTemp(test: { teardown(fn: () => void): void }, name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'actorwire-cli-'));
+  test.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+}
+
 /** Run the bin with arguments to the end: exit code, stdout, stderr (a server that started would never end: the timeout fails it). */
 function runBin(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolveRun, reject) => {
@@ -125,6 +133,12 @@ t.test('check-config: the effective configuration with secrets masked, or exit 1
   t.equal(printed.plugins['redis-pubsub']!.url, 'redis://:***@127.0.0.1:6379', 'a password in a URL is masked');
   t.notMatch(ok.out, /hunter2|check-config-secret/, 'no secret anywhere in the output');
 
+  const shipped = await runBin(['check-config'], { ACTORWIRE_CONFIG: join(repo, 'examples/config.yaml') });
+  t.equal(shipped.code, 0, `examples/config.yaml passes the check: ${shipped.err}`);
+  t.equal((JSON.parse(shipped.out) as { kernel: { websocket: { maxMessageSize: number } } }).kernel.websocket.maxMessageSize, 500 * 1024, 'its sizes read as written (500KB)');
+  const wrongKey = await runBin(['check-config'], { ACTORWIRE_CONFIG: writeTemp(t, 'typo.yaml', 'websocket:\n  pingIntervall: 20s\n') });
+  t.equal(wrongKey.code, 1);
+  t.match(wrongKey.err, /typo\.yaml: websocket\.pingIntervall: unknown key "pingIntervall"/, 'an unknown key is named with its file');
   const bad = await runBin(['check-config'], { WEBSOCKET_PING_INTERVAL: 'often' });
   t.equal(bad.code, 1, 'invalid: exit 1');
   t.match(bad.err, /WEBSOCKET_PING_INTERVAL="often"/, 'names the variable and the value');

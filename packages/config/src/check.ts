@@ -35,6 +35,12 @@ export function checkConfig(config: ActorwireConfig, nameOf: (path: string) => s
   if (!validate(config)) {
     const e = validate.errors![0]!;
     const where = e.instancePath || '/';
+    if (e.keyword === 'additionalProperties') {
+      // Name the unknown key itself, where it was written.
+      const key = String((e.params as { additionalProperty?: unknown }).additionalProperty);
+      const subject = nameOf(`${e.instancePath}/${key}`);
+      throw new KernelError(KernelErrors.CONFIG, `invalid configuration ${subject}: unknown key "${key}"${e.instancePath ? ` in ${e.instancePath.slice(1).replaceAll('/', '.')}` : ' at the top level'}`, subject);
+    }
     const subject = nameOf(where);
     throw new KernelError(KernelErrors.CONFIG, `invalid configuration ${subject}: ${e.message ?? 'invalid'}`, subject);
   }

@@ -54,6 +54,28 @@ export function envDuration(env: Env, name: string, opts: { min?: number } = {})
   return ms;
 }
 
+const sizeUnits: Record<string, number> = { b: 1, kb: 1024, kib: 1024, k: 1024, mb: 1024 ** 2, mib: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3, g: 1024 ** 3 };
+
+/** Parse a size to bytes: `512KB`, `1MiB`, `4 MB`, `64k` (binary units), or a bare integer of bytes. */
+export function parseSize(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  if (!m) return undefined;
+  const unit = m[2]!.toLowerCase();
+  if (unit === '' && !/^\d+$/.test(m[1]!)) return undefined;
+  const factor = unit === '' ? 1 : sizeUnits[unit];
+  return factor === undefined ? undefined : Math.round(Number(m[1]) * factor);
+}
+
+/** An integer of bytes, or a size with a unit (`512KB`, `1MiB`). */
+export function envSize(env: Env, name: string, opts: { min?: number } = {}): number | undefined {
+  const v = raw(env, name);
+  if (v === undefined) return undefined;
+  const n = parseSize(v);
+  if (n === undefined) fail(name, v, 'a size such as 65536, 512KB or 1MiB');
+  if (opts.min !== undefined && n < opts.min) fail(name, v, `a size of at least ${opts.min} bytes`);
+  return n;
+}
+
 export function envBool(env: Env, name: string): boolean | undefined {
   const v = raw(env, name);
   if (v === undefined) return undefined;

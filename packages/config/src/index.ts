@@ -8,7 +8,7 @@ export { defaultConfig, configSchema, type ActorwireConfig, type WebSocketConfig
 export { resolveConfig, checkConfig, deepMerge, type DeepPartial } from './check.js';
 export { loadConfig, configFromEnv, readConfigFile, effectiveEnv, type ConfigFile, type LoadConfigOptions } from './load.js';
 export { envNames } from './names.js';
-export { envString, envInt, envBool, envList, envPairs, envEnum, envUrl, envDuration, parseDuration } from './env.js';
+export { envString, envInt, envBool, envList, envPairs, envEnum, envUrl, envDuration, envSize, parseDuration, parseSize } from './env.js';
 export { otelFromEnv, parseOtelPairs } from './otel-env.js';
 export { withCompatEnv, COMPAT_ALIASES, COMPAT_IGNORED, type CompatEnvWarning } from './compat-env.js';
 export { withDeprecatedEnv, type DeprecatedEnvWarning } from './deprecated-env.js';

@@ -9,7 +9,7 @@ import { KernelError, KernelErrors } from '@actorwire/errors';
 import { checkConfig, deepMerge, type DeepPartial } from './check.js';
 import { defaultConfig, type ActorwireConfig } from './schema.js';
 import { envNames } from './names.js';
-import { envDuration, envEnum, envInt, envList, envString } from './env.js';
+import { envDuration, envEnum, envInt, envList, envSize, envString, parseDuration, parseSize } from './env.js';
 import { withDeprecatedEnv } from './deprecated-env.js';
 import { otelFromEnv } from './otel-env.js';
 
@@ -30,11 +30,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
     registerTimeout: envDuration(env, 'ACTORWIRE_REGISTER_TIMEOUT', { min: 0 }),
     defaultAuth: envEnum(env, 'ACTORWIRE_DEFAULT_AUTH', ['required', 'optional', 'none'] as const),
     defaultDialect: envString(env, 'ACTORWIRE_DIALECT'),
-    maxHttpBodySize: envInt(env, 'ACTORWIRE_MAX_HTTP_BODY_SIZE', { min: 1 }),
+    maxHttpBodySize: envSize(env, 'ACTORWIRE_MAX_HTTP_BODY_SIZE', { min: 1 }),
     trustedProxies: envList(env, 'ACTORWIRE_TRUSTED_PROXIES'),
     websocket: {
-      maxMessageSize: envInt(env, 'WEBSOCKET_MAX_MESSAGE_SIZE', { min: 1 }),
-      hardMaxMessageSize: envInt(env, 'WEBSOCKET_HARD_MAX_MESSAGE_SIZE', { min: 1 }),
+      maxMessageSize: envSize(env, 'WEBSOCKET_MAX_MESSAGE_SIZE', { min: 1 }),
+      hardMaxMessageSize: envSize(env, 'WEBSOCKET_HARD_MAX_MESSAGE_SIZE', { min: 1 }),
       pingInterval: envDuration(env, 'WEBSOCKET_PING_INTERVAL', { min: 1 }),
       pongWait: envDuration(env, 'WEBSOCKET_PONG_WAIT', { min: 1 }),
       authTimeout: envDuration(env, 'WEBSOCKET_AUTH_TIMEOUT', { min: 1 }),
@@ -43,7 +43,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
       maxConnectionsPerIp: envInt(env, 'WEBSOCKET_LIMITS_MAX_CONNECTIONS_PER_IP', { min: 0 }),
       upgradesPerIpPerSecond: envInt(env, 'WEBSOCKET_LIMITS_UPGRADES_PER_IP', { min: 0 }),
       maxSubscriptionsPerConnection: envInt(env, 'WEBSOCKET_LIMITS_MAX_SUBSCRIPTIONS', { min: 0 }),
-      maxBackpressure: envInt(env, 'WEBSOCKET_MAX_BACKPRESSURE', { min: 1 }),
+      maxBackpressure: envSize(env, 'WEBSOCKET_MAX_BACKPRESSURE', { min: 1 }),
       slowConsumer: envEnum(env, 'WEBSOCKET_SLOW_CONSUMER', ['drop', 'close'] as const),
       sweepInterval: envDuration(env, 'WEBSOCKET_SWEEP_INTERVAL', { min: 10 }),
       corkAnchor: envEnum(env, 'ACTORWIRE_CORK_ANCHOR', ['auto', 'on', 'off'] as const),
@@ -59,7 +59,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
       host: envString(env, 'ACTORWIRE_METRICS_HOST'),
       token: envString(env, 'ACTORWIRE_METRICS_TOKEN'),
     },
-    history: { maxBytes: envInt(env, 'HISTORY_MAX_BYTES', { min: 1024 }), maxTopics: envInt(env, 'HISTORY_MAX_ROOMS', { min: 1 }) },
+    history: { maxBytes: envSize(env, 'HISTORY_MAX_BYTES', { min: 1024 }), maxTopics: envInt(env, 'HISTORY_MAX_ROOMS', { min: 1 }) },
     tls: { certFile: envString(env, 'TLS_CERT_FILE'), keyFile: envString(env, 'TLS_KEY_FILE'), passphrase: envString(env, 'TLS_KEY_PASSPHRASE') },
   };
 }
@@ -91,10 +91,52 @@ const GO_FILE_KEYS: Readonly<Record<string, string>> = {
 };
 
 export interface ConfigFile {
-  /** The file's Actorwire configuration (what matches the schema). */
+  /** The file's path. */
+  path: string;
+  /** The file's Actorwire configuration (what matches the schema), durations and sizes as numbers. */
   doc: Record<string, unknown>;
   /** The Go module's keys found in it, as the variables they stand for (the environment wins over them). */
   env: Record<string, string>;
+  /** Each of those variables → the key as the file wrote it (`websocket.ping_interval`), for errors. */
+  keys: Record<string, string>;
+}
+
+/** Config paths holding durations (ms) and sizes (bytes): a file may write `20s` or `512KB` there, as the environment may. */
+const DURATION_PATHS = ['/shutdownTimeout', '/hookTimeout', '/registerTimeout', '/websocket/pingInterval', '/websocket/pongWait', '/websocket/authTimeout', '/websocket/sweepInterval'];
+const SIZE_PATHS = ['/maxHttpBodySize', '/websocket/maxMessageSize', '/websocket/hardMaxMessageSize', '/websocket/maxBackpressure', '/history/maxBytes'];
+
+/** The key of `path` as a file writes it: `/websocket/pingInterval` → `websocket.pingInterval`. */
+const dotted = (path: string) => path.slice(1).replaceAll('/', '.');
+
+/** Whether `doc` holds a value at `path` (`/websocket/pingInterval`). */
+function writes(doc: Record<string, unknown>, path: string): boolean {
+  let at: unknown = doc;
+  for (const part of path.slice(1).split('/')) {
+    if (!isPlainObject(at) || !Object.hasOwn(at, part)) return false;
+    at = at[part];
+  }
+  return true;
+}
+
+/** Durations and sizes written as text in the file become numbers; one that does not parse names its key. */
+function fileUnits(doc: Record<string, unknown>, path: string): void {
+  const convert = (paths: string[], parse: (text: string) => number | undefined, expected: string) => {
+    for (const p of paths) {
+      const parts = p.slice(1).split('/');
+      let holder: unknown = doc;
+      for (const part of parts.slice(0, -1)) holder = isPlainObject(holder) && Object.hasOwn(holder, part) ? holder[part] : undefined;
+      const leaf = parts.at(-1)!;
+      if (!isPlainObject(holder) || !Object.hasOwn(holder, leaf) || typeof holder[leaf] !== 'string') continue;
+      const value = parse(holder[leaf] as string);
+      if (value === undefined) {
+        const subject = `${path}: ${dotted(p)}`;
+        throw new KernelError(KernelErrors.CONFIG, `invalid configuration ${subject}=${JSON.stringify(holder[leaf])}: expected ${expected}`, subject);
+      }
+      holder[leaf] = value;
+    }
+  };
+  convert(DURATION_PATHS, parseDuration, 'a duration such as 54s, 500ms, 1m or a number of milliseconds');
+  convert(SIZE_PATHS, parseSize, 'a size such as 65536, 512KB or 1MiB');
 }
 
 /** Read a JSON or YAML (`.yaml`/`.yml`) config file; the Go module's `websocket:` keys become variables. */
@@ -114,37 +156,42 @@ export function readConfigFile(path: string): ConfigFile {
   }
   if (parsed === null || parsed === undefined) parsed = {};
   if (!isPlainObject(parsed)) throw new KernelError(KernelErrors.CONFIG, `ACTORWIRE_CONFIG file ${path} must hold an object`, 'ACTORWIRE_CONFIG');
-  return goKeysToEnv(parsed);
+  const file = goKeysToEnv(parsed, path);
+  fileUnits(file.doc, path);
+  return file;
 }
 
-function goKeysToEnv(doc: Record<string, unknown>): ConfigFile {
+function goKeysToEnv(doc: Record<string, unknown>, path: string): ConfigFile {
   const env: Record<string, string> = {};
+  const keys: Record<string, string> = {};
   const ws = doc.websocket;
-  if (!isPlainObject(ws)) return { doc, env };
+  if (!isPlainObject(ws)) return { path, doc: structuredClone(doc), env, keys };
   const rest: Record<string, unknown> = { ...ws };
-  const take = (obj: Record<string, unknown>, key: string, variable: string) => {
+  const take = (obj: Record<string, unknown>, key: string, variable: string, prefix: string) => {
+    if (!Object.hasOwn(obj, key)) return;
     const v = obj[key];
     if (v === undefined || v === null) return;
     if (Array.isArray(v) && v.every((x) => typeof x === 'string')) env[variable] = v.join(',');
     else if (typeof v !== 'object') env[variable] = String(v);
     else return;
+    keys[variable] = `${prefix}${key}`;
     delete obj[key];
   };
   for (const [key, variable] of Object.entries(GO_FILE_KEYS)) {
-    if (!key.startsWith('limits.')) take(rest, key, variable);
+    if (!key.startsWith('limits.')) take(rest, key, variable, 'websocket.');
   }
   if (isPlainObject(rest.limits)) {
     const limits: Record<string, unknown> = { ...rest.limits };
     for (const [key, variable] of Object.entries(GO_FILE_KEYS)) {
-      if (key.startsWith('limits.')) take(limits, key.slice(7), variable);
+      if (key.startsWith('limits.')) take(limits, key.slice(7), variable, 'websocket.limits.');
     }
     if (Object.keys(limits).length === 0) delete rest.limits;
     else rest.limits = limits;
   }
-  const out: Record<string, unknown> = { ...doc };
+  const out: Record<string, unknown> = structuredClone(doc);
   if (Object.keys(rest).length === 0) delete out.websocket;
-  else out.websocket = rest;
-  return { doc: out, env };
+  else out.websocket = structuredClone(rest);
+  return { path, doc: out, env, keys };
 }
 
 /**
@@ -171,7 +218,32 @@ export function loadConfig(opts: LoadConfigOptions = {}): ActorwireConfig {
   const env = effectiveEnv(raw, fromFile);
   let config = structuredClone(defaultConfig);
   if (fromFile) config = deepMerge(config, fromFile.doc);
-  config = deepMerge(config, configFromEnv(env));
+  let fromEnv: DeepPartial<ActorwireConfig>;
+  try {
+    fromEnv = configFromEnv(env);
+  } catch (err) {
+    throw asFileError(err, raw, fromFile);
+  }
+  config = deepMerge(config, fromEnv);
   config = deepMerge(config, opts.overrides);
-  return checkConfig(config, (path) => envNames[path] ?? (file ? `${file}${path}` : path));
+  // An invalid value is named where it was written: the variable, else the file and its key.
+  const setByEnv = (path: string) => {
+    const variable = envNames[path];
+    return variable !== undefined && raw[variable] !== undefined && raw[variable] !== '' ? variable : undefined;
+  };
+  const inFile = (path: string) => {
+    const variable = envNames[path];
+    if (fromFile && variable !== undefined && Object.hasOwn(fromFile.keys, variable)) return `${fromFile.path}: ${fromFile.keys[variable]}`;
+    return fromFile && writes(fromFile.doc, path) ? `${fromFile.path}: ${dotted(path) || '(top level)'}` : undefined;
+  };
+  return checkConfig(config, (path) => setByEnv(path) ?? inFile(path) ?? envNames[path] ?? path);
+}
+
+/** A variable's error about a value the file gave (a Go module key): name the file and the key instead. */
+function asFileError(err: unknown, raw: NodeJS.ProcessEnv, file: ConfigFile | undefined): unknown {
+  const subject = (err as KernelError)?.subject;
+  if (!file || typeof subject !== 'string' || raw[subject] !== undefined || !Object.hasOwn(file.keys, subject)) return err;
+  const where = `${file.path}: ${file.keys[subject]}`;
+  const message = (err as Error).message.replace(`invalid ${subject}=`, `invalid configuration ${where}=`);
+  return new KernelError(KernelErrors.CONFIG, message, where, err);
 }

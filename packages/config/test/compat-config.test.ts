@@ -85,7 +85,7 @@ plugins:
   t.throws(() => loadConfig({ env: {}, file: file('bad.yaml', 'port: [1,\n') }), /bad\.yaml is not valid YAML/);
   t.throws(() => loadConfig({ env: {}, file: file('list.yaml', '- 1\n- 2\n') }), /must hold an object/);
   t.throws(() => loadConfig({ env: {}, file: file('bad.json', '{"port": ') }), /is not valid JSON/);
-  t.throws(() => loadConfig({ env: {}, file: file('typo.yaml', 'websocket:\n  maxMesageSize: 1\n') }), /typo\.yaml\/websocket/, 'unknown keys are still refused, naming the file');
+  t.throws(() => loadConfig({ env: {}, file: file('typo.yaml', 'websocket:\n  maxMesageSize: 1\n') }), /typo\.yaml: websocket\.maxMesageSize: unknown key "maxMesageSize" in websocket/, 'unknown keys are still refused, naming the file and the key');
 });
 
 t.test('the API gateway\'s spelling of the same YAML file', async (t) => {
