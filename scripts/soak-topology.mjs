@@ -28,6 +28,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { startSentinelGroup } from './services/redis.mjs';
 import { startKafkaBroker } from './services/kafka.mjs';
@@ -36,7 +37,6 @@ import { freePorts } from './services/_common.mjs';
 
 const requireFrom = (pkg) => createRequire(new URL(`../${pkg}/package.json`, import.meta.url));
 const { Kafka, logLevel } = requireFrom('plugins/kafka')('kafkajs');
-const { SignJWT } = await import(requireFrom('plugins/auth').resolve('jose'));
 const { ActorwireClient, EntityView } = await import('../client/dist/index.js');
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
