@@ -16,7 +16,8 @@
  * of its members once, in order, whatever happens under them. A message is *accepted* when
  * anyone received it (its publisher is a member too and gets it back); one nobody ever got was
  * lost before the server took it (in flight to an instance that was draining) and is counted
- * apart. Deliveries are settled 15 s after their publish. A change to a section is *due* at every
+ * apart, as are publishes the server refused with an error naming them (`UNAVAILABLE` while Redis
+ * fails over: the publisher is told). Deliveries are settled 15 s after their publish. A change to a section is *due* at every
  * viewer of the section once its Kafka record is acknowledged; a viewer that has not seen that
  * version (pushed, or answered to its own `list` after a reconnect) 30 s later is *stale*.
  *
@@ -118,7 +119,7 @@ async function restartInstance(node, env) {
 /* --------------------------------------------------------------------------------- accounting */
 
 const stats = {
-  published: 0, settled: 0, accepted: 0, notAccepted: 0, expected: 0, received: 0, duplicated: 0,
+  published: 0, settled: 0, accepted: 0, refused: 0, notAccepted: 0, expected: 0, received: 0, duplicated: 0,
   recoveredFalse: 0, resubscribed: 0, disconnects: 0, closes1012: 0, errors: 0,
   changes: 0, changesFailed: 0, refreshesDue: 0, refreshesOnTime: 0, refreshesStale: 0,
 };
@@ -158,6 +159,7 @@ function settle(now, members) {
     if (now - m.at < SETTLE_MS) break;
     messages.delete(key);
     stats.settled++;
+    if (m.refused) { stats.refused++; continue; }
     if (m.got === 0) { stats.notAccepted++; continue; }
     stats.accepted++;
     stats.expected += members;
@@ -231,7 +233,15 @@ export async function soakTopology() {
       await c.connect();
       await sub.ready;
       clients.push({ c, entry });
-      if (id < ROOMS) publishers[id] = { c, room, next: 0 };
+      if (id < ROOMS) {
+        publishers[id] = { c, room, next: 0 };
+        // A publish the server refuses (UNAVAILABLE while Redis fails over) answers with its id.
+        c.on('error', (e) => {
+          const m = /^p(\d+)$/.exec(String(e?.frame?.id ?? ''));
+          const entry = m ? messages.get(`${room}:${m[1]}`) : undefined;
+          if (entry) entry.refused = true;
+        });
+      }
     }));
   }
   log(`${clients.length} history clients subscribed in ${ROOMS} rooms`);
@@ -257,7 +267,7 @@ export async function soakTopology() {
 
   const members = CLIENTS / ROOMS;
   let sampleStart = Date.now();
-  const header = ['t (s)', 'event', 'connected', 'published', 'accepted', 'not accepted', 'deliveries expected', 'received', 'lost', 'duplicated', 'recovered:false', 'p50 (ms)', 'p99 (ms)', 'changes', 'refreshes due', 'on time', 'stale', 'refresh p99 (ms)', ...nodes.map((_, i) => `RSS ${i + 1} (MB)`)];
+  const header = ['t (s)', 'event', 'connected', 'published', 'accepted', 'refused (told)', 'lost in flight (untold)', 'deliveries expected', 'received', 'lost', 'duplicated', 'recovered:false', 'p50 (ms)', 'p99 (ms)', 'changes', 'refreshes due', 'on time', 'stale', 'refresh p99 (ms)', ...nodes.map((_, i) => `RSS ${i + 1} (MB)`)];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   const events = [];
@@ -267,7 +277,7 @@ export async function soakTopology() {
     const refresh = refreshLatencies.sort((a, b) => a - b);
     const connected = clients.filter(({ c }) => c.state === 'connected').length + viewers.filter((v) => v.client.state === 'connected').length;
     const lost = stats.expected - stats.received;
-    console.log(`| ${Math.round((now - soakStart) / 1000)} | ${events.splice(0).join(', ') || '–'} | ${connected} | ${stats.published} | ${stats.accepted} | ${stats.notAccepted} | ${stats.expected} | ${stats.received} | ${lost} | ${stats.duplicated} | ${stats.recoveredFalse} | ${percentile(sorted, 0.5)} | ${percentile(sorted, 0.99)} | ${stats.changes} | ${stats.refreshesDue} | ${stats.refreshesOnTime} | ${stats.refreshesStale} | ${percentile(refresh, 0.99)} | ${nodes.map((n) => rssMb(n.child.pid)).join(' | ')} |`);
+    console.log(`| ${Math.round((now - soakStart) / 1000)} | ${events.splice(0).join(', ') || '–'} | ${connected} | ${stats.published} | ${stats.accepted} | ${stats.refused} | ${stats.notAccepted} | ${stats.expected} | ${stats.received} | ${lost} | ${stats.duplicated} | ${stats.recoveredFalse} | ${percentile(sorted, 0.5)} | ${percentile(sorted, 0.99)} | ${stats.changes} | ${stats.refreshesDue} | ${stats.refreshesOnTime} | ${stats.refreshesStale} | ${percentile(refresh, 0.99)} | ${nodes.map((n) => rssMb(n.child.pid)).join(' | ')} |`);
     latencies = [];
     refreshLatencies = [];
     sampleStart = now;
@@ -282,7 +292,7 @@ export async function soakTopology() {
     messages.set(`${p.room}:${n}`, { at: Date.now(), got: 0 });
     stats.published++;
     try {
-      p.c.publish(p.room, { n, at: Date.now() });
+      p.c.sendFrame({ type: 'publish', room: p.room, id: `p${n}`, data: { n, at: Date.now() } });
     } catch {
       stats.errors++; // QUEUE_FULL: never accepted, counted as such when settled
     }
@@ -345,7 +355,7 @@ export async function soakTopology() {
   row();
 
   const lost = stats.expected - stats.received;
-  console.log(`\n${stats.published} published, ${stats.accepted} accepted, ${stats.notAccepted} never reached the server; ` +
+  console.log(`\n${stats.published} published, ${stats.accepted} accepted, ${stats.refused} refused with an error (UNAVAILABLE), ${stats.notAccepted} lost on the way without a word (in flight to a draining instance); ` +
     `deliveries ${stats.received}/${stats.expected}: lost ${lost}, duplicated ${stats.duplicated}; recovered:false ${stats.recoveredFalse} ` +
     `of ${stats.resubscribed} resubscriptions; ${stats.disconnects} disconnects (${stats.closes1012} with 1012); ` +
     `changes ${stats.changes} (${stats.changesFailed} not acknowledged by Kafka); refreshes ${stats.refreshesOnTime}/${stats.refreshesDue} on time, ${stats.refreshesStale} stale; client errors ${stats.errors}`);
