@@ -95,7 +95,7 @@ function startInstance(port, env) {
   return child;
 }
 
-async function healthy(port, deadlineMs = 60_000) {
+async function healthy(port, deadlineMs = 120_000) {
   const end = Date.now() + deadlineMs;
   while (Date.now() < end) {
     try {
@@ -186,12 +186,26 @@ function viewerSaw(viewer, version) {
 
 /* --------------------------------------------------------------------------------------- run */
 
+/** What was started, stopped in reverse order whatever happens (a failed start leaves nothing running). */
+const cleanups = [];
+
 export async function soakTopology() {
+  try {
+    return await run();
+  } finally {
+    for (const stop of cleanups.reverse()) await stop().catch((err) => log(`cleanup: ${err.message}`));
+  }
+}
+
+async function run() {
   if (!haproxyInstalled()) throw new Error('haproxy is not installed (apt-get install haproxy)');
   log(`starting Redis + Sentinel, Kafka, the upstream, ${INSTANCES} instances and HAProxy`);
   const redis = await startSentinelGroup();
+  cleanups.push(() => redis.stop());
   const kafkaBroker = await startKafkaBroker({ quiet: true });
+  cleanups.push(() => kafkaBroker.stop());
   const upstream = await startUpstream();
+  cleanups.push(() => upstream.close());
   const kafka = new Kafka({ clientId: 'soak', brokers: kafkaBroker.brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 200 } });
   const admin = kafka.admin();
   await admin.connect();
@@ -199,6 +213,7 @@ export async function soakTopology() {
   await admin.disconnect();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
+  cleanups.push(() => producer.disconnect());
 
   const env = {
     HOST: '127.0.0.1', JWT_SECRET: SECRET, LOG_LEVEL: 'warn',
@@ -211,8 +226,13 @@ export async function soakTopology() {
   };
   const ports = await freePorts(INSTANCES);
   const nodes = ports.map((port) => ({ port, child: startInstance(port, env) }));
+  cleanups.push(async () => {
+    for (const n of nodes) n.child.kill('SIGTERM');
+    await Promise.all(nodes.map((n) => new Promise((r) => (n.child.exitCode !== null || n.child.signalCode !== null ? r() : n.child.once('exit', r)))));
+  });
   await Promise.all(ports.map((p) => healthy(p)));
   const proxy = await startHaproxy({ backends: ports, healthCheck: true, maxconn: CLIENTS + VIEWERS + 1000 });
+  cleanups.push(() => proxy.stop());
   const base = `ws://127.0.0.1:${proxy.port}`;
   await healthy(proxy.port);
 
@@ -222,6 +242,11 @@ export async function soakTopology() {
 
   // History clients: room i % ROOMS; the first member of each room publishes.
   const clients = [];
+  const viewers = [];
+  cleanups.push(async () => {
+    for (const { c } of clients) c.close();
+    for (const v of viewers) v.client?.close();
+  });
   const publishers = new Array(ROOMS);
   for (let i = 0; i < CLIENTS; i += 200) {
     await Promise.all(Array.from({ length: Math.min(200, CLIENTS - i) }, async (_, k) => {
@@ -247,7 +272,6 @@ export async function soakTopology() {
   log(`${clients.length} history clients subscribed in ${ROOMS} rooms`);
 
   // Snapshot viewers: section v % SECTIONS, each keeps the newest version it has seen.
-  const viewers = [];
   for (let i = 0; i < VIEWERS; i += 100) {
     await Promise.all(Array.from({ length: Math.min(100, VIEWERS - i) }, async (_, k) => {
       const id = i + k;
@@ -360,14 +384,5 @@ export async function soakTopology() {
     `of ${stats.resubscribed} resubscriptions; ${stats.disconnects} disconnects (${stats.closes1012} with 1012); ` +
     `changes ${stats.changes} (${stats.changesFailed} not acknowledged by Kafka); refreshes ${stats.refreshesOnTime}/${stats.refreshesDue} on time, ${stats.refreshesStale} stale; client errors ${stats.errors}`);
 
-  for (const { c } of clients) c.close();
-  for (const v of viewers) v.client.close();
-  await producer.disconnect().catch(() => {});
-  for (const n of nodes) n.child.kill('SIGTERM');
-  await Promise.all(nodes.map((n) => new Promise((r) => (n.child.exitCode !== null ? r() : n.child.once('exit', r)))));
-  await proxy.stop();
-  await kafkaBroker.stop();
-  await redis.stop();
-  await upstream.close();
   return lost === 0 && stats.duplicated === 0 && stats.refreshesStale === 0;
 }

@@ -127,6 +127,8 @@ export class ActorwireClient {
   private attempt = 0;
   private everConnected = false;
   private closedByUser = false;
+  /** Rooms are being joined again after a reconnect: new publishes queue behind the older ones. */
+  private resyncing = false;
   private lastFrameAt = 0;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private pingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -278,6 +280,22 @@ export class ActorwireClient {
     this.pending.clear();
   }
 
+  /**
+   * The server drains and asks us to move: close from this side, after everything already sent
+   * (a close from the server would drop what is in flight), and come back at once as after 1012.
+   */
+  private reconnectAsked(): void {
+    const ws = this.ws;
+    if (!ws) return;
+    this.detach(ws);
+    try {
+      ws.close(1000, 'reconnecting');
+    } catch {
+      // already closing
+    }
+    this.lost(1012, 'server restarting');
+  }
+
   /** The connection is gone: tell, then reconnect unless the close code (or the user) says not to. */
   private lost(code: number, reason: string): void {
     if (this.closedByUser) return;
@@ -327,6 +345,7 @@ export class ActorwireClient {
       }
     }
     if (frame.type === 'connected') return void this.onConnected(frame as ConnectedFrame, token);
+    if (frame.type === 'reconnect') return this.reconnectAsked();
     if (typeof frame.room === 'string' && frame.type !== 'error') {
       const room = this.rooms.get(frame.room);
       if (room) {
@@ -410,10 +429,16 @@ export class ActorwireClient {
     this.everConnected = true;
     this.startHeartbeat();
     // Rooms first, then what was published meanwhile: a publish needs its room joined again.
+    // Publishes made while the rooms are joined again wait in the queue behind the older ones.
     const ws = this.ws;
-    await Promise.allSettled([...this.rooms.keys()].map((name) => this.sendSubscribe(name)));
-    if (this.ws !== ws) return; // lost again meanwhile
-    while (this.queue.length > 0 && ws?.readyState === OPEN) ws.send(this.queue.shift()!);
+    this.resyncing = true;
+    try {
+      await Promise.allSettled([...this.rooms.keys()].map((name) => this.sendSubscribe(name)));
+      if (this.ws !== ws) return; // lost again meanwhile
+      while (this.queue.length > 0 && ws?.readyState === OPEN) ws.send(this.queue.shift()!);
+    } finally {
+      this.resyncing = false;
+    }
     this.emit('connected', { clientId: this.clientId ?? '', userId: this.userId, reconnected });
     for (const w of this.waiters.splice(0)) w.resolve();
   }
@@ -514,7 +539,7 @@ export class ActorwireClient {
   }
 
   private sendOrQueue(text: string): void {
-    if (this.stateValue === 'connected' && this.ws?.readyState === OPEN) return this.ws.send(text);
+    if (this.stateValue === 'connected' && !this.resyncing && this.ws?.readyState === OPEN) return this.ws.send(text);
     if (this.queue.length >= (this.opts.maxQueued ?? 1000)) throw new ActorwireClientError('QUEUE_FULL', 'too many messages queued while disconnected');
     this.queue.push(text);
   }

@@ -422,9 +422,16 @@ export function createKernel(opts: KernelOptions = {}): Kernel {
         listenSocket = undefined;
         if (opsPort !== undefined) opsApp?.close();
         opsPort = undefined;
-        // 1012: reconnect at once — behind a proxy, to an instance that is not draining.
+        // Ask every session to reconnect elsewhere and let it close by itself: what it sent before
+        // its close frame is still read (a close from here would drop frames in flight). Then
+        // 1012 for the rest — reconnect at once, behind a proxy to an instance that is not draining.
+        const waitClosed = async (until: number) => { while (sessions.count() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20)); };
+        if (config.drainGrace > 0) {
+          for (const s of sessions.all()) s.send({ type: 'reconnect', data: { reason: 'server restarting' } });
+          await waitClosed(Math.min(Date.now() + config.drainGrace, deadline - 1000));
+        }
         for (const s of sessions.all()) s.close(CloseCodes.SERVICE_RESTART, 'server restarting');
-        while (sessions.count() > 0 && Date.now() < deadline - 1000) await new Promise((r) => setTimeout(r, 20));
+        await waitClosed(deadline - 1000);
         const step = async (what: string, fn: () => Promise<unknown>) => {
           const left = Math.max(100, deadline - Date.now());
           let timer: NodeJS.Timeout | undefined;

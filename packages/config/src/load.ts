@@ -26,6 +26,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): DeepPartial<ActorwireConf
     logLevel: envEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     allowedOrigins: envList(env, 'ALLOWED_ORIGINS'),
     shutdownTimeout: envDuration(env, 'ACTORWIRE_SHUTDOWN_TIMEOUT', { min: 1 }),
+    drainGrace: envDuration(env, 'ACTORWIRE_DRAIN_GRACE', { min: 0 }),
     hookTimeout: envDuration(env, 'ACTORWIRE_HOOK_TIMEOUT', { min: 0 }),
     registerTimeout: envDuration(env, 'ACTORWIRE_REGISTER_TIMEOUT', { min: 0 }),
     defaultAuth: envEnum(env, 'ACTORWIRE_DEFAULT_AUTH', ['required', 'optional', 'none'] as const),
@@ -102,7 +103,7 @@ export interface ConfigFile {
 }
 
 /** Config paths holding durations (ms) and sizes (bytes): a file may write `20s` or `512KB` there, as the environment may. */
-const DURATION_PATHS = ['/shutdownTimeout', '/hookTimeout', '/registerTimeout', '/websocket/pingInterval', '/websocket/pongWait', '/websocket/authTimeout', '/websocket/sweepInterval'];
+const DURATION_PATHS = ['/shutdownTimeout', '/drainGrace', '/hookTimeout', '/registerTimeout', '/websocket/pingInterval', '/websocket/pongWait', '/websocket/authTimeout', '/websocket/sweepInterval'];
 const SIZE_PATHS = ['/maxHttpBodySize', '/websocket/maxMessageSize', '/websocket/hardMaxMessageSize', '/websocket/maxBackpressure', '/history/maxBytes'];
 
 /** The key of `path` as a file writes it: `/websocket/pingInterval` → `websocket.pingInterval`. */

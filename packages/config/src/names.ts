@@ -6,6 +6,7 @@ export const envNames: Readonly<Record<string, string>> = {
   '/logLevel': 'LOG_LEVEL',
   '/allowedOrigins': 'ALLOWED_ORIGINS',
   '/shutdownTimeout': 'ACTORWIRE_SHUTDOWN_TIMEOUT',
+  '/drainGrace': 'ACTORWIRE_DRAIN_GRACE',
   '/hookTimeout': 'ACTORWIRE_HOOK_TIMEOUT',
   '/registerTimeout': 'ACTORWIRE_REGISTER_TIMEOUT',
   '/defaultAuth': 'ACTORWIRE_DEFAULT_AUTH',

@@ -60,6 +60,12 @@ export interface ActorwireConfig {
   allowedOrigins: string[];
   /** Max time between SIGTERM and exit (ms). */
   shutdownTimeout: number;
+  /**
+   * On a drain, how long sessions asked to reconnect (`{"type":"reconnect"}`) get to close by
+   * themselves — after their last frame, so nothing they sent is lost — before the rest are
+   * closed with 1012 (ms; 0: close at once). Env ACTORWIRE_DRAIN_GRACE.
+   */
+  drainGrace: number;
   /** Longest a hook may take before it counts as failed (ms; 0: no limit). */
   hookTimeout: number;
   /** Longest a plugin's `register` may take before startup fails naming it (ms; 0: no limit). Env ACTORWIRE_REGISTER_TIMEOUT. */
@@ -110,6 +116,7 @@ export const defaultConfig: ActorwireConfig = {
   logLevel: 'info',
   allowedOrigins: [],
   shutdownTimeout: 10_000,
+  drainGrace: 2_000,
   hookTimeout: 10_000,
   registerTimeout: 30_000,
   defaultAuth: 'required',
@@ -154,6 +161,7 @@ export const configSchema = {
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     allowedOrigins: { type: 'array', items: { type: 'string', minLength: 1 } },
     shutdownTimeout: positiveInt,
+    drainGrace: nonNegativeInt,
     hookTimeout: { type: 'integer', minimum: 0 },
     registerTimeout: { type: 'integer', minimum: 0 },
     defaultAuth: { enum: ['required', 'optional', 'none'] },
