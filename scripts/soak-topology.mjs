@@ -1,12 +1,13 @@
 /**
  * `npm run soak -- --topology` (not in CI): the production topology under load for
- * `SOAK_MINUTES` (default 10). Three `actorwire` processes (server/dist/bin.js) behind a real
- * HAProxy (health-checked on /health, leastconn), Redis behind Sentinel (a master, a replica and
+ * `SOAK_MINUTES` (default 10). Three `actorwire` processes (server/dist/bin.js) behind real
+ * HAProxy processes (health-checked on /health, leastconn; one per 8,000 clients, since a process
+ * here may hold at most 20,000 open files), Redis behind Sentinel (a master, a replica and
  * three sentinels), a Kafka broker; `SOAK_CLIENTS` (default 10,000) clients of the client library
  * in 100 history rooms (one of each room's members publishes its numbered messages), and
  * `SOAK_VIEWERS` (default 300) snapshot viewers on 10 sections, refreshed by Kafka records.
  *
- * During the run: a rolling restart of every instance (SIGTERM → drain with 1012 → a new process
+ * During the run: a rolling restart of every instance (SIGTERM → drain: `reconnect`, then 1012 → a new process
  * on the same port), a Redis master kill (Sentinel promotes the replica) and a Kafka broker
  * restart. Every 30 s a row: connections, messages published / accepted, deliveries expected and
  * received, lost and duplicated, `recovered: false`, publish → delivery p50/p99, snapshot refreshes
@@ -199,7 +200,7 @@ export async function soakTopology() {
 
 async function run() {
   if (!haproxyInstalled()) throw new Error('haproxy is not installed (apt-get install haproxy)');
-  log(`starting Redis + Sentinel, Kafka, the upstream, ${INSTANCES} instances and HAProxy`);
+  log(`starting Redis + Sentinel, Kafka, the upstream, ${INSTANCES} instances and HAProxy (${Math.ceil((CLIENTS + VIEWERS) / 8000)} processes)`);
   const redis = await startSentinelGroup();
   cleanups.push(() => redis.stop());
   const kafkaBroker = await startKafkaBroker({ quiet: true });
@@ -231,10 +232,17 @@ async function run() {
     await Promise.all(nodes.map((n) => new Promise((r) => (n.child.exitCode !== null || n.child.signalCode !== null ? r() : n.child.once('exit', r)))));
   });
   await Promise.all(ports.map((p) => healthy(p)));
-  const proxy = await startHaproxy({ backends: ports, healthCheck: true, maxconn: CLIENTS + VIEWERS + 1000 });
-  cleanups.push(() => proxy.stop());
-  const base = `ws://127.0.0.1:${proxy.port}`;
-  await healthy(proxy.port);
+  // HAProxy holds two descriptors per connection and no process here may hold more than the
+  // hard limit of open files (20,000 on this machine kind): one proxy per 8,000 clients, as a
+  // deployment runs several. Clients take them in turn.
+  const proxies = [];
+  for (let i = 0; i < Math.ceil((CLIENTS + VIEWERS) / 8000); i++) {
+    const proxy = await startHaproxy({ backends: ports, healthCheck: true, maxconn: 8500 });
+    cleanups.push(() => proxy.stop());
+    await healthy(proxy.port);
+    proxies.push(proxy);
+  }
+  const base = (id) => `ws://127.0.0.1:${proxies[id % proxies.length].port}`;
 
   const key = new TextEncoder().encode(SECRET);
   const token = (sub) => async () => new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('2h').sign(key);
@@ -252,7 +260,7 @@ async function run() {
     await Promise.all(Array.from({ length: Math.min(200, CLIENTS - i) }, async (_, k) => {
       const id = i + k;
       const room = `soak-${id % ROOMS}`;
-      const c = new ActorwireClient({ ...options, url: `${base}/ws`, token: token(`u${id}`) });
+      const c = new ActorwireClient({ ...options, url: `${base(id)}/ws`, token: token(`u${id}`) });
       const { entry, onFrame } = member(room, c);
       const sub = c.subscribe(room, onFrame);
       await c.connect();
@@ -276,7 +284,7 @@ async function run() {
     await Promise.all(Array.from({ length: Math.min(100, VIEWERS - i) }, async (_, k) => {
       const id = i + k;
       const viewer = { section: id % SECTIONS, version: 0 };
-      const c = new ActorwireClient({ ...options, url: `${base}/ws/restaurants/s${viewer.section}`, token: token(`v${id}`), tokenIn: 'query' });
+      const c = new ActorwireClient({ ...options, url: `${base(id)}/ws/restaurants/s${viewer.section}`, token: token(`v${id}`), tokenIn: 'query' });
       const view = new EntityView(c, 'restaurants');
       view.onUpdate((f) => { if (typeof f.payload?.version === 'number') viewerSaw(viewer, f.payload.version); });
       // After every (re)connect the viewer reads the list once: a change pushed while it was away is not replayed.

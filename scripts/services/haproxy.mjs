@@ -12,6 +12,7 @@
 // descriptors per connection.
 import fs from 'node:fs';
 import path from 'node:path';
+import net from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { freePorts, makeTempDir, rmrf } from './_common.mjs';
 
@@ -43,8 +44,20 @@ export async function startHaproxy(opts) {
   const args = ['-db', '-f', cfg];
   const fds = opts.maxconn ? 2 * opts.maxconn + 1000 : 0;
   const child = fds
-    ? spawn('prlimit', [`--nofile=${fds}:${fds}`, 'haproxy', ...args], { stdio: 'ignore' })
-    : spawn('haproxy', args, { stdio: 'ignore' });
+    ? spawn('prlimit', [`--nofile=${fds}:${fds}`, 'haproxy', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn('haproxy', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-2000); });
+  // Listening, or say why not (a bad config, or prlimit refused: the hard limit of open files).
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      rmrf(dir);
+      throw new Error(`haproxy did not start (exit ${child.exitCode ?? child.signalCode}): ${stderr.trim() || 'no output'}`);
+    }
+    if (await accepts(port)) break;
+    if (i >= 100) throw new Error(`haproxy is not listening on ${port} after 5 s: ${stderr.trim()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
     port,
     async stop() {
@@ -56,4 +69,12 @@ export async function startHaproxy(opts) {
       rmrf(dir);
     },
   };
+}
+
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
 }
