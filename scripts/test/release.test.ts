@@ -165,7 +165,7 @@ t.test('this repository: a dry run plans every publishable package and changes n
   const before = git(repo, 'status', '--porcelain');
   const { result, lines } = quiet(['minor', '--root', repo, '--dry-run']);
   const libraries = ['errors', 'config', 'telemetry', 'inputs', 'actors'].map((p) => `@actorwire/${p}`);
-  const publishable = ['@actorwire/core', '@actorwire/client', '@actorwire/testing', 'actorwire', ...libraries, ...['admin', 'analytics', 'auth', 'dialects', 'history', 'kafka', 'redis-pubsub', 'rooms', 'snapshots'].map((p) => `@actorwire/plugin-${p}`)];
+  const publishable = ['@actorwire/core', '@actorwire/client', '@actorwire/testing', 'actorwire', 'create-actorwire-plugin', ...libraries, ...['admin', 'analytics', 'auth', 'dialects', 'history', 'kafka', 'redis-pubsub', 'rooms', 'snapshots'].map((p) => `@actorwire/plugin-${p}`)];
   t.same([...result.packages].sort(), publishable.sort());
   const at = (name: string) => result.packages.indexOf(name);
   t.ok(libraries.every((l) => at(l) < at('@actorwire/core')), 'the kernel\'s libraries before the kernel');

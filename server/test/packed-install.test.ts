@@ -3,7 +3,9 @@
  * outside the repository (their dependencies come from the npm registry, as for anyone), then
  * run it. No GitHub access, no hand-written overrides: /health must report the native
  * uWebSockets.js build, a client must get `pong`, a third-party plugin must load by its package
- * name through ACTORWIRE_PLUGINS, and the published types must compile in a TypeScript app.
+ * name through ACTORWIRE_PLUGINS, and the published types must compile in a TypeScript app. A
+ * plugin scaffolded with `create-actorwire-plugin` builds and passes its own tests out here, against
+ * the packed kernel.
  */
 import t from 'tap';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +18,7 @@ import { connect } from '@actorwire/testing';
 
 const run = promisify(execFile);
 const repo = resolve(fileURLToPath(import.meta.url), '../../..');
-const WORKSPACES = ['packages/errors', 'packages/telemetry', 'packages/inputs', 'packages/actors', 'core', 'client', 'packages/testing', 'packages/config', 'plugins/auth', 'plugins/rooms', 'plugins/redis-pubsub', 'plugins/kafka', 'plugins/snapshots', 'plugins/analytics', 'plugins/dialects', 'plugins/history', 'plugins/admin', 'server', 'examples/custom-plugin'];
+const WORKSPACES = ['packages/errors', 'packages/telemetry', 'packages/inputs', 'packages/actors', 'core', 'client', 'packages/testing', 'packages/create-actorwire-plugin', 'packages/config', 'plugins/auth', 'plugins/rooms', 'plugins/redis-pubsub', 'plugins/kafka', 'plugins/snapshots', 'plugins/analytics', 'plugins/dialects', 'plugins/history', 'plugins/admin', 'server', 'examples/custom-plugin'];
 
 t.setTimeout(300_000);
 
@@ -158,4 +160,20 @@ void k; void startTestServer;
     '--types', 'node', '--typeRoots', join(repo, 'node_modules/@types'), 'check.ts'];
   const out = await run(process.execPath, [tsc, ...args], { cwd: app, env: cleanEnv() }).then(() => '', (err: { stdout: string }) => err.stdout);
   t.equal(out, '', 'tsc reports no error');
+});
+
+t.test('create-actorwire-plugin: the scaffolded plugin installs, builds and passes its tests outside the repository', async (t) => {
+  const plugin = join(dir, 'greet');
+  const made = await run(process.execPath, [join(app, 'node_modules/create-actorwire-plugin/dist/bin.js'), '@acme/actorwire-plugin-greet', plugin], { cwd: dir, env: cleanEnv() });
+  t.match(made.stdout, /Wrote the plugin "greet"/);
+  // The kernel and the test kit as a user gets them (packed; their own libraries packed too), the rest from the registry.
+  const kernel = ['@actorwire/core', '@actorwire/testing', '@actorwire/errors', '@actorwire/config', '@actorwire/telemetry', '@actorwire/inputs', '@actorwire/actors'];
+  const tarballs = packs.filter((p) => kernel.includes(p.name)).map((p) => join(dir, p.filename));
+  t.equal(tarballs.length, kernel.length, 'every kernel package was packed');
+  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--save-dev', ...tarballs], { cwd: plugin, env: cleanEnv(), maxBuffer: 64 << 20 });
+  await run('npm', ['run', 'build'], { cwd: plugin, env: cleanEnv() });
+  t.ok(existsSync(join(plugin, 'dist/index.js')) && existsSync(join(plugin, 'dist/index.d.ts')), 'built JavaScript with types');
+  const tested = await run('npm', ['test'], { cwd: plugin, env: cleanEnv(), maxBuffer: 16 << 20 }).catch((err: { stdout: string; stderr: string }) => err);
+  t.match(tested.stdout, /# pass 2/, `its two tests pass:\n${tested.stdout.slice(-600)}${tested.stderr?.slice(-600) ?? ''}`);
+  t.match(tested.stdout, /# fail 0/);
 });
