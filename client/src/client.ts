@@ -219,7 +219,8 @@ export class ActorwireClient {
       // Most often the network (or the token endpoint) is away: retried with backoff, and not
       // reported as the server refusing a token (4401).
       const e = err as Error;
-      this.emit('error', new ActorwireClientError('TOKEN_CALLBACK_FAILED', `the token callback failed: ${e?.message ?? String(err)}`));
+      // Its own timeout keeps its code (TIMEOUT); anything the callback threw is TOKEN_CALLBACK_FAILED.
+      this.emit('error', e instanceof ActorwireClientError ? e : new ActorwireClientError('TOKEN_CALLBACK_FAILED', `the token callback failed: ${e?.message ?? String(err)}`));
       return this.lost(TOKEN_CALLBACK_FAILED, `token callback failed: ${e?.message ?? String(err)}`);
     }
     if (this.closedByUser) return;

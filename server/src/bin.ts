@@ -11,6 +11,8 @@ const USAGE = `Usage: actorwire [start]        start the server, configured from
                                 (and ACTORWIRE_CONFIG, a JSON or YAML file)
        actorwire check-config   validate that configuration without starting; print it with
                                 secrets masked (exit 1 naming what is wrong)
+       actorwire gen-config     print a configuration file to start from: every key, its
+                                default and its variable (YAML)
        actorwire token [...]    mint a JWT for development (actorwire token --help)
        actorwire --help         this text
        actorwire --version      the versions of the server and the kernel
@@ -45,6 +47,10 @@ if (command === '--help' || command === '-h' || command === 'help') {
   void import('./check-config.js')
     .then(({ checkConfigCommand }) => checkConfigCommand(process.env, (s) => process.stdout.write(s), (s) => process.stderr.write(s)))
     .then((code) => process.exit(code));
+} else if (command === 'gen-config' && args.length === 1) {
+  void import('./gen-config.js')
+    .then(({ genConfigCommand }) => genConfigCommand((s) => process.stdout.write(s)))
+    .then((code) => { process.exitCode = code; });
 } else if (command === 'token') {
   void import('@actorwire/plugin-auth/token')
     .then(({ runTokenCommand }) => runTokenCommand(args.slice(1), process.env, (s) => process.stdout.write(s), (s) => process.stderr.write(s), 'actorwire token'))

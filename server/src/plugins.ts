@@ -38,7 +38,7 @@ export function choosePlugins(env: NodeJS.ProcessEnv): string[] {
   return names;
 }
 
-function installed(pkg: string): boolean {
+export function installed(pkg: string): boolean {
   try {
     createRequire(import.meta.url).resolve(`${pkg}/package.json`);
     return true;

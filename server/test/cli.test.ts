@@ -114,7 +114,7 @@ t.test('arguments: --help and --version answer and exit; anything else is refuse
   const version = await runBin(['--version']);
   t.equal(version.code, 0);
   t.match(version.out, /^actorwire \d+\.\d+\.\d+ \(kernel @actorwire\/core \d+\.\d+\.\d+, Node /);
-  for (const args of [['--bogus'], ['start', 'now'], ['genconfig']]) {
+  for (const args of [['--bogus'], ['start', 'now'], ['genconfig'], ['gen-config', 'extra']]) {
     const r = await runBin(args);
     t.equal(r.code, 2, `${args.join(' ')}: exit 2`);
     t.match(r.err, /unknown arguments/);
@@ -149,6 +149,20 @@ t.test('check-config: the effective configuration with secrets masked, or exit 1
   const options = await runBin(['check-config'], { ACTORWIRE_PLUGINS: 'rooms,history', HISTORY_ROOMS: 'chat-*=0' });
   t.equal(options.code, 1, "a plugin's invalid options fail the check, as they fail startup");
   t.match(options.err, /history|HISTORY_ROOMS/);
+});
+
+t.test('gen-config: every kernel key with its default and variable, every plugin\'s options; check-config accepts it as it is', async (t) => {
+  const gen = await runBin(['gen-config']);
+  t.equal(gen.code, 0);
+  for (const variable of ['PORT', 'WEBSOCKET_PING_INTERVAL', 'ACTORWIRE_DRAIN_GRACE', 'HISTORY_MAX_BYTES', 'TLS_CERT_FILE', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
+    t.match(gen.out, new RegExp(`# ${variable}\\b`), `names ${variable}`);
+  }
+  t.match(gen.out, /^ {2}pingInterval: 54000 {2}# WEBSOCKET_PING_INTERVAL; ms, or 54s/m, 'a default with its variable and its units');
+  t.match(gen.out, /^# {3}rooms: {2}# @actorwire\/plugin-rooms$/m, 'plugins\' options, commented out');
+  t.match(gen.out, /^# {5}maxRoomNameLength: 128$/m);
+  const file = writeTemp(t, 'generated.yaml', gen.out);
+  const checked = await runBin(['check-config'], { ACTORWIRE_CONFIG: file });
+  t.equal(checked.code, 0, `check-config accepts it: ${checked.err}`);
 });
 
 t.test('token: mints a JWT the server accepts; without a secret it says what is missing', async (t) => {

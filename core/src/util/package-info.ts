@@ -1,4 +1,6 @@
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface PackageInfo {
   name: string;
@@ -6,14 +8,21 @@ export interface PackageInfo {
 }
 
 /**
- * The name and version of the package a module belongs to, read from `../package.json` next to
- * its `src/` or `dist/` folder. Plugins use it so their `version` is the one they are published
- * under: `version: packageInfo(import.meta.url).version`.
+ * The name and version of the package a module belongs to: the nearest package.json with both,
+ * from the module's folder up (so `src/`, `dist/` and a plugin file at its package's root all
+ * find their own, never the application's around them). Plugins use it so their `version` is
+ * the one they are published under: `version: packageInfo(import.meta.url).version`.
  */
-export function packageInfo(moduleUrl: string, relative = '../package.json'): PackageInfo {
-  const pkg = createRequire(moduleUrl)(relative) as Partial<PackageInfo>;
-  if (typeof pkg.name !== 'string' || typeof pkg.version !== 'string') {
-    throw new TypeError(`${relative} from ${moduleUrl} has no name or version`);
+export function packageInfo(moduleUrl: string): PackageInfo {
+  let dir = dirname(fileURLToPath(moduleUrl));
+  for (;;) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as Partial<PackageInfo>;
+      if (typeof pkg.name === 'string' && typeof pkg.version === 'string') return { name: pkg.name, version: pkg.version };
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new TypeError(`no package.json with a name and a version above ${fileURLToPath(moduleUrl)}`);
+    dir = parent;
   }
-  return { name: pkg.name, version: pkg.version };
 }

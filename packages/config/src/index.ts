@@ -6,7 +6,7 @@
  */
 export { defaultConfig, configSchema, type ActorwireConfig, type WebSocketConfig, type RateLimitConfig } from './schema.js';
 export { resolveConfig, checkConfig, deepMerge, type DeepPartial } from './check.js';
-export { loadConfig, configFromEnv, readConfigFile, effectiveEnv, type ConfigFile, type LoadConfigOptions } from './load.js';
+export { loadConfig, configFromEnv, readConfigFile, effectiveEnv, DURATION_PATHS, SIZE_PATHS, type ConfigFile, type LoadConfigOptions } from './load.js';
 export { envNames } from './names.js';
 export { envString, envInt, envBool, envList, envPairs, envEnum, envUrl, envDuration, envSize, parseDuration, parseSize } from './env.js';
 export { otelFromEnv, parseOtelPairs } from './otel-env.js';

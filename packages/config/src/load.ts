@@ -103,8 +103,8 @@ export interface ConfigFile {
 }
 
 /** Config paths holding durations (ms) and sizes (bytes): a file may write `20s` or `512KB` there, as the environment may. */
-const DURATION_PATHS = ['/shutdownTimeout', '/drainGrace', '/hookTimeout', '/registerTimeout', '/websocket/pingInterval', '/websocket/pongWait', '/websocket/authTimeout', '/websocket/sweepInterval'];
-const SIZE_PATHS = ['/maxHttpBodySize', '/websocket/maxMessageSize', '/websocket/hardMaxMessageSize', '/websocket/maxBackpressure', '/history/maxBytes'];
+export const DURATION_PATHS: readonly string[] = ['/shutdownTimeout', '/drainGrace', '/hookTimeout', '/registerTimeout', '/websocket/pingInterval', '/websocket/pongWait', '/websocket/authTimeout', '/websocket/sweepInterval'];
+export const SIZE_PATHS: readonly string[] = ['/maxHttpBodySize', '/websocket/maxMessageSize', '/websocket/hardMaxMessageSize', '/websocket/maxBackpressure', '/history/maxBytes'];
 
 /** The key of `path` as a file writes it: `/websocket/pingInterval` → `websocket.pingInterval`. */
 const dotted = (path: string) => path.slice(1).replaceAll('/', '.');
@@ -121,7 +121,7 @@ function writes(doc: Record<string, unknown>, path: string): boolean {
 
 /** Durations and sizes written as text in the file become numbers; one that does not parse names its key. */
 function fileUnits(doc: Record<string, unknown>, path: string): void {
-  const convert = (paths: string[], parse: (text: string) => number | undefined, expected: string) => {
+  const convert = (paths: readonly string[], parse: (text: string) => number | undefined, expected: string) => {
     for (const p of paths) {
       const parts = p.slice(1).split('/');
       let holder: unknown = doc;
