@@ -27,7 +27,7 @@ const { proxies } = (await import(fileURLToPath(new URL('../../scripts/services/
 async function twoInstances(t: Test): Promise<TestServer[]> {
   const keyPrefix = `rr${randomBytes(4).toString('hex')}:`;
   const instance = () => startTestServer({
-    config: { websocket: { rateLimit: { messagesPerSecond: 0 } } },
+    config: { drainGrace: 2000, websocket: { rateLimit: { messagesPerSecond: 0 } } },
     plugins: [
       [authPlugin, { secret: SECRET }], rooms,
       [redisPubSub, { url: REDIS_URL, keyPrefix, presenceHeartbeat: 500, presenceTtl: 5000, retryBase: 50, retryMax: 300 }],

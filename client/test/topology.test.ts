@@ -48,7 +48,7 @@ t.test('200 clients through a rolling restart and a Redis failover: every accept
   t.teardown(() => group.stop());
   const keyPrefix = `tp${randomBytes(4).toString('hex')}:`;
   const instance = (port = 0) => startTestServer({
-    config: { port, websocket: { rateLimit: { messagesPerSecond: 0 }, maxConnections: 1000 } },
+    config: { port, drainGrace: 2000, websocket: { rateLimit: { messagesPerSecond: 0 }, maxConnections: 1000 } },
     plugins: [
       [authPlugin, { secret: SECRET }], rooms,
       [redisPubSub, { sentinels: group.sentinels, sentinelName: group.name, keyPrefix, presenceHeartbeat: 500, presenceTtl: 5000, retryBase: 50, retryMax: 300 }],

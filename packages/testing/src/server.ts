@@ -21,6 +21,8 @@ export async function startTestServer(opts: Omit<KernelOptions, 'config'> & { co
     host: '127.0.0.1',
     logLevel: (process.env.TEST_LOG_LEVEL as ActorwireConfig['logLevel']) ?? 'silent',
     shutdownTimeout: 3000,
+    // Stop at once: a test's raw clients never answer the drain's `reconnect` (set it to test a drain).
+    drainGrace: 0,
     ...opts.config,
     websocket: { sweepInterval: 50, ...(opts.config?.websocket ?? {}) },
   };
