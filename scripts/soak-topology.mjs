@@ -26,7 +26,6 @@
  * scripts/services/kafka.mjs) and root or a high enough `ulimit -n` for HAProxy.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,7 +34,7 @@ import WebSocket from 'ws';
 import { startSentinelGroup } from './services/redis.mjs';
 import { startKafkaBroker } from './services/kafka.mjs';
 import { startHaproxy, haproxyInstalled } from './services/haproxy.mjs';
-import { freePorts } from './services/_common.mjs';
+import { freePorts, rssMb } from './services/_common.mjs';
 
 const requireFrom = (pkg) => createRequire(new URL(`../${pkg}/package.json`, import.meta.url));
 const { Kafka, logLevel } = requireFrom('plugins/kafka')('kafkajs');
@@ -55,14 +54,6 @@ const REFRESH_DEADLINE_MS = 30_000;
 const SECRET = 'soak-topology-secret-0123456789-abcdefghijklmnop';
 const TOPIC = 'restaurants.changed';
 
-const rssMb = (pid) => {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? (Number(m[1]) / 1024).toFixed(0) : '–';
-  } catch {
-    return '–';
-  }
-};
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : '–');
 const log = (msg) => console.log(`[soak +${Math.round((Date.now() - started) / 1000)}s] ${msg}`);
 const started = Date.now();
@@ -309,7 +300,7 @@ async function run() {
     const refresh = refreshLatencies.sort((a, b) => a - b);
     const connected = clients.filter(({ c }) => c.state === 'connected').length + viewers.filter((v) => v.client.state === 'connected').length;
     const lost = stats.expected - stats.received;
-    console.log(`| ${Math.round((now - soakStart) / 1000)} | ${events.splice(0).join(', ') || '–'} | ${connected} | ${stats.published} | ${stats.accepted} | ${stats.refused} | ${stats.notAccepted} | ${stats.expected} | ${stats.received} | ${lost} | ${stats.duplicated} | ${stats.recoveredFalse} | ${percentile(sorted, 0.5)} | ${percentile(sorted, 0.99)} | ${stats.changes} | ${stats.refreshesDue} | ${stats.refreshesOnTime} | ${stats.refreshesStale} | ${percentile(refresh, 0.99)} | ${nodes.map((n) => rssMb(n.child.pid)).join(' | ')} |`);
+    console.log(`| ${Math.round((now - soakStart) / 1000)} | ${events.splice(0).join(', ') || '–'} | ${connected} | ${stats.published} | ${stats.accepted} | ${stats.refused} | ${stats.notAccepted} | ${stats.expected} | ${stats.received} | ${lost} | ${stats.duplicated} | ${stats.recoveredFalse} | ${percentile(sorted, 0.5)} | ${percentile(sorted, 0.99)} | ${stats.changes} | ${stats.refreshesDue} | ${stats.refreshesOnTime} | ${stats.refreshesStale} | ${percentile(refresh, 0.99)} | ${nodes.map((n) => rssMb(n.child.pid).toFixed(0)).join(' | ')} |`);
     latencies = [];
     refreshLatencies = [];
     sampleStart = now;

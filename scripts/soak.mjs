@@ -14,12 +14,12 @@
  * `npm run soak -- --topology`: the production topology instead (scripts/soak-topology.mjs).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { startRedisServer } from './services/redis.mjs';
+import { rssMb } from './services/_common.mjs';
 
 if (process.argv.includes('--topology')) {
   const { soakTopology } = await import('./soak-topology.mjs');
@@ -38,15 +38,6 @@ const SECRET = 'soak-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const freePort = () => new Promise((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
 });
-
-function rssMb(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
 
 async function startServer(redisUrl) {
   const port = await freePort();

@@ -1,22 +1,15 @@
 /** The pid of the Redis server at REDIS_URL (from `INFO server`), so its CPU can be read from /proc. */
-import { connect } from 'node:net';
+import { REPO_ROOT } from './paths.js';
+import { join } from 'node:path';
 
-export function redisPid(url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', timeoutMs = 3000): Promise<number> {
+type RawCommand = (host: string, port: number, command: string, opts?: { timeoutMs?: number }) => Promise<string | null>;
+
+export async function redisPid(url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'): Promise<number> {
   const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(u.port || 6379), u.hostname || '127.0.0.1');
-    let text = '';
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`Redis at ${u.host}: no INFO answer in ${timeoutMs} ms`)); }, timeoutMs);
-    socket.on('error', (e) => { clearTimeout(timer); reject(e); });
-    socket.on('data', (d) => {
-      text += d.toString();
-      const m = /process_id:(\d+)/.exec(text);
-      if (!m) return;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(Number(m[1]));
-    });
-    const auth = u.password ? `AUTH ${decodeURIComponent(u.password)}\r\n` : '';
-    socket.write(`${auth}INFO server\r\n`);
-  });
+  // The repository's raw RESP helper (scripts/services), as the test services use it.
+  const { rawCommand } = (await import(join(REPO_ROOT, 'scripts/services/redis.mjs'))) as { rawCommand: RawCommand };
+  const info = await rawCommand(u.hostname || '127.0.0.1', Number(u.port || 6379), 'INFO server', { timeoutMs: 3000 });
+  const m = /process_id:(\d+)/.exec(info ?? '');
+  if (!m) throw new Error(`Redis at ${u.host}: no process_id in INFO server (${(info ?? '').slice(0, 80)})`);
+  return Number(m[1]);
 }

@@ -8,7 +8,6 @@
  */
 import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, until, type TestServer } from '@actorwire/testing';
 import authPlugin from '@actorwire/plugin-auth';
@@ -16,7 +15,7 @@ import rooms from '@actorwire/plugin-rooms';
 import history from '@actorwire/plugin-history';
 import redisPubSub from '@actorwire/plugin-redis-pubsub';
 import type { BaseFrame } from '../src/index.js';
-import { SECRET, client, jwt, next } from './support.js';
+import { SECRET, client, jwt, next, proxy } from './support.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -88,39 +87,6 @@ for (const kind of proxies) t.test(`behind ${kind.name}: the client's instance d
   t.same(got.map((f) => f.data), Array.from({ length: last }, (_, i) => i), `every one of ${last} messages once, in order, across the drain`);
 });
 
-/**
- * A TCP hop to the first of `backends` that accepts, holding what the server sends for `delayMs`
- * (a client far from the server): while a close from the server is on its way, the client goes on
- * sending.
- */
-async function slowHop(backends: number[], delayMs: number): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const open = (i: number, inbound: net.Socket): void => {
-    if (i >= backends.length) return void inbound.destroy();
-    const outbound = net.connect(backends[i]!, '127.0.0.1');
-    outbound.once('error', () => { if (!outbound.readable || outbound.connecting) open(i + 1, inbound); });
-    outbound.once('connect', () => {
-      sockets.add(outbound);
-      inbound.on('data', (d) => outbound.write(d));
-      outbound.on('data', (d) => setTimeout(() => inbound.write(d), delayMs));
-      const end = () => setTimeout(() => { inbound.destroy(); outbound.destroy(); }, delayMs);
-      inbound.on('close', end).on('error', end);
-      outbound.on('close', end).on('error', end);
-      inbound.resume();
-    });
-  };
-  const srv = net.createServer((inbound) => {
-    sockets.add(inbound);
-    inbound.pause();
-    open(0, inbound);
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  return {
-    port: (srv.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); srv.close(() => r()); }),
-  };
-}
-
 /*
  * Without the drain's `reconnect` frame (ACTORWIRE_DRAIN_GRACE=0) the server's close leaves the
  * publishes in flight behind it unread; without the client holding new publishes until its rooms
@@ -132,7 +98,7 @@ t.test('a publisher on the draining instance loses nothing in flight: it is aske
   // The publisher reaches the draining instance first (and the other once it is gone) through a
   // hop that holds the server's frames 150 ms: a close sent by the server would leave ~75 of its
   // publishes in flight, dropped.
-  const hop = await slowHop([draining.port, staying.port], 150);
+  const hop = await proxy([draining.port, staying.port], { delayMs: 150 });
   t.teardown(() => hop.close());
   const reader = await staying.connect(`/ws?token=${await jwt('reader')}`);
   await reader.request({ type: 'subscribe', room: 'chat-9' });

@@ -36,18 +36,37 @@ export function next<K extends keyof ClientEvents>(c: ActorwireClient, event: K,
   });
 }
 
-/** A TCP proxy in front of `port` that can stop passing bytes (a connection that died silently). */
-export async function proxy(port: number): Promise<{ port: number; freeze(): void; thaw(): void; close(): Promise<void> }> {
+/**
+ * A TCP proxy in front of `port` — or of the first of several ports that accepts (a client whose
+ * server went away lands on the next) — that can stop passing bytes (a connection that died
+ * silently) and can hold what the server sends for `delayMs` (a client far from its server).
+ */
+export async function proxy(ports: number | number[], opts: { delayMs?: number } = {}): Promise<{ port: number; freeze(): void; thaw(): void; close(): Promise<void> }> {
+  const backends = Array.isArray(ports) ? ports : [ports];
+  const delay = opts.delayMs ?? 0;
+  const later = (fn: () => void) => (delay > 0 ? setTimeout(fn, delay) : fn());
   let frozen = false;
   const sockets = new Set<net.Socket>();
+  const open = (i: number, inbound: net.Socket): void => {
+    if (i >= backends.length) return void inbound.destroy();
+    const outbound = net.connect(backends[i]!, '127.0.0.1');
+    let connected = false;
+    outbound.once('error', () => { if (!connected) open(i + 1, inbound); });
+    outbound.once('connect', () => {
+      connected = true;
+      sockets.add(outbound);
+      inbound.on('data', (d) => { if (!frozen) outbound.write(d); });
+      outbound.on('data', (d) => later(() => { if (!frozen) inbound.write(d); }));
+      const end = () => later(() => { inbound.destroy(); outbound.destroy(); });
+      inbound.on('close', end).on('error', end);
+      outbound.on('close', end).on('error', end);
+      inbound.resume();
+    });
+  };
   const srv = net.createServer((inbound) => {
-    const outbound = net.connect(port, '127.0.0.1');
-    sockets.add(inbound).add(outbound);
-    inbound.on('data', (d) => { if (!frozen) outbound.write(d); });
-    outbound.on('data', (d) => { if (!frozen) inbound.write(d); });
-    const end = () => { inbound.destroy(); outbound.destroy(); };
-    inbound.on('close', end).on('error', end);
-    outbound.on('close', end).on('error', end);
+    sockets.add(inbound);
+    inbound.pause();
+    open(0, inbound);
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
   return {

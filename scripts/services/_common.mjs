@@ -262,3 +262,13 @@ export function isMain(importMetaUrl) {
     return false;
   }
 }
+
+/** A process's resident memory in MB (from /proc), or NaN once it is gone. */
+export function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
