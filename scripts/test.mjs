@@ -57,33 +57,50 @@ process.on('SIGINT', () => stop().then(() => process.exit(130)));
 process.on('SIGTERM', () => stop().then(() => process.exit(143)));
 
 const tap = join(root, 'node_modules/.bin/tap');
-const child = spawn(tap, files, { cwd: root, env: services.childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
-let summary;
-let tail = '';
-// Failed test points by file, repeated after the run so its last lines say what failed.
-const failures = [];
-let file = '';
-let partial = '';
-child.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4000);
-  const m = [...tail.matchAll(/^# (\{ total: \d+.*\})$/gm)].pop();
-  if (m) summary = m[1];
-  const lines = (partial + chunk.toString()).split('\n');
-  partial = lines.pop() ?? '';
-  for (const line of lines) {
-    const top = /^# Subtest: (.+)$/.exec(line);
-    if (top) file = top[1];
-    const failed = /^(\s+)not ok \d+ - (.*)$/.exec(line);
-    if (failed && failures.length < 50) failures.push(`${file}:${' '.repeat(failed[1].length / 4)}${failed[2]}`);
-  }
-});
-const code = await new Promise((res) => child.on('close', (c) => res(c ?? 1)));
-await stop();
-for (const f of failures) console.log(`FAILED: ${f}`);
 
-const count = (key) => Number(summary?.match(new RegExp(`${key}: (\\d+)`))?.[1] ?? 0);
-if (summary === undefined) {
+/** One tap run: its output streamed through, its summary (`{ total: …, pass: … }`) and its failed points. */
+async function runTap(list, args) {
+  const child = spawn(tap, [...args, ...list], { cwd: root, env: services.childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+  let summary;
+  let tail = '';
+  // Failed test points by file, repeated after the run so its last lines say what failed.
+  const failures = [];
+  let file = '';
+  let partial = '';
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    tail = (tail + chunk.toString()).slice(-4000);
+    const m = [...tail.matchAll(/^# (\{ total: \d+.*\})$/gm)].pop();
+    if (m) summary = m[1];
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const top = /^# Subtest: (.+)$/.exec(line);
+      if (top) file = top[1];
+      const failed = /^(\s+)not ok \d+ - (.*)$/.exec(line);
+      if (failed && failures.length < 50) failures.push(`${file}:${' '.repeat(failed[1].length / 4)}${failed[2]}`);
+    }
+  });
+  const code = await new Promise((res) => child.on('close', (c) => res(c ?? 1)));
+  return { code, summary, failures };
+}
+
+// Files that measure the server's memory under load run after the others, one at a time: a test
+// file running beside them starves their clients, whose unread frames then count as the server's.
+const ALONE = '// actorwire-test: runs alone';
+const alone = files.filter((f) => readFileSync(join(root, f), 'utf8').includes(ALONE));
+const together = files.filter((f) => !alone.includes(f));
+const runs = [];
+if (together.length > 0) runs.push(await runTap(together, []));
+if (alone.length > 0) runs.push(await runTap(alone, ['--jobs=1']));
+await stop();
+const failures = runs.flatMap((r) => r.failures);
+for (const f of failures) console.log(`FAILED: ${f}`);
+const code = runs.find((r) => r.code !== 0)?.code ?? 0;
+const summaries = runs.map((r) => r.summary);
+
+const count = (key) => summaries.reduce((n, summary) => n + Number(summary?.match(new RegExp(`${key}: (\\d+)`))?.[1] ?? 0), 0);
+if (summaries.some((x) => x === undefined)) {
   console.log(`0 passed, ${files.length} failed, 0 skipped`);
   process.exit(code || 1);
 }

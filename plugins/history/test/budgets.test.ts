@@ -8,6 +8,7 @@
  * and under load on Node 20 not always within 25 s) — so after 10 s the test asks for the full
  * GC the reducer would run, through the server's inspector, and measures again.
  */
+// actorwire-test: runs alone — it measures memory under load; `npm test` runs it after the others, with nothing beside it.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import WebSocket from 'ws';

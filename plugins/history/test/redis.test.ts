@@ -69,11 +69,15 @@ t.test('recovering while messages keep coming: the seam has no gap and no duplic
   }
   publishing = false;
   await pump;
-  await bob.request({ type: 'ping' });
-  const total = (await bob.request({ type: 'history', room: 'seam-1', reverse: true, limit: 1 })).data.offset;
+  // Both publishers' last frames handled (their appends sent to Redis), then one last message:
+  // its offset is the last one (reading the history here raced the other instance's last append).
+  await Promise.all([bob.request({ type: 'ping' }), local.request({ type: 'ping' })]);
+  bob.send({ type: 'publish', room: 'seam-1', data: { end: true } });
+  await until(async () => messagesOf(bob, 'seam-1').some((f) => f.data?.end === true), 5000, 'the last message delivered');
+  const total = messagesOf(bob, 'seam-1').find((f) => f.data?.end === true)!.offset;
   t.ok(total > 30, `messages kept coming during the reconnects (${total})`);
   for (const [i, c] of clients.entries()) {
-    await until(async () => messagesOf(c, 'seam-1').at(-1)?.offset === total, 5000, `client ${i} reached ${total}`);
+    await until(async () => messagesOf(c, 'seam-1').some((f) => f.data?.end === true), 5000, `client ${i} reached the last message (${total})`);
     const offsets = messagesOf(c, 'seam-1').map((f) => f.offset);
     t.same(offsets, Array.from({ length: total - 10 }, (_, k) => 11 + k), `client ${i}: every offset from 11 to ${total} exactly once`);
   }

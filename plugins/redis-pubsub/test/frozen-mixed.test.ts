@@ -9,6 +9,7 @@
  * Redis up, stays within the documented bound at peak and after the thaw, and the sessions are
  * served again.
  */
+// actorwire-test: runs alone — it measures memory under load; `npm test` runs it after the others, with nothing beside it.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

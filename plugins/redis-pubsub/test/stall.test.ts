@@ -3,6 +3,7 @@
  * what waits for Redis is bounded, the rest is dropped and counted, /health says degraded, the
  * process's memory stays flat, and delivery resumes when Redis does.
  */
+// actorwire-test: runs alone — it measures memory under load; `npm test` runs it after the others, with nothing beside it.
 import t from 'tap';
 import { definePlugin, type PluginContext } from '@actorwire/core';
 import { startTestServer } from '@actorwire/testing';
