@@ -71,10 +71,25 @@ export interface NotificationFrame<D = unknown> extends BaseFrame {
   epoch?: string;
 }
 
+/** A session joined or left a room whose presence events are on (the rooms plugin's `presenceEvents`). */
 export interface PresenceFrame extends BaseFrame {
   type: 'presence';
+  event: 'join' | 'leave';
   room: string;
-  data: { event: 'join' | 'leave'; user_id?: string; client_id: string; client_count?: number };
+  data: { user_id: string | null; client_id: string };
+}
+
+/** One user in a room: how many of their connections are in it (a user id null: anonymous sessions). */
+export interface PresenceMember {
+  user_id: string | null;
+  connections: number;
+}
+
+/** The answer to `{"type":"presence","room":R}`: who is in the room now. */
+export interface PresenceListFrame extends BaseFrame {
+  type: 'presence';
+  room: string;
+  data: { room: string; members: PresenceMember[]; client_count: number };
 }
 
 export interface AuthenticatedFrame extends BaseFrame {
@@ -101,7 +116,7 @@ export type ErrorCode =
   | 'INTERNAL_ERROR';
 
 export type ServerFrame =
-  | ConnectedFrame | SubscribedFrame | UnsubscribedFrame | MessageFrame | NotificationFrame | PresenceFrame
+  | ConnectedFrame | SubscribedFrame | UnsubscribedFrame | MessageFrame | NotificationFrame | PresenceFrame | PresenceListFrame
   | AuthenticatedFrame | ErrorFrame | PongFrame | BaseFrame;
 
 /** What a client may send; `request` adds the `id`. */
