@@ -151,6 +151,14 @@ t.test('check-config: the effective configuration with secrets masked, or exit 1
   const options = await runBin(['check-config'], { ACTORWIRE_PLUGINS: 'rooms,history', HISTORY_ROOMS: 'chat-*=0' });
   t.equal(options.code, 1, "a plugin's invalid options fail the check, as they fail startup");
   t.match(options.err, /history|HISTORY_ROOMS/);
+  // Plugins' sizes are read like the kernel's: bytes, or with a unit.
+  const sizes = await runBin(['check-config'], { ...chosenBy, ACTORWIRE_PLUGINS: 'rooms,redis-pubsub,history', REDIS_URL: 'redis://127.0.0.1:6379', HISTORY_ROOMS: 'chat-*=10', REDIS_MAX_PENDING_BYTES: '8MiB', HISTORY_MAX_PENDING_BYTES: '512KB', HISTORY_MAX_ROOM_BYTES: '2 MiB', ROOMS_NOTIFY_MAX_BODY_SIZE: '64KiB' });
+  t.equal(sizes.code, 0, `plugin sizes with units: ${sizes.err}`);
+  const plugins = (JSON.parse(sizes.out) as { plugins: Record<string, Record<string, unknown>> }).plugins;
+  t.same([plugins['redis-pubsub']!.maxPendingBytes, plugins['redis-pubsub']!.historyMaxPendingBytes, plugins.history!.maxRoomBytes, plugins.rooms!.notifyMaxBodySize], [8 * 1024 * 1024, 512 * 1024, 2 * 1024 * 1024, 64 * 1024]);
+  const badSize = await runBin(['check-config'], { ...chosenBy, ACTORWIRE_PLUGINS: 'rooms,redis-pubsub', REDIS_URL: 'redis://127.0.0.1:6379', REDIS_MAX_PENDING_BYTES: 'lots' });
+  t.equal(badSize.code, 1);
+  t.match(badSize.err, /REDIS_MAX_PENDING_BYTES="lots": expected a size such as 65536, 512KB or 1MiB/, 'a bad size is named with what is expected');
 });
 
 t.test('gen-config: every kernel key with its default and variable, every plugin\'s options; check-config accepts it as it is', async (t) => {

@@ -3,7 +3,7 @@
  * From the environment: HISTORY_ROOMS="chat-*=100/10m,orders:*=50" (pattern=size[/age]).
  */
 import { KernelError, KernelErrors, compilePattern } from '@actorwire/core';
-import { envEnum, envInt, envString, parseDuration } from '@actorwire/config';
+import { envEnum, envInt, envSize, envString, parseDuration } from '@actorwire/config';
 
 export interface HistoryRule {
   /** Room pattern (kernel topic pattern syntax: `{name}` segments, a trailing `*`). */
@@ -62,8 +62,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<HistoryOptions> 
   return {
     rooms: parseRooms(env, 'HISTORY_ROOMS'),
     storage: envEnum(env, 'HISTORY_STORAGE', ['auto', 'memory', 'redis'] as const),
-    maxMessageBytes: envInt(env, 'HISTORY_MAX_MESSAGE_SIZE', { min: 256 }),
-    maxRoomBytes: envInt(env, 'HISTORY_MAX_ROOM_BYTES', { min: 1024 }),
+    maxMessageBytes: envSize(env, 'HISTORY_MAX_MESSAGE_SIZE', { min: 256 }),
+    maxRoomBytes: envSize(env, 'HISTORY_MAX_ROOM_BYTES', { min: 1024 }),
     pageLimit: envInt(env, 'HISTORY_PAGE_LIMIT', { min: 1, max: 10_000 }),
   };
 }

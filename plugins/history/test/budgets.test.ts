@@ -11,11 +11,9 @@
 // actorwire-test: runs alone — it measures memory under load; `npm test` runs it after the others, with nothing beside it.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import WebSocket from 'ws';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, startTestServer, type TestServer } from '@actorwire/testing';
+import { collectGarbage, connect, inspectorUrl, rssOf, startTestServer, type TestServer } from '@actorwire/testing';
 import rooms from '@actorwire/plugin-rooms';
 import history, { type HistoryOptions } from '../src/index.js';
 
@@ -84,23 +82,6 @@ t.test('total budget: many rooms together stay within it', async (t) => {
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 
-/** A full GC in a process started with --inspect, through its inspector (HeapProfiler.collectGarbage). */
-async function collectGarbage(inspectorUrl: string): Promise<void> {
-  const ws = new WebSocket(inspectorUrl);
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      ws.on('message', (d) => {
-        const m = JSON.parse(String(d)) as { id?: number; error?: { message: string } };
-        if (m.id === 1) return m.error ? reject(new Error(m.error.message)) : resolve();
-      });
-      ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
-    });
-  } finally {
-    ws.close();
-  }
-}
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
 t.test('a flood of 400 KB messages into many rooms grows the server\'s RSS by at most the total budget + 20 %', async (t) => {
   const TOTAL = 48 * 1024 * 1024;
@@ -112,14 +93,7 @@ t.test('a flood of 400 KB messages into many rooms grows the server\'s RSS by at
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  const inspector = new Promise<string>((resolve) => {
-    child.stderr!.on('data', (c: Buffer) => {
-      stderr += c;
-      const m = /Debugger listening on (ws:\/\/\S+)/.exec(stderr);
-      if (m) resolve(m[1]!);
-    });
-  });
+  const inspector = inspectorUrl(child.stderr!);
   t.teardown(() => { child.kill('SIGKILL'); });
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';

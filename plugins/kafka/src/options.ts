@@ -1,6 +1,6 @@
 /** Options of the kafka plugin: JSON schema (ajv fills defaults) and environment variables. */
 import { KernelError, KernelErrors } from '@actorwire/core';
-import { envBool, envDuration, envEnum, envInt, envList, envString } from '@actorwire/config';
+import { envBool, envDuration, envEnum, envInt, envSize, envList, envString } from '@actorwire/config';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -109,9 +109,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<KafkaOptions> {
     forwardTypes: envList(env, 'KAFKA_FORWARD_TYPES'),
     forwardRooms: envList(env, 'KAFKA_FORWARD_ROOMS'),
     forwardMaxPending: envInt(env, 'KAFKA_FORWARD_MAX_PENDING', { min: 1 }),
-    forwardMaxPendingBytes: envInt(env, 'KAFKA_FORWARD_MAX_PENDING_BYTES', { min: 1024 }),
+    forwardMaxPendingBytes: envSize(env, 'KAFKA_FORWARD_MAX_PENDING_BYTES', { min: 1024 }),
     lagInterval: envDuration(env, 'KAFKA_LAG_INTERVAL', { min: 100 }),
-    maxRecordSize: envInt(env, 'KAFKA_MAX_RECORD_SIZE', { min: 1024 }),
+    maxRecordSize: envSize(env, 'KAFKA_MAX_RECORD_SIZE', { min: 1024 }),
   };
 }
 

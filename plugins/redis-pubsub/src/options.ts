@@ -1,6 +1,6 @@
 /** Options of the redis-pubsub plugin: JSON schema (ajv fills defaults) and the environment variables. */
 import { KernelError, KernelErrors } from '@actorwire/core';
-import { envBool, envDuration, envEnum, envInt, envList, envString, envUrl } from '@actorwire/config';
+import { envBool, envDuration, envEnum, envInt, envSize, envList, envString, envUrl } from '@actorwire/config';
 
 export type SubscribeMode = 'topics' | 'pattern';
 
@@ -137,8 +137,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<RedisPubSubOptio
     retryMax: envDuration(env, 'REDIS_RETRY_MAX', { min: 10 }),
     connectTimeout: envDuration(env, 'REDIS_CONNECT_TIMEOUT', { min: 100 }),
     maxPendingMessages: envInt(env, 'REDIS_MAX_PENDING_MESSAGES', { min: 1 }),
-    maxPendingBytes: envInt(env, 'REDIS_MAX_PENDING_BYTES', { min: 1024 }),
-    maxMessageSize: envInt(env, 'REDIS_MAX_MESSAGE_SIZE', { min: 1024 }),
+    maxPendingBytes: envSize(env, 'REDIS_MAX_PENDING_BYTES', { min: 1024 }),
+    maxMessageSize: envSize(env, 'REDIS_MAX_MESSAGE_SIZE', { min: 1024 }),
     interop: envBool(env, 'REDIS_INTEROP'),
     interopEventsPrefix: envString(env, 'REDIS_INTEROP_EVENTS_PREFIX'),
     interopUserPrefix: envString(env, 'REDIS_INTEROP_USER_PREFIX'),
@@ -146,6 +146,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<RedisPubSubOptio
     interopRoomFormat: envEnum(env, 'REDIS_INTEROP_ROOM_FORMAT', ['frame', 'envelope'] as const),
     interopEvents: envBool(env, 'REDIS_INTEROP_EVENTS'),
     historyMetaTtl: envDuration(env, 'HISTORY_META_TTL', { min: 1000 }),
-    historyMaxPendingBytes: envInt(env, 'HISTORY_MAX_PENDING_BYTES', { min: 1024 }),
+    historyMaxPendingBytes: envSize(env, 'HISTORY_MAX_PENDING_BYTES', { min: 1024 }),
   };
 }

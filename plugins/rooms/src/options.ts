@@ -4,7 +4,7 @@
  * kernel's env helpers, so a bad value stops startup with an error naming the variable.
  */
 import { KernelError, KernelErrors } from '@actorwire/core';
-import { envBool, envDuration, envEnum, envInt, envList, envString, envUrl } from '@actorwire/config';
+import { envBool, envDuration, envEnum, envInt, envSize, envList, envString, envUrl } from '@actorwire/config';
 
 /** Who may publish into a room they are subscribed to. */
 export type PublishAccess = 'members' | 'authenticated' | 'admins';
@@ -94,7 +94,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<RoomsOptions> {
     broadcast: envEnum(env, 'ROOMS_BROADCAST', ['auto', 'admins', 'authenticated', 'anyone', 'nobody'] as const),
     notifyApi: envBool(env, 'ROOMS_NOTIFY_API'),
     notifyRoles: envList(env, 'ROOMS_NOTIFY_ROLES'),
-    notifyMaxBodySize: envInt(env, 'ROOMS_NOTIFY_MAX_BODY_SIZE', { min: 1 }),
+    notifyMaxBodySize: envSize(env, 'ROOMS_NOTIFY_MAX_BODY_SIZE', { min: 1 }),
     adminApi: envBool(env, 'ROOMS_ADMIN_API'),
     presenceEvents: envList(env, 'ROOMS_PRESENCE_EVENTS'),
     userChannelAliases: envList(env, 'ROOMS_USER_CHANNEL_ALIASES'),
