@@ -165,13 +165,14 @@ t.test('this repository: a dry run plans every publishable package and changes n
   const before = git(repo, 'status', '--porcelain');
   const { result, lines } = quiet(['minor', '--root', repo, '--dry-run']);
   const libraries = ['errors', 'config', 'telemetry', 'inputs', 'actors'].map((p) => `@actorwire/${p}`);
-  const publishable = ['@actorwire/core', '@actorwire/client', '@actorwire/testing', 'actorwire', 'create-actorwire-plugin', ...libraries, ...['admin', 'analytics', 'auth', 'dialects', 'history', 'kafka', 'redis-pubsub', 'rooms', 'snapshots'].map((p) => `@actorwire/plugin-${p}`)];
+  const publishable = ['@actorwire/core', '@actorwire/client', '@actorwire/react', '@actorwire/testing', 'actorwire', 'create-actorwire-plugin', ...libraries, ...['admin', 'analytics', 'auth', 'dialects', 'history', 'kafka', 'redis-pubsub', 'rooms', 'snapshots'].map((p) => `@actorwire/plugin-${p}`)];
   t.same([...result.packages].sort(), publishable.sort());
   const at = (name: string) => result.packages.indexOf(name);
   t.ok(libraries.every((l) => at(l) < at('@actorwire/core')), 'the kernel\'s libraries before the kernel');
   t.ok(at('@actorwire/errors') < at('@actorwire/config') && at('@actorwire/telemetry') < at('@actorwire/inputs'), 'each library after the ones it depends on');
   t.ok(result.packages.filter((p) => p.includes('plugin-') || p === '@actorwire/testing').every((p) => at(p) > at('@actorwire/core')), 'plugins and the test kit after the kernel');
   t.ok(result.packages.indexOf('@actorwire/plugin-rooms') < result.packages.indexOf('@actorwire/plugin-kafka'), 'kafka after rooms, which it peers on');
+  t.ok(at('@actorwire/client') < at('@actorwire/react'), 'the React bindings after the client, which they peer on');
   t.ok(lines.some((l: string) => l.includes('@actorwire/plugin-auth: peerDependencies.@actorwire/core')), 'plugins\' peer ranges follow the kernel');
   t.equal(git(repo, 'status', '--porcelain'), before, 'nothing changed');
 });
