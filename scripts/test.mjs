@@ -36,6 +36,13 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+// Two at a time by default: tap's own default leaves one CPU free, which on a 2-core machine runs
+// every file alone, while most of them wait on sockets and timers. TEST_JOBS=n to change it.
+const jobs = Number(process.env.TEST_JOBS ?? 2);
+if (!Number.isInteger(jobs) || jobs < 1) {
+  console.error(`TEST_JOBS=${process.env.TEST_JOBS}: expected a whole number of test files to run at a time (1 or more)`);
+  process.exit(2);
+}
 // Tests of the compiled server and of packed packages need an up-to-date build (incremental: fast
 // when nothing changed). A build error is a failure of the whole run.
 const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -91,9 +98,6 @@ const ALONE = '// actorwire-test: runs alone';
 const alone = files.filter((f) => readFileSync(join(root, f), 'utf8').includes(ALONE));
 const together = files.filter((f) => !alone.includes(f));
 const runs = [];
-// Two at a time by default: tap's own default leaves one CPU free, which on a 2-core machine runs
-// every file alone, while most of them wait on sockets and timers. TEST_JOBS=n to change it.
-const jobs = Number(process.env.TEST_JOBS ?? 2);
 if (together.length > 0) runs.push(await runTap(together, [`--jobs=${jobs}`]));
 if (alone.length > 0) runs.push(await runTap(alone, ['--jobs=1']));
 await stop();
