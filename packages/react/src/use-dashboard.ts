@@ -8,6 +8,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Dashboard, type SnapshotFrame } from '@actorwire/client';
 import { useClient } from './connection.js';
+import { errorOf } from './frame-error.js';
 
 export type DashboardFilters = Record<string, string | number | null>;
 
@@ -50,9 +51,7 @@ export function useDashboard<P = unknown>(scope: string, entity: string): Dashbo
     const offSnapshot = d.onSnapshot((data) => { if (live.current) setState({ data, error: undefined, loading: false }); });
     const offError = d.onError((f) => {
       if (!live.current) return;
-      const e = new Error(String((f as { error?: unknown }).error ?? 'dashboard error')) as Error & { code?: string };
-      e.code = String((f as { code?: unknown }).code ?? 'UPSTREAM_ERROR');
-      setState((s) => ({ ...s, error: e, loading: false }));
+      setState((s) => ({ ...s, error: errorOf(f, 'dashboard error'), loading: false }));
     });
     // The current snapshot (from the cache when fresh): the one pushed at connect may be gone by.
     void settle(d.fetch({}));

@@ -5,8 +5,9 @@
  * asks again after a reconnect (the server forgets a closed session's views).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { EntityView, type BaseFrame, type SnapshotFrame } from '@actorwire/client';
+import { EntityView, type SnapshotFrame } from '@actorwire/client';
 import { useClient } from './connection.js';
+import { errorOf } from './frame-error.js';
 
 export type ViewQuery = Record<string, string | number | boolean>;
 
@@ -33,13 +34,6 @@ interface Inner<P> {
 /** A query's identity: the same entries in any order, values as strings (as the server echoes them). */
 function queryKey(q: Record<string, unknown> | undefined): string {
   return JSON.stringify(Object.entries(q ?? {}).map(([k, v]) => [k, String(v)]).sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0)));
-}
-
-function errorOf(f: BaseFrame): Error {
-  const e = new Error(String((f as { error?: unknown }).error ?? 'view error')) as Error & { code?: string; frame?: BaseFrame };
-  e.code = String((f as { code?: unknown }).code ?? 'UPSTREAM_ERROR');
-  e.frame = f;
-  return e;
 }
 
 export function useEntityView<P = unknown>(entity: string, options: EntityViewOptions = {}): ViewState<P> {
@@ -70,7 +64,7 @@ export function useEntityView<P = unknown>(entity: string, options: EntityViewOp
     const offUpdate = view.onUpdate((f) => { if (live && mine(f)) setState({ data: f, error: undefined, loading: false }); });
     // A failure about no view in particular (the change stream stopped) concerns every view.
     const concerns = (f: SnapshotFrame<P>) => (f.entity_id === undefined && f.query === undefined) || mine(f);
-    const offError = view.onError((f) => { if (live && concerns(f as SnapshotFrame<P>)) setState((s) => ({ ...s, error: errorOf(f) })); });
+    const offError = view.onError((f) => { if (live && concerns(f as SnapshotFrame<P>)) setState((s) => ({ ...s, error: errorOf(f, 'view error') })); });
     const offBack = client.on('connected', ({ reconnected }) => { if (live && reconnected) ask(); });
     return () => {
       live = false;
